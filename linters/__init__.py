@@ -1,0 +1,3 @@
+"""tunespec.linters: lint rules, the engine that runs them, output-schema validators, scoring."""
+
+from __future__ import annotations

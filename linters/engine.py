@@ -1,0 +1,125 @@
+"""Run the selected rules over examples; the one engine behind compile, lint and dslint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from tunespec.linters.findings import SEVERITY_ORDER, Finding, Severity
+from tunespec.linters.rule import Rule, RuleContext, Violation, all_rules
+
+if TYPE_CHECKING:
+    from tunespec.spec.example import Example, Origin
+    from tunespec.spec.loader import LoadedSpec
+    from tunespec.spec.models import LintSpec
+    from tunespec.spec.problems import Problem
+
+
+def _matches(code: str, patterns: Iterable[str]) -> bool:
+    return any(code == p.upper() or code.startswith(p.upper()) for p in patterns)
+
+
+class Engine:
+    """Holds the configured rules. ``structural_only`` is dslint without a spec."""
+
+    def __init__(self, loaded: LoadedSpec | None = None, *, structural_only: bool = False) -> None:
+        from tunespec.spec.models import LintSpec
+
+        self.loaded = loaded
+        spec = loaded.spec if loaded else None
+        self.lint: LintSpec = spec.lint if spec else LintSpec()
+        self.ctx = RuleContext(spec, loaded)
+        self.rules: dict[str, type[Rule]] = {}
+        for code, cls in all_rules().items():
+            if self.lint.select and not _matches(code, self.lint.select):
+                continue
+            if _matches(code, self.lint.ignore):
+                continue
+            if self.severity_of(code, cls) is None:
+                continue
+            if structural_only and not cls.structural:
+                continue
+            if not structural_only and not cls.enabled(spec):
+                continue
+            self.rules[code] = cls
+        self.example_rules = [cls(self.ctx) for cls in self.rules.values() if cls.stage == "example"]
+        self.dataset_rules = [cls(self.ctx) for cls in self.rules.values() if cls.stage == "dataset"]
+
+    def severity_of(self, code: str, cls: type[Rule] | None = None) -> Severity | None:
+        override = self.lint.severity.get(code)
+        if override == "off":
+            return None
+        if override is not None:
+            return override
+        cls = cls or all_rules().get(code)
+        return cls.severity if cls else "error"
+
+    def active(self, code: str, source: str | None = None) -> bool:
+        if code not in self.rules and code in all_rules():
+            return False
+        if source is not None:
+            ignores = self.lint.per_source_ignores.get(source, ())
+            if _matches(code, ignores):
+                return False
+        return True
+
+    # -- building findings -----------------------------------------------------------
+    def _finding(self, code: str, origin: Origin, v: Violation | Problem, example_id: str | None, source: str | None) -> Finding | None:
+        severity = self.severity_of(code)
+        if severity is None:
+            return None
+        return Finding(
+            code=code,
+            message=v.message,
+            severity=severity,
+            path=origin.path,
+            line=origin.line,
+            col=v.col or origin.col,
+            json_path=v.json_path,
+            hint=v.hint,
+            example_id=example_id,
+            source=source,
+        )
+
+    def problem(self, problem: Problem, origin: Origin, source: str | None = None) -> Finding | None:
+        """A read/map problem as a finding (fatal problems are always errors)."""
+        if not problem.fatal and not self.active(problem.code, source):
+            return None
+        finding = self._finding(problem.code, origin, problem, None, source)
+        if finding is None and problem.fatal:
+            finding = Finding(problem.code, problem.message, "error", origin.path, origin.line, problem.col or origin.col, problem.json_path, problem.hint, None, source)
+        if finding is not None and problem.fatal:
+            finding.severity = "error"
+        return finding
+
+    def check_example(self, example: Example) -> list[Finding]:
+        suppressed = set(example.meta.get("suppress", ()))
+        out: list[Finding] = []
+        for rule in self.example_rules:
+            if rule.code in suppressed or not self.active(rule.code, example.source):
+                continue
+            for v in rule.check(example):
+                f = self._finding(rule.code, example.origin, v, example.id, example.source)
+                if f is not None:
+                    out.append(f)
+        return out
+
+    def observe(self, example: Example) -> None:
+        for rule in self.dataset_rules:
+            rule.observe(example)
+
+    def finish(self, fallback_path: str = "<dataset>") -> list[Finding]:
+        from tunespec.spec.example import Origin
+
+        out: list[Finding] = []
+        for rule in self.dataset_rules:
+            for v in rule.finish():
+                origin = v.example.origin if v.example is not None else Origin(fallback_path, 1, -1)
+                f = self._finding(rule.code, origin, v, v.example.id if v.example else None, v.example.source if v.example else None)
+                if f is not None:
+                    out.append(f)
+        return out
+
+    @staticmethod
+    def is_error(findings: Iterable[Finding]) -> bool:
+        return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER["error"] for f in findings)

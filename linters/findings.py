@@ -1,0 +1,49 @@
+"""A finding: one rule firing on one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(slots=True)
+class Finding:
+    code: str
+    message: str
+    severity: Severity
+    path: str
+    line: int
+    col: int = 1
+    json_path: str | None = None
+    hint: str | None = None
+    example_id: str | None = None
+    source: str | None = None
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    def format(self) -> str:
+        text = f"{self.location()} {self.code} {self.message}"
+        if self.json_path:
+            text += f" [{self.json_path}]"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+        }
+        for key in ("json_path", "hint", "example_id", "source"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out

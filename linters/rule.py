@@ -1,0 +1,129 @@
+"""The base class of every lint rule, and the registry that finds them.
+
+One rule per module under ``tunespec.linters.rules``, the module named by the rule's code
+(``ds201.py`` holds ``DS201``). Class attributes are the metadata; the docstring has the
+fixed sections ``What``, ``Why it hurts training``, ``Bad`` and ``Good``.
+
+Stages:
+- ``read``/``map``: detected by the readers and layout mappers in ``tunespec.spec`` (the
+  rule class documents the code and carries severity);
+- ``example``: :meth:`Rule.check` runs on every canonical example;
+- ``dataset``: :meth:`Rule.observe` sees every kept example, :meth:`Rule.finish` reports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from tunespec.linters.findings import Severity
+
+if TYPE_CHECKING:
+    from tunespec.spec.example import Example
+    from tunespec.spec.loader import LoadedSpec
+    from tunespec.spec.models import Spec
+
+Stage = Literal["read", "map", "example", "dataset"]
+DOC_SECTIONS = ("What", "Why it hurts training", "Bad", "Good")
+
+
+@dataclass(slots=True)
+class Violation:
+    """What a rule reports; the engine adds location, severity and example id."""
+
+    message: str
+    json_path: str | None = None
+    hint: str | None = None
+    col: int | None = None
+    example: Example | None = None  # for dataset-level findings that point at one example
+
+
+class RuleContext:
+    """What a rule may look at besides the example: the spec and shared helpers."""
+
+    def __init__(self, spec: Spec | None, loaded: LoadedSpec | None = None) -> None:
+        self.spec = spec
+        self.loaded = loaded
+        self.cache: dict[str, Any] = {}
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = "error"
+    summary: ClassVar[str]
+    fixable: ClassVar[bool] = False
+    stage: ClassVar[Stage] = "example"
+    #: runs without a spec (dslint FILE... with inferred layout)
+    structural: ClassVar[bool] = False
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def enabled(cls, spec: Spec | None) -> bool:
+        """Whether the spec configures this rule (style rules need their `style:` key)."""
+        return True
+
+    def check(self, example: Example) -> Iterable[Violation]:
+        return ()
+
+    def observe(self, example: Example) -> None:
+        return None
+
+    def finish(self) -> Iterable[Violation]:
+        return ()
+
+    def fix(self, text: str) -> str:
+        """For fixable rules: the safe rewrite of one message text."""
+        return text
+
+    @classmethod
+    def docs(cls) -> dict[str, str]:
+        return parse_doc(cls.__doc__ or "")
+
+
+def parse_doc(doc: str) -> dict[str, str]:
+    """Split a rule docstring into its fixed sections (``Name:`` lines start a section)."""
+    import inspect
+
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in inspect.cleandoc(doc).splitlines():
+        head = line.rstrip(":").strip()
+        if line.rstrip().endswith(":") and head in DOC_SECTIONS:
+            current = head
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    return {k: "\n".join(v).strip() for k, v in sections.items()}
+
+
+@cache
+def all_rules() -> dict[str, type[Rule]]:
+    """Every rule class, by code, found by importing ``tunespec.linters.rules.*``."""
+    from tunespec.linters import rules as pkg
+
+    found: dict[str, type[Rule]] = {}
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+                if value.code in found:
+                    raise RuntimeError(f"duplicate rule code {value.code}")
+                found[value.code] = value
+    return dict(sorted(found.items()))
+
+
+def iter_rules(stage: Stage | None = None) -> Iterator[type[Rule]]:
+    for rule in all_rules().values():
+        if stage is None or rule.stage == stage:
+            yield rule
+
+
+def get_rule(code: str) -> type[Rule] | None:
+    return all_rules().get(code.upper())

@@ -1,0 +1,113 @@
+"""The canonical example every source layout is mapped to.
+
+Plain slotted dataclasses, not pydantic: a compile builds millions of these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("system", "user", "assistant", "tool")
+
+
+@dataclass(slots=True, frozen=True)
+class Origin:
+    """Where a record came from: file, 1-based line, and record index within the file."""
+
+    path: str
+    line: int
+    index: int
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "col": self.col, "index": self.index}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Origin:
+        return cls(str(data["path"]), int(data["line"]), int(data["index"]), int(data.get("col", 1)))
+
+
+@dataclass(slots=True)
+class Message:
+    role: str
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(slots=True)
+class Example:
+    """One training example: a conversation plus metadata and its origin.
+
+    ``meta`` carries what the layout maps besides messages: ``label`` (category ID),
+    ``context`` (e.g. ``CREATE TABLE`` statements for SQL answers), ``id`` given by the
+    source, and any fields the spec asks to keep.
+    """
+
+    messages: list[Message]
+    origin: Origin
+    source: str
+    layout: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    # -- convenient views -------------------------------------------------------------
+    def by_role(self, role: str) -> list[Message]:
+        return [m for m in self.messages if m.role == role]
+
+    @property
+    def prompt_text(self) -> str:
+        """Everything the model is given: system and user turns, in order."""
+        return "\n".join(m.content for m in self.messages if m.role != "assistant")
+
+    @property
+    def answer_text(self) -> str:
+        """The assistant turns, in order."""
+        return "\n".join(m.content for m in self.messages if m.role == "assistant")
+
+    @property
+    def final_answer(self) -> str:
+        answers = self.by_role("assistant")
+        return answers[-1].content if answers else ""
+
+    @property
+    def label(self) -> str | None:
+        value = self.meta.get("label")
+        return None if value is None else str(value)
+
+    def content_key(self) -> str:
+        """A hash of the (already normalized) conversation: the exact-duplicate key."""
+        h = hashlib.blake2b(digest_size=16)
+        for m in self.messages:
+            h.update(m.role.encode())
+            h.update(b"\x1f")
+            h.update(m.content.encode("utf-8", "surrogatepass"))
+            h.update(b"\x1e")
+        return h.hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "messages": [m.to_dict() for m in self.messages],
+            "meta": self.meta,
+            "source": self.source,
+            "layout": self.layout,
+            "origin": self.origin.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Example:
+        return cls(
+            messages=[Message(str(m["role"]), str(m["content"])) for m in data["messages"]],
+            origin=Origin.from_dict(data["origin"]),
+            source=str(data.get("source", "")),
+            layout=str(data.get("layout", "")),
+            meta=dict(data.get("meta") or {}),
+            id=str(data.get("id", "")),
+        )

@@ -1,0 +1,218 @@
+"""Map a raw record of a known layout to the canonical :class:`Example`.
+
+Each layout is a small function. Anything that makes an example impossible to build is a
+fatal :class:`Problem` with a JSON path; oddities that do not (an unknown message key) are
+non-fatal problems the linters turn into findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tunespec.spec import problems as P
+from tunespec.spec.example import ROLES, Example, Message, Origin
+from tunespec.spec.models.sources import DEFAULT_SHAREGPT_ROLES, MappingSpec, SourceSpec
+from tunespec.spec.problems import Problem
+
+OPENAI_MESSAGE_KEYS = frozenset({"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight", "refusal"})
+OPENAI_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool", "function": "tool"}
+
+
+class MapFailure(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass(slots=True)
+class Mapped:
+    example: Example | None
+    problems: list[Problem]
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    cur: Any = data
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return _MISSING
+        cur = cur[part]
+    return cur
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+def _jp(dotted: str) -> str:
+    return "$." + dotted
+
+
+def _require_str(data: dict[str, Any], key: str, *, optional: bool = False) -> str | None:
+    value = _get(data, key)
+    if value is _MISSING or value is None:
+        if optional:
+            return None
+        present = ", ".join(sorted(data)[:8]) or "none"
+        raise MapFailure(Problem(P.MISSING_FIELD, f"missing field '{key}'", hint=f"record has keys: {present}; map the right column in `sources[].mapping`", json_path=_jp(key)))
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise MapFailure(Problem(P.WRONG_TYPE, f"field '{key}' is a {type(value).__name__}, expected a string", json_path=_jp(key)))
+    return str(value)
+
+
+class LayoutMapper:
+    """Maps records of one source. Build once per source, call :meth:`map` per record."""
+
+    def __init__(self, source: SourceSpec, suppress_key: str = "tunespec_ignore") -> None:
+        self.source = source
+        self.name = source.display_name
+        self.suppress_key = suppress_key
+        self.mapping: MappingSpec = source.mapping
+        layout = source.layout
+        roles = dict(OPENAI_ROLES)
+        if layout == "sharegpt":
+            roles = dict(DEFAULT_SHAREGPT_ROLES)
+        roles.update(source.roles)
+        self.roles = roles
+        self.unknown_roles: dict[str, list[Any]] = {}  # role -> [count, first origin]
+        dispatch: dict[str, Callable[[dict[str, Any], list[Problem]], list[Message]]] = {
+            "openai": self._messages_layout,
+            "sharegpt": self._messages_layout,
+            "alpaca": self._alpaca,
+            "prompt_completion": self._prompt_completion,
+            "custom": self._custom,
+        }
+        self._map_messages = dispatch[layout]
+        defaults = {
+            "openai": ("messages", "role", "content"),
+            "sharegpt": ("conversations", "from", "value"),
+        }.get(layout, ("messages", "role", "content"))
+        self.messages_key = self.mapping.messages or defaults[0]
+        self.role_key = self.mapping.role_key or defaults[1]
+        self.content_key = self.mapping.content_key or defaults[2]
+
+    # -- entry point -------------------------------------------------------------------
+    def map(self, data: dict[str, Any], origin: Origin) -> Mapped:
+        problems: list[Problem] = []
+        try:
+            messages = self._map_messages(data, problems)
+            meta = self._meta(data)
+        except MapFailure as failure:
+            return Mapped(None, [failure.problem, *problems])
+        example = Example(messages=messages, origin=origin, source=self.name, layout=self.source.layout, meta=meta)
+        source_id = meta.get("id")
+        example.id = str(source_id) if source_id not in (None, "") else ""
+        return Mapped(example, problems)
+
+    # -- layouts -----------------------------------------------------------------------
+    def _system(self, data: dict[str, Any], field: str | None) -> list[Message]:
+        if not field:
+            return []
+        value = _require_str(data, field, optional=True)
+        return [Message("system", value)] if value else []
+
+    def _messages_layout(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
+        key = self.messages_key
+        turns = _get(data, key)
+        if turns is _MISSING:
+            present = ", ".join(sorted(data)[:8]) or "none"
+            raise MapFailure(Problem(P.MISSING_MESSAGES, f"no '{key}' list", hint=f"record has keys: {present}; is the layout right? (set `layout` or `mapping.messages`)", json_path=_jp(key)))
+        if not isinstance(turns, list):
+            raise MapFailure(Problem(P.MISSING_MESSAGES, f"'{key}' is a {type(turns).__name__}, expected a list of turns", json_path=_jp(key)))
+        out = self._system(data, self.mapping.system or ("system" if self.source.layout == "sharegpt" else None))
+        is_openai = self.source.layout == "openai"
+        for i, turn in enumerate(turns):
+            path = f"$.{key}[{i}]"
+            if not isinstance(turn, dict):
+                raise MapFailure(Problem(P.MESSAGE_MISSING_KEY, f"turn {i} is a {type(turn).__name__}, expected an object", json_path=path))
+            if self.role_key not in turn:
+                raise MapFailure(Problem(P.MESSAGE_MISSING_KEY, f"turn {i} has no '{self.role_key}'", json_path=f"{path}.{self.role_key}", hint=f"turn keys: {', '.join(sorted(turn))}"))
+            if is_openai:
+                extra = sorted(k for k in turn if k not in OPENAI_MESSAGE_KEYS)
+                if extra:
+                    problems.append(Problem(P.UNKNOWN_MESSAGE_KEY, f"turn {i} has unrecognized key(s) {', '.join(extra)}", json_path=f"{path}.{extra[0]}", hint="OpenAI accepts role, content, name, tool_calls, tool_call_id, weight", fatal=False))
+            raw_role = turn[self.role_key]
+            role = self.roles.get(str(raw_role)) if isinstance(raw_role, str) else None
+            if role is None:
+                raise MapFailure(Problem(P.UNKNOWN_ROLE, f"unrecognized role {raw_role!r} in turn {i}", json_path=f"{path}.{self.role_key}", hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source"))
+            content = turn.get(self.content_key, _MISSING)
+            if content is _MISSING or content is None:
+                if turn.get("tool_calls") or turn.get("function_call"):
+                    import json
+
+                    content = json.dumps(turn.get("tool_calls") or turn.get("function_call"), ensure_ascii=False, sort_keys=True)
+                else:
+                    raise MapFailure(Problem(P.MISSING_CONTENT, f"turn {i} ({role}) has no '{self.content_key}'", json_path=f"{path}.{self.content_key}", hint="every turn needs text"))
+            if isinstance(content, list):  # OpenAI content parts
+                texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+                if len(texts) != len(content) or not all(isinstance(t, str) for t in texts):
+                    raise MapFailure(Problem(P.WRONG_TYPE, f"turn {i} content has non-text parts", json_path=f"{path}.{self.content_key}", hint="only text content parts can be compiled"))
+                content = "".join(t for t in texts if isinstance(t, str))
+            if not isinstance(content, str):
+                raise MapFailure(Problem(P.WRONG_TYPE, f"turn {i} content is a {type(content).__name__}, expected a string", json_path=f"{path}.{self.content_key}"))
+            out.append(Message(role, content))
+        return out
+
+    def _alpaca(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
+        m = self.mapping
+        instruction = _require_str(data, m.prompt or "instruction") or ""
+        extra = _require_str(data, m.input or "input", optional=True)
+        output = _require_str(data, m.response or "output") or ""
+        prompt = f"{instruction}\n\n{extra}" if extra and extra.strip() else instruction
+        return [*self._system(data, m.system or "system"), Message("user", prompt), Message("assistant", output)]
+
+    def _prompt_completion(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
+        m = self.mapping
+        prompt = _require_str(data, m.prompt or "prompt") or ""
+        completion = _require_str(data, m.response or "completion") or ""
+        return [*self._system(data, m.system), Message("user", prompt), Message("assistant", completion)]
+
+    def _custom(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
+        m = self.mapping
+        if m.messages:
+            return self._messages_layout(data, problems)
+        prompt = _require_str(data, m.prompt or "") or ""
+        extra = _require_str(data, m.input, optional=True) if m.input else None
+        if extra and extra.strip():
+            prompt = f"{prompt}\n\n{extra}"
+        response = _require_str(data, m.response or "") or ""
+        return [*self._system(data, m.system), Message("user", prompt), Message("assistant", response)]
+
+    # -- metadata ----------------------------------------------------------------------
+    def _meta(self, data: dict[str, Any]) -> dict[str, Any]:
+        m = self.mapping
+        meta: dict[str, Any] = {}
+        id_field = m.id or ("id" if "id" in data else None)
+        if id_field:
+            value = _get(data, id_field)
+            if value is not _MISSING and value is not None:
+                meta["id"] = value if isinstance(value, str | int) else str(value)
+        if m.label:
+            meta["label"] = _require_str(data, m.label)
+        if m.context:
+            meta["context"] = _require_str(data, m.context, optional=True)
+        for key in m.keep:
+            value = _get(data, key)
+            if value is not _MISSING:
+                meta[key] = value
+        suppress = data.get(self.suppress_key)
+        if suppress:
+            meta["suppress"] = [suppress] if isinstance(suppress, str) else [str(s) for s in suppress]
+        return meta
+
+
+def content_id(example: Example) -> str:
+    """Stable id for an example without a source id: hash of source name + content."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(example.source.encode())
+    h.update(example.content_key().encode())
+    return "ex-" + h.hexdigest()
+
+
+__all__ = ["ROLES", "LayoutMapper", "Mapped", "content_id"]

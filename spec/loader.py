@@ -1,0 +1,189 @@
+"""Load ``tunespec.yaml`` into a :class:`Spec`, with errors that name file, line and key."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from tunespec.spec.errors import UserError
+from tunespec.spec.models import Spec
+
+SPEC_FILENAMES = ("tunespec.yaml", "tunespec.yml")
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec plus where it came from."""
+
+    spec: Spec
+    path: Path
+    raw: dict[str, Any]
+
+    @property
+    def root(self) -> Path:
+        """Folder that relative paths in the spec are resolved against."""
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def spec_hash(self) -> str:
+        """sha256 of the validated spec (canonical JSON), stable across formatting changes."""
+        canonical = json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_spec(start: Path) -> Path | None:
+    """Look for tunespec.yaml in ``start`` and its parents (as ruff finds its config)."""
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        for name in SPEC_FILENAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key, "__key__")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _line_map(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*path, i), out)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the mapping at ``loc`` (for did-you-mean hints)."""
+    model: Any = Spec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        fields = model.model_fields
+        name = next((n for n, f in fields.items() if n == part or f.alias == part), None)
+        if name is None:
+            return None
+        model = _unwrap(fields[name].annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _unwrap(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, int]], path: Path) -> Iterator[UserError]:
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        hint = None
+        position = lines.get((*loc, "__key__")) or lines.get(loc)
+        probe = loc
+        while position is None and probe:
+            probe = probe[:-1]
+            position = lines.get(probe)
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            key = str(loc[-1])
+            if parent is not None:
+                close = difflib.get_close_matches(key, _field_names(parent), n=1, cutoff=0.6)
+                allowed = ", ".join(_field_names(parent))
+                hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed keys here: {allowed}"
+            message = f"unknown key '{key}' at {_format_loc(loc)}"
+        elif err["type"] == "missing":
+            message = f"missing required key '{loc[-1]}' at {_format_loc(loc)}"
+        else:
+            message = f"{_format_loc(loc)}: {err['msg']}"
+            if "input" in err and not isinstance(err["input"], dict | list):
+                message += f" (got {err['input']!r})"
+        line, col = position if position else (None, None)
+        yield UserError(message, path=str(path), line=line, col=col, code="SPEC", hint=hint)
+
+
+class SpecError(UserError):
+    """A spec that failed to load; ``errors`` holds every problem found."""
+
+    def __init__(self, errors: list[UserError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, path=first.path, line=first.line, col=first.col, code=first.code, hint=first.hint)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(UserError.__str__(e) for e in self.errors)
+
+
+def load_spec(path: str | Path) -> LoadedSpec:
+    """Read and validate a spec file; raises :class:`SpecError` naming file, line and key."""
+    p = Path(path)
+    if p.is_dir():
+        found = find_spec(p)
+        if found is None:
+            raise UserError(f"no tunespec.yaml in {p}", hint="run `tunespec init` to scaffold one")
+        p = found
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"spec file not found: {p}", hint="pass the path to tunespec.yaml, or run `tunespec init`") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"spec file is not valid UTF-8 ({exc.reason} at byte {exc.start})", path=str(p)) from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise UserError(
+            f"invalid YAML: {exc.problem}",
+            path=str(p),
+            line=mark.line + 1 if mark else None,
+            col=mark.column + 1 if mark else None,
+            code="SPEC",
+            hint=str(exc.context) if exc.context else None,
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("the spec must be a YAML mapping at the top level", path=str(p), line=1, code="SPEC")
+    lines: dict[tuple[Any, ...], tuple[int, int]] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(list(_iter_errors(exc, lines, p))) from None
+    return LoadedSpec(spec=spec, path=p.resolve(), raw=data)
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``tunespec.yaml`` (for editor completion)."""
+    schema = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tunespec dataset spec"
+    return schema

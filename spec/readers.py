@@ -1,0 +1,258 @@
+"""Stream records out of JSONL, JSON-array, CSV and Parquet files, each with its origin.
+
+Readers never raise on bad records: a record that cannot be parsed comes out with a
+:class:`Problem` so the compiler can send it to ``rejects.jsonl``. Only an unreadable file
+(missing, a directory, not decodable at all) is a :class:`UserError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tunespec.spec import problems as P
+from tunespec.spec.errors import UserError
+from tunespec.spec.example import Origin
+from tunespec.spec.problems import Problem
+
+MAX_RAW_CHARS = 1_000_000
+
+
+@dataclass(slots=True)
+class RawRecord:
+    origin: Origin
+    data: Any
+    raw: str
+    problem: Problem | None = None
+
+
+@dataclass
+class FileNotes:
+    """File-level warnings (BOM, CRLF, blank lines) found while reading one file."""
+
+    path: str
+    notes: list[tuple[Origin, Problem]] = field(default_factory=list)
+
+
+def detect_format(path: Path, declared: str = "auto") -> str:
+    if declared != "auto":
+        return declared
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".json":
+        # Many ".json" files are really JSON Lines: decide by the first non-space byte.
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        return "json" if head.startswith(b"[") else "jsonl"
+    return "jsonl"
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"input file not found: {path}", hint="check `sources[].path` in the spec") from None
+    except IsADirectoryError:
+        raise UserError(f"input path is a directory: {path}", hint="use a glob such as data/*.jsonl") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_jsonl(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:
+    """One record per non-blank line. Lines are split on LF; CR before it is tolerated."""
+    index = 0
+    crlf_seen = False
+    blank_seen = False
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+                notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
+            if line.endswith(b"\r\n"):
+                if not crlf_seen:
+                    crlf_seen = True
+                    notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
+            stripped = line.strip()
+            if not stripped:
+                if not blank_seen:
+                    blank_seen = True
+                    notes.notes.append((Origin(display, lineno, -1), Problem(P.BLANK_LINE, "blank line in a JSON Lines file", hint="remove blank lines; some loaders fail on them", fatal=False)))
+                continue
+            origin = Origin(display, lineno, index)
+            index += 1
+            try:
+                text = stripped.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
+                yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
+                continue
+            try:
+                data = orjson.loads(stripped)
+            except orjson.JSONDecodeError as exc:
+                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
+                continue
+            if not isinstance(data, dict):
+                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"record is a JSON {type(data).__name__}, not an object", hint="each line must be one JSON object {...}"))
+                continue
+            yield RawRecord(origin, data, text)
+
+
+def _json_hint(text: str) -> str:
+    t = text.strip()
+    if t.startswith("[") or t.endswith(","):
+        return "this looks like part of a JSON array; JSONL needs one complete object per line"
+    if "'" in t and '"' not in t:
+        return "JSON needs double quotes, not single quotes"
+    return "each line must be one complete JSON object; check for a missing quote, brace or comma"
+
+
+def read_json_array(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:
+    """Records of a top-level JSON array, each with the line it starts on and its index.
+
+    A file cut off mid-record yields every complete record, then one ``DS006`` reject
+    holding the incomplete tail.
+    """
+    blob = _read_bytes(path)
+    if blob.startswith(b"\xef\xbb\xbf"):
+        blob = blob[3:]
+        notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM", fatal=False)))
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = blob.count(b"\n", 0, exc.start) + 1
+        raise UserError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}", path=display, line=line, code=P.INVALID_UTF8, hint="re-encode the file as UTF-8") from None
+    if "\r\n" in text:
+        notes.notes.append((Origin(display, 1, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
+    import json
+
+    decoder = json.JSONDecoder()
+    n = len(text)
+    pos = _skip_ws(text, 0)
+    if pos >= n or text[pos] != "[":
+        raise UserError("expected a JSON array ('[' at the start of the file)", path=display, line=text.count("\n", 0, pos) + 1, code=P.INVALID_JSON, hint="use format: jsonl for JSON Lines files")
+    pos += 1
+    line = 1 + text.count("\n", 0, pos)
+    last = pos
+    index = 0
+    while True:
+        pos = _skip_ws(text, pos)
+        if pos < n and text[pos] == "]":
+            return
+        line += text.count("\n", last, pos)
+        last = pos
+        if pos >= n:
+            yield RawRecord(Origin(display, line, index), None, "", Problem(P.TRUNCATED, "file ends before the JSON array is closed", hint="the file was cut off; restore its end ']'"))
+            return
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            tail = text[pos:]
+            err_line = text.count("\n", 0, exc.pos) + 1
+            if _looks_truncated(text, exc.pos):
+                yield RawRecord(Origin(display, line, index), None, tail[:MAX_RAW_CHARS], Problem(P.TRUNCATED, f"file ends in the middle of record {index} (started at line {line})", hint="the file was cut off; everything before this record was read"))
+            else:
+                yield RawRecord(Origin(display, line, index), None, tail[:2000], Problem(P.INVALID_JSON, f"invalid JSON at line {err_line}: {exc.msg}; the rest of the file cannot be read", hint="fix the JSON syntax at that line"))
+            return
+        raw = text[pos:end]
+        if isinstance(obj, dict):
+            yield RawRecord(Origin(display, line, index), obj, raw)
+        else:
+            yield RawRecord(Origin(display, line, index), None, raw[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"array element is a JSON {type(obj).__name__}, not an object", hint="each element must be one JSON object {...}"))
+        index += 1
+        pos = _skip_ws(text, end)
+        if pos < n and text[pos] == ",":
+            pos += 1
+        elif pos < n and text[pos] == "]":
+            return
+        elif pos >= n:
+            line += text.count("\n", last, pos)
+            yield RawRecord(Origin(display, line, index), None, "", Problem(P.TRUNCATED, "file ends before the JSON array is closed", hint="the file was cut off after a complete record; add the closing ']'"))
+            return
+        else:
+            err_line = text.count("\n", 0, pos) + 1
+            yield RawRecord(Origin(display, err_line, index), None, text[pos:pos + 2000], Problem(P.INVALID_JSON, "expected ',' or ']' between array elements; the rest of the file cannot be read", hint="add the missing comma"))
+            return
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _looks_truncated(text: str, err_pos: int) -> bool:
+    return len(text) - err_pos <= 1 or not text[err_pos:].strip()
+
+
+def read_csv(path: Path, display: str, notes: FileNotes, delimiter: str = ",") -> Iterator[RawRecord]:
+    blob = _read_bytes(path)
+    if blob.startswith(b"\xef\xbb\xbf"):
+        blob = blob[3:]
+        notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM", fatal=False)))
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = blob.count(b"\n", 0, exc.start) + 1
+        raise UserError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}", path=display, line=line, code=P.INVALID_UTF8, hint="re-encode the file as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    header = [h.strip() for h in header]
+    index = 0
+    start_line = reader.line_num + 1
+    for row in reader:
+        origin = Origin(display, start_line, index)
+        start_line = reader.line_num + 1
+        if not row or all(not c.strip() for c in row):
+            continue
+        index += 1
+        raw = delimiter.join(row)
+        if len(row) != len(header):
+            yield RawRecord(origin, None, raw[:MAX_RAW_CHARS], Problem(P.CSV_SHAPE, f"row has {len(row)} fields, header has {len(header)}", hint="quote fields that contain the delimiter"))
+            continue
+        yield RawRecord(origin, dict(zip(header, row, strict=True)), raw)
+
+
+def read_parquet(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UserError("reading Parquet needs pyarrow", path=display, hint="pip install 'tunespec[parquet]'") from None
+    index = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+        for row in batch.to_pylist():
+            # Parquet has no lines; the row number stands in for the line.
+            yield RawRecord(Origin(display, index + 1, index), row, orjson.dumps(row, default=str).decode())
+            index += 1
+
+
+def read_records(path: Path, fmt: str, display: str, notes: FileNotes, csv_delimiter: str = ",") -> Iterator[RawRecord]:
+    """Dispatch on format; ``display`` is the path written into origins."""
+    if not path.exists():
+        raise UserError(f"input file not found: {display}", hint="check `sources[].path` in the spec")
+    if path.is_dir():
+        raise UserError(f"input path is a directory: {display}", hint="use a glob such as data/*.jsonl")
+    fmt = detect_format(path, fmt)
+    if fmt == "jsonl":
+        return read_jsonl(path, display, notes)
+    if fmt == "json":
+        return read_json_array(path, display, notes)
+    if fmt == "csv":
+        return read_csv(path, display, notes, csv_delimiter)
+    if fmt == "parquet":
+        return read_parquet(path, display, notes)
+    raise UserError(f"unknown format {fmt!r}", path=display)
