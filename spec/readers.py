@@ -159,7 +159,7 @@ def read_json_array(path: Path, display: str, notes: FileNotes) -> Iterator[RawR
         except json.JSONDecodeError as exc:
             tail = text[pos:]
             err_line = text.count("\n", 0, exc.pos) + 1
-            if _looks_truncated(text, exc.pos):
+            if _looks_truncated(text, pos):
                 yield RawRecord(Origin(display, line, index), None, tail[:MAX_RAW_CHARS], Problem(P.TRUNCATED, f"file ends in the middle of record {index} (started at line {line})", hint="the file was cut off; everything before this record was read"))
             else:
                 yield RawRecord(Origin(display, line, index), None, tail[:2000], Problem(P.INVALID_JSON, f"invalid JSON at line {err_line}: {exc.msg}; the rest of the file cannot be read", hint="fix the JSON syntax at that line"))
@@ -192,8 +192,29 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _looks_truncated(text: str, err_pos: int) -> bool:
-    return len(text) - err_pos <= 1 or not text[err_pos:].strip()
+def _looks_truncated(text: str, start: int) -> bool:
+    """True when the value starting at ``start`` is still open (inside a string, object or
+    array) when the text ends: the file was cut off rather than malformed."""
+    depth = 0
+    in_string = False
+    escape = False
+    for ch in text[start:]:
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth <= 0:
+                return False
+    return in_string or depth > 0
 
 
 def read_csv(path: Path, display: str, notes: FileNotes, delimiter: str = ",") -> Iterator[RawRecord]:

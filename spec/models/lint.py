@@ -30,3 +30,9 @@ class LintSpec(StrictModel):
         True, description="When compiling, examples with error-severity findings go to rejects.jsonl."
     )
     min_examples: int = Field(200, ge=0, description="Warn when the dataset has fewer examples than this.")
+    label_imbalance: float = Field(
+        10.0, gt=1, description="Warn when the most common label has more than this many times the examples of the rarest."
+    )
+    control_tokens: list[str] = Field(
+        default_factory=list, description="Extra chat-template control tokens to flag inside message text (DS117)."
+    )

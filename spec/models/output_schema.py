@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from tunespec.spec.models.base import StrictModel
+
+RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL"]
 
 
 class OutputSchemaSpec(StrictModel):
@@ -16,13 +19,34 @@ class OutputSchemaSpec(StrictModel):
     schema_: dict[str, Any] | None = Field(
         None, alias="schema", description="Inline JSON Schema (for `json_schema`)."
     )
-    schema_file: str | None = Field(None, description="JSON Schema file, relative to the spec (for `json_schema`).")
-    dialect: str = Field("sqlite", description="SQL dialect (for `sql`): sqlite uses sqlite3, others sqlglot.")
-    labels: list[str] = Field(default_factory=list, description="Closed set of category IDs (for `labels`).")
-    labels_file: str | None = Field(None, description="File with one label per line or a JSON list (for `labels`).")
-    pattern: str | None = Field(None, description="Regular expression the whole answer must match (for `regex`).")
+    schema_file: str | None = Field(
+        None, description="JSON Schema file, relative to the spec (for `json_schema`)."
+    )
+    check_formats: bool = Field(
+        False,
+        description="Also check JSON Schema `format` keywords (email, date, ...); off by default, as in JSON Schema itself.",
+    )
+    dialect: str = Field(
+        "sqlite", description="SQL dialect (for `sql`): sqlite uses sqlite3, others sqlglot."
+    )
+    labels: list[str] = Field(
+        default_factory=list, description="Closed set of category IDs (for `labels`)."
+    )
+    labels_file: str | None = Field(
+        None, description="File with one label per line or a JSON list (for `labels`)."
+    )
+    case_sensitive: bool = Field(
+        True, description="Whether labels must match the set's spelling exactly (for `labels`)."
+    )
+    pattern: str | None = Field(
+        None, description="Regular expression the whole answer must match (for `regex`)."
+    )
+    flags: list[RegexFlag] = Field(
+        default_factory=list, description="Regex flags for `pattern`, e.g. [IGNORECASE, DOTALL]."
+    )
     strip_code_fences: bool = Field(
-        False, description="Strip surrounding ``` fences before validating training answers (always done when scoring)."
+        False,
+        description="Strip surrounding ``` fences before validating training answers (always done when scoring).",
     )
 
     model_config = {"extra": "forbid", "populate_by_name": True}
@@ -33,6 +57,17 @@ class OutputSchemaSpec(StrictModel):
             raise ValueError("kind json_schema needs `schema` or `schema_file`")
         if self.kind == "labels" and not self.labels and not self.labels_file:
             raise ValueError("kind labels needs `labels` or `labels_file`")
-        if self.kind == "regex" and not self.pattern:
-            raise ValueError("kind regex needs `pattern`")
+        if self.kind == "regex":
+            if not self.pattern:
+                raise ValueError("kind regex needs `pattern`")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"`pattern` is not a valid regular expression: {exc}") from None
         return self
+
+    def regex_flags(self) -> int:
+        value = 0
+        for name in self.flags:
+            value |= int(getattr(re, name))
+        return value

@@ -1,0 +1,63 @@
+"""Stable, hash-based split assignment with optional label stratification.
+
+Without stratification each group's split is a pure function of (seed, key): adding examples
+never moves existing ones. With stratification, groups of one label are ranked by the same
+hash and cut at the label's quotas, so adding an example moves at most the groups next to a
+cut point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+
+from tunespec.spec.artefact import SPLITS
+from tunespec.spec.models import SplitSpec
+
+
+def unit_hash(seed: int, key: str) -> float:
+    digest = hashlib.blake2b(f"{seed}\x1f{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _by_threshold(u: float, ratios: Sequence[float]) -> int:
+    acc = 0.0
+    for i, r in enumerate(ratios):
+        acc += r
+        if u < acc:
+            return i
+    return len(ratios) - 1 if ratios[-1] > 0 else max(i for i, r in enumerate(ratios) if r > 0)
+
+
+def _quotas(n: int, ratios: Sequence[float]) -> list[int]:
+    """Largest-remainder apportionment of n items to the ratios."""
+    raw = [n * r for r in ratios]
+    base = [int(x) for x in raw]
+    rest = n - sum(base)
+    order = sorted(range(len(ratios)), key=lambda i: (-(raw[i] - base[i]), i))
+    for i in order[:rest]:
+        base[i] += 1
+    return base
+
+
+def assign_splits(keys: Sequence[str], labels: Sequence[str | None], spec: SplitSpec) -> list[str]:
+    """Split name for each group. ``keys`` are the groups' split keys (one per group)."""
+    ratios = [spec.train, spec.validation, spec.test]
+    hashes = [unit_hash(spec.seed, k) for k in keys]
+    use_labels = spec.stratify and any(label is not None for label in labels)
+    if not use_labels:
+        return [SPLITS[_by_threshold(u, ratios)] for u in hashes]
+    out = [""] * len(keys)
+    members: dict[str | None, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        members[label].append(i)
+    for label in sorted(members, key=lambda x: (x is None, x or "")):
+        idx = sorted(members[label], key=lambda i: (hashes[i], keys[i]))
+        quotas = _quotas(len(idx), ratios)
+        pos = 0
+        for split_i, q in enumerate(quotas):
+            for i in idx[pos : pos + q]:
+                out[i] = SPLITS[split_i]
+            pos += q
+    return out
