@@ -55,7 +55,7 @@ def run_command(func: Callable[[Sequence[str] | None], int], argv: Sequence[str]
         return 130
     except BrokenPipeError:
         return EXIT_CLEAN
-    except Exception as exc:  # noqa: BLE001 - the crash boundary
+    except Exception as exc:
         import traceback
 
         traceback.print_exc()
@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unknown command '{name}'{hint}\n\n{_usage(found)}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        func = ep.load()
+        func: Callable[[Sequence[str] | None], int] = ep.load()
     except ImportError as exc:
         extra = "train" if name in ("train", "generate") else None
         hint = f"; install it with pip install 'tunespec[{extra}]'" if extra else ""

@@ -17,7 +17,7 @@ class Normalizer:
 
     def __init__(self, spec: NormalizeSpec) -> None:
         self.spec = spec
-        self._blank = re.compile(r"\n{%d,}" % (spec.max_blank_lines + 2)) if spec.max_blank_lines is not None else None
+        self._blank = re.compile(rf"\n{{{spec.max_blank_lines + 2},}}") if spec.max_blank_lines is not None else None
         self._blank_repl = "\n" * ((spec.max_blank_lines or 0) + 1)
 
     def text(self, value: str) -> str:

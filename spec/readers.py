@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from tunespec.spec import problems as P
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
@@ -79,10 +78,9 @@ def read_jsonl(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord
             if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
                 notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
-            if line.endswith(b"\r\n"):
-                if not crlf_seen:
-                    crlf_seen = True
-                    notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
+            if line.endswith(b"\r\n") and not crlf_seen:
+                crlf_seen = True
+                notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
             stripped = line.strip()
             if not stripped:
                 if not blank_seen:

@@ -8,7 +8,6 @@ from typing import Any
 
 import orjson
 import pytest
-
 from tunespec.compiler.pipeline import compile_spec
 from tunespec.spec.artefact import SPLITS, verify_artefact
 from tunespec.spec.errors import UserError
@@ -145,7 +144,7 @@ def test_manifest_and_tamper_detection(tmp_path: Path, write_jsonl, write_spec) 
     verify_artefact(tmp_path / "out")
     with (tmp_path / "out" / "train.jsonl").open("a") as fh:
         fh.write('{"id": "sneaky"}\n')
-    with pytest.raises(UserError, match="train.jsonl"):
+    with pytest.raises(UserError, match=r"train\.jsonl"):
         verify_artefact(tmp_path / "out")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tunespec.spec import problems as P
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
@@ -86,41 +85,41 @@ def mapper(**kw: object) -> LayoutMapper:
     return LayoutMapper(SourceSpec.model_validate(kw))
 
 
-O = Origin("f.jsonl", 1, 0)
+ORIGIN = Origin("f.jsonl", 1, 0)
 
 
 def test_openai_layout_problems() -> None:
     m = mapper(path="x", layout="openai")
-    ok = m.map({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo", "extra": 1}]}, O)
+    ok = m.map({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo", "extra": 1}]}, ORIGIN)
     assert ok.example is not None and [p.code for p in ok.problems] == [P.UNKNOWN_MESSAGE_KEY]
-    assert m.map({"msgs": []}, O).problems[0].code == P.MISSING_MESSAGES
-    assert m.map({"messages": "hi"}, O).problems[0].code == P.MISSING_MESSAGES
-    assert m.map({"messages": [{"content": "x"}]}, O).problems[0].code == P.MESSAGE_MISSING_KEY
-    bad_role = m.map({"messages": [{"role": "bot", "content": "x"}]}, O).problems[0]
+    assert m.map({"msgs": []}, ORIGIN).problems[0].code == P.MISSING_MESSAGES
+    assert m.map({"messages": "hi"}, ORIGIN).problems[0].code == P.MISSING_MESSAGES
+    assert m.map({"messages": [{"content": "x"}]}, ORIGIN).problems[0].code == P.MESSAGE_MISSING_KEY
+    bad_role = m.map({"messages": [{"role": "bot", "content": "x"}]}, ORIGIN).problems[0]
     assert bad_role.code == P.UNKNOWN_ROLE and bad_role.json_path == "$.messages[0].role" and "'bot'" in bad_role.message
-    assert m.map({"messages": [{"role": "user"}]}, O).problems[0].code == P.MISSING_CONTENT
-    assert m.map({"messages": [{"role": "user", "content": 3}]}, O).problems[0].code == P.WRONG_TYPE
+    assert m.map({"messages": [{"role": "user"}]}, ORIGIN).problems[0].code == P.MISSING_CONTENT
+    assert m.map({"messages": [{"role": "user", "content": 3}]}, ORIGIN).problems[0].code == P.WRONG_TYPE
 
 
 def test_sharegpt_role_map_and_custom_roles() -> None:
     m = mapper(path="x", layout="sharegpt")
-    ex = m.map({"id": "a1", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}, O).example
+    ex = m.map({"id": "a1", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}, ORIGIN).example
     assert ex is not None and [x.role for x in ex.messages] == ["user", "assistant"] and ex.meta["id"] == "a1"
     m2 = mapper(path="x", layout="sharegpt", roles={"function_call": "assistant", "observation": "tool"})
-    ex2 = m2.map({"conversations": [{"from": "human", "value": "q"}, {"from": "function_call", "value": "f"}, {"from": "observation", "value": "o"}]}, O).example
+    ex2 = m2.map({"conversations": [{"from": "human", "value": "q"}, {"from": "function_call", "value": "f"}, {"from": "observation", "value": "o"}]}, ORIGIN).example
     assert ex2 is not None and [x.role for x in ex2.messages] == ["user", "assistant", "tool"]
-    assert m.map({"conversations": [{"from": "bot", "value": "q"}]}, O).problems[0].code == P.UNKNOWN_ROLE
+    assert m.map({"conversations": [{"from": "bot", "value": "q"}]}, ORIGIN).problems[0].code == P.UNKNOWN_ROLE
 
 
 def test_alpaca_prompt_completion_custom() -> None:
-    ex = mapper(path="x", layout="alpaca").map({"instruction": "Sum", "input": "1 2", "output": "3"}, O).example
+    ex = mapper(path="x", layout="alpaca").map({"instruction": "Sum", "input": "1 2", "output": "3"}, ORIGIN).example
     assert ex is not None and ex.messages[0].content == "Sum\n\n1 2" and ex.final_answer == "3"
-    miss = mapper(path="x", layout="alpaca").map({"instruction": "Sum"}, O).problems[0]
+    miss = mapper(path="x", layout="alpaca").map({"instruction": "Sum"}, ORIGIN).problems[0]
     assert miss.code == P.MISSING_FIELD and miss.json_path == "$.output"
-    pc = mapper(path="x", layout="prompt_completion").map({"prompt": "p", "completion": "c"}, O).example
+    pc = mapper(path="x", layout="prompt_completion").map({"prompt": "p", "completion": "c"}, ORIGIN).example
     assert pc is not None and [m.role for m in pc.messages] == ["user", "assistant"]
     cu = mapper(path="x", layout="custom", mapping={"prompt": "q.text", "response": "a", "label": "cat", "context": "ctx"})
-    ex3 = cu.map({"q": {"text": "nested"}, "a": "ans", "cat": "billing", "ctx": "CREATE TABLE t(a)"}, O).example
+    ex3 = cu.map({"q": {"text": "nested"}, "a": "ans", "cat": "billing", "ctx": "CREATE TABLE t(a)"}, ORIGIN).example
     assert ex3 is not None and ex3.messages[0].content == "nested" and ex3.label == "billing" and ex3.meta["context"].startswith("CREATE")
 
 
