@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
-
+from pydantic import ConfigDict, Field, model_validator
 from tunespec.spec.models.base import StrictModel
 
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL"]
@@ -49,7 +48,7 @@ class OutputSchemaSpec(StrictModel):
         description="Strip surrounding ``` fences before validating training answers (always done when scoring).",
     )
 
-    model_config = {"extra": "forbid", "populate_by_name": True}
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> OutputSchemaSpec:

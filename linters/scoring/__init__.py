@@ -1,0 +1,3 @@
+"""``tunespec score``: schema-validity and accuracy of model outputs, with the lint validators."""
+
+from __future__ import annotations

@@ -1,0 +1,201 @@
+"""``tunespec score --spec SPEC PREDICTIONS [--references ARTEFACT_OR_JSONL] [--compare OTHER]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tunespec score",
+        description="Score model outputs against the spec's output_schema with the same validators that lint the training answers.",
+    )
+    p.add_argument(
+        "predictions", type=Path, help="JSONL with an id and the model's raw text per line"
+    )
+    p.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        help="tunespec.yaml (default: found upward from the current folder)",
+    )
+    p.add_argument(
+        "--references",
+        type=Path,
+        default=None,
+        help="compiled artefact folder or JSONL with id + reference text",
+    )
+    p.add_argument(
+        "--split", default="test", help="artefact split used as references (default: test)"
+    )
+    p.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="second predictions file (e.g. the base model) to compare with",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="folder for score.json, score.md and failures.jsonl"
+    )
+    p.add_argument(
+        "--min-validity",
+        type=float,
+        default=None,
+        metavar="X",
+        help="exit 1 when schema compliance is below X (0..1)",
+    )
+    p.add_argument(
+        "--id-field",
+        default="id",
+        help="predictions' id field; dots and list indexes address nested values",
+    )
+    p.add_argument(
+        "--text-field",
+        action="append",
+        default=[],
+        help="predictions' text field (default: prediction, output, text); repeatable",
+    )
+    p.add_argument(
+        "--ref-id-field", default=None, help="references' id field (default: --id-field)"
+    )
+    p.add_argument(
+        "--ref-text-field",
+        action="append",
+        default=[],
+        help="references' text field for JSONL references",
+    )
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="score despite unusable prediction lines (they are still reported)",
+    )
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="print only problems and the exit reason"
+    )
+    return p
+
+
+def _load_spec(path: Path | None) -> Any:
+    from tunespec.spec.loader import find_spec, load_spec
+
+    if path is None:
+        found = find_spec(Path.cwd())
+        if found is None:
+            raise UserError(
+                "no spec given and no tunespec.yaml found upward", hint="pass --spec tunespec.yaml"
+            )
+        path = found
+    loaded = load_spec(path)
+    if loaded.spec.output_schema is None:
+        raise UserError(
+            "the spec has no output_schema section: nothing to score against",
+            path=str(loaded.path),
+            hint="add output_schema: {kind: json_schema|sql|labels|regex, ...}",
+        )
+    return loaded
+
+
+def run(args: argparse.Namespace) -> int:
+    from tunespec.linters.scoring.inputs import read_predictions, read_references
+    from tunespec.linters.scoring.metrics import aggregate, score
+    from tunespec.linters.scoring.report import summary_lines, write_outputs
+    from tunespec.linters.validators import build_validator
+
+    if args.min_validity is not None and not 0.0 <= args.min_validity <= 1.0:
+        raise UserError(f"--min-validity must be between 0 and 1, got {args.min_validity}")
+    loaded = _load_spec(args.spec)
+    schema = loaded.spec.output_schema
+    validator = build_validator(schema, loaded)
+    references = None
+    problems = []
+    if args.references is not None:
+        refs = read_references(
+            args.references, args.split, args.ref_id_field or args.id_field, args.ref_text_field
+        )
+        references = refs.items
+        problems += refs.problems
+
+    def one(path: Path) -> tuple[dict[str, Any], list[Any], list[Any]]:
+        preds = read_predictions(path, args.id_field, args.text_field)
+        if not preds.items:
+            for p in preds.problems[:20]:
+                print(p.format(), file=sys.stderr)
+            raise UserError(
+                f"no usable predictions in {path} ({preds.lines} lines)",
+                path=str(path),
+                hint="each line needs an id and a text field; see --id-field/--text-field",
+            )
+        results, found = score(validator, preds.items, references, preds.problems, str(path))
+        return aggregate(results, schema.kind), results, found
+
+    metrics, results, found = one(args.predictions)
+    problems += found
+    compare = None
+    if args.compare is not None:
+        compare, _, compare_problems = one(args.compare)
+        problems += compare_problems
+    for p in problems:
+        print(f"{p.format()}", file=sys.stderr)
+    meta: dict[str, Any] = {
+        "predictions": str(args.predictions),
+        "references": str(args.references) if args.references else None,
+        "split": args.split if args.references and args.references.is_dir() else None,
+        "compare": str(args.compare) if args.compare else None,
+        "spec": str(loaded.path),
+        "spec_hash": loaded.spec_hash,
+        "kind": schema.kind,
+        "fast_path": bool(getattr(validator, "fast", False)),
+        "input_problems": [p.to_dict() for p in problems],
+    }
+    if args.out is not None:
+        write_outputs(args.out, metrics, results, meta, compare)
+    if not args.quiet:
+        print("\n".join(summary_lines(metrics, compare)))
+        if args.out is not None:
+            print(f"wrote {args.out / 'score.json'}, score.md, failures.jsonl")
+    if problems and not args.keep_going:
+        print(
+            f"error: {len(problems)} input problem(s) (see above); fix the input or pass --keep-going",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.min_validity is not None:
+        validity = metrics["schema_compliance"]["mean"] or 0.0
+        if validity < args.min_validity:
+            print(
+                f"schema compliance {validity:.4f} is below --min-validity {args.min_validity}",
+                file=sys.stderr,
+            )
+            return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    try:
+        return run(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a crash: say so, with the type, and exit 3
+        import traceback
+
+        traceback.print_exc()
+        print(f"tunespec score crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_CRASH
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""Read predictions and references for scoring, reporting every unusable line with its place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tunespec.spec.errors import UserError
+
+DEFAULT_TEXT_FIELDS = ("prediction", "output", "text")
+DEFAULT_REF_TEXT_FIELDS = ("reference", "expected", "answer", "output", "completion", "text")
+_MISSING = object()
+
+
+@dataclass(slots=True)
+class InputProblem:
+    path: str
+    line: int
+    message: str
+    id: str | None = None
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:1 {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "message": self.message, "id": self.id}
+
+
+@dataclass(slots=True)
+class Reference:
+    id: str
+    text: str
+    line: int
+    context: str | None = None
+    label: str | None = None
+
+
+@dataclass(slots=True)
+class Prediction:
+    id: str
+    text: str
+    line: int
+    context: str | None = None
+
+
+@dataclass
+class Loaded:
+    """What one input file gave: usable items by id, and the problems with the rest."""
+
+    items: dict[str, Any] = field(default_factory=dict)
+    problems: list[InputProblem] = field(default_factory=list)
+    lines: int = 0
+
+
+def get_path(data: Any, dotted: str) -> Any:
+    """``choices.0.turns.0``: dots address nested keys, integers index lists."""
+    if "." not in dotted:  # fast path: a plain key
+        return data.get(dotted, _MISSING) if isinstance(data, dict) else _MISSING
+    cur = data
+    for part in dotted.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif (
+            isinstance(cur, list)
+            and part.lstrip("-").isdigit()
+            and -len(cur) <= int(part) < len(cur)
+        ):
+            cur = cur[int(part)]
+        else:
+            return _MISSING
+    return cur
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | dict | list):
+        # tools that write parsed JSON instead of text: score its JSON spelling
+        return orjson.dumps(value).decode()
+    return None
+
+
+def _id_of(value: Any) -> str | None:
+    if type(value) is str:
+        return value
+    if value is _MISSING or value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
+    """(line, parsed row or None, error) for every non-blank line of a JSONL file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise UserError(
+            f"{path} is a folder, expected a JSONL file",
+            hint="pass an artefact folder only to --references",
+        ) from None
+    out: list[tuple[int, Any, str | None]] = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        try:
+            out.append((number, orjson.loads(line), None))
+        except orjson.JSONDecodeError as exc:
+            out.append((number, None, f"not a JSON line: {exc.msg} (column {exc.colno})"))
+    return out
+
+
+def read_predictions(
+    path: Path,
+    id_field: str = "id",
+    text_fields: Sequence[str] = (),
+    context_field: str = "context",
+) -> Loaded:
+    from tunespec.linters.scoring.metrics import no_gc
+
+    with no_gc():
+        return _read_predictions(
+            path, id_field, tuple(text_fields) or DEFAULT_TEXT_FIELDS, context_field
+        )
+
+
+def _read_predictions(
+    path: Path, id_field: str, fields: tuple[str, ...], context_field: str
+) -> Loaded:
+    got = Loaded()
+    display = str(path)
+    for line, row, error in _rows(path):
+        got.lines += 1
+        if error is not None:
+            got.problems.append(InputProblem(display, line, error))
+            continue
+        if not isinstance(row, dict):
+            got.problems.append(
+                InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
+            )
+            continue
+        pid = _id_of(get_path(row, id_field))
+        if pid is None:
+            got.problems.append(
+                InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
+            )
+            continue
+        raw = _MISSING
+        for name in fields:
+            raw = get_path(row, name)
+            if raw is not _MISSING:
+                break
+        if raw is _MISSING:
+            names = ", ".join(fields)
+            got.problems.append(
+                InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
+            )
+            continue
+        text = raw if type(raw) is str else _as_text(raw)
+        if text is None:
+            got.problems.append(
+                InputProblem(display, line, f"text field is a {type(raw).__name__}", pid)
+            )
+            continue
+        if pid in got.items:
+            first = got.items[pid].line
+            got.problems.append(
+                InputProblem(
+                    display,
+                    line,
+                    f"duplicate id {pid!r} (first on line {first}); only the first is scored",
+                    pid,
+                )
+            )
+            continue
+        ctx = get_path(row, context_field)
+        got.items[pid] = Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
+    return got
+
+
+def _reference_from_row(
+    row: dict[str, Any], id_field: str, text_fields: Sequence[str], line: int
+) -> tuple[Reference | None, str | None]:
+    from tunespec.spec.artefact import row_messages
+
+    rid = _id_of(get_path(row, id_field))
+    if rid is None:
+        return None, f"missing id field '{id_field}' (set --ref-id-field)"
+    raw_meta = row.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    if any(k in row for k in ("messages", "instruction", "prompt")) and not text_fields:
+        try:
+            answers = [m["content"] for m in row_messages(row) if m["role"] == "assistant"]
+        except (KeyError, TypeError):
+            return None, "malformed messages"
+        if not answers:
+            return None, "no assistant message to use as the reference"
+        text: str | None = answers[-1]
+    else:
+        fields = tuple(text_fields) or DEFAULT_REF_TEXT_FIELDS
+        raw = next((v for f in fields if (v := get_path(row, f)) is not _MISSING), _MISSING)
+        if raw is _MISSING:
+            return None, f"no reference text field ({', '.join(fields)}) (set --ref-text-field)"
+        text = _as_text(raw)
+        if text is None:
+            return None, f"reference text is a {type(raw).__name__}"
+    context = meta.get("context", row.get("context"))
+    label = meta.get("label", row.get("label"))
+    return Reference(
+        rid,
+        text or "",
+        line,
+        context if isinstance(context, str) else None,
+        None if label is None else str(label),
+    ), None
+
+
+def read_references(
+    path: Path, split: str = "test", id_field: str = "id", text_fields: Sequence[str] = ()
+) -> Loaded:
+    """References from a compiled artefact folder (one split) or a JSONL file."""
+    from tunespec.spec.artefact import MANIFEST, iter_split, split_file, verify_artefact
+
+    got = Loaded()
+    if path.is_dir():
+        if not (path / MANIFEST).is_file():
+            raise UserError(
+                f"{path} is a folder without {MANIFEST}",
+                hint="pass a compiled artefact folder or a JSONL file",
+            )
+        verify_artefact(path)
+        display = str(path / split_file(split))
+        rows: list[tuple[int, Any, str | None]] = [
+            (i, row, None) for i, row in enumerate(iter_split(path, split), start=1)
+        ]
+    else:
+        display = str(path)
+        rows = _rows(path)
+    for line, row, error in rows:
+        got.lines += 1
+        if error is not None or not isinstance(row, dict):
+            got.problems.append(InputProblem(display, line, error or "expected a JSON object"))
+            continue
+        ref, problem = _reference_from_row(row, id_field, text_fields, line)
+        if ref is None:
+            got.problems.append(InputProblem(display, line, problem or "unusable reference"))
+        elif ref.id in got.items:
+            got.problems.append(
+                InputProblem(
+                    display,
+                    line,
+                    f"duplicate reference id {ref.id!r} (first on line {got.items[ref.id].line})",
+                    ref.id,
+                )
+            )
+        else:
+            got.items[ref.id] = ref
+    if not got.items:
+        raise UserError(
+            f"no usable references in {display}",
+            hint="references are artefact rows or JSONL with an id and a text field",
+        )
+    return got

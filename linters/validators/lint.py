@@ -1,0 +1,41 @@
+"""The glue between validators and the DS3xx rules: one verdict per example, shared by rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from tunespec.linters.validators import Validator, Verdict, build_validator
+
+if TYPE_CHECKING:
+    from tunespec.linters.rule import RuleContext
+    from tunespec.spec.example import Example
+
+_VALIDATOR = "output_schema.validator"
+_LAST = "output_schema.last"
+
+
+def validator_for(ctx: RuleContext) -> Validator:
+    found = ctx.cache.get(_VALIDATOR)
+    if found is None:
+        assert ctx.spec is not None and ctx.spec.output_schema is not None
+        found = build_validator(ctx.spec.output_schema, ctx.loaded)
+        ctx.cache[_VALIDATOR] = found
+    return cast(Validator, found)
+
+
+def verdict_for(ctx: RuleContext, example: Example) -> Verdict:
+    """Validate the example's final assistant answer (once, however many DS3xx rules ask)."""
+    answer = example.final_answer
+    last = ctx.cache.get(_LAST)
+    if last is not None and last[0] is example and last[1] == answer:
+        return cast(Verdict, last[2])
+    assert ctx.spec is not None and ctx.spec.output_schema is not None
+    verdict = validator_for(ctx).validate(
+        answer, example.meta, extract=ctx.spec.output_schema.strip_code_fences
+    )
+    ctx.cache[_LAST] = (example, answer, verdict)
+    return verdict
+
+
+def has_answer(example: Example) -> bool:
+    return any(m.role == "assistant" for m in example.messages)

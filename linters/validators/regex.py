@@ -1,0 +1,45 @@
+"""``regex`` validator: the whole answer (whitespace-stripped) must match a pattern."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tunespec.linters.validators import ValidationError, Verdict
+from tunespec.linters.validators.extract import strip_fences
+
+
+class RegexValidator:
+    kind = "regex"
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.regex = re.compile(pattern, flags)
+
+    def validate(
+        self, text: str, meta: dict[str, Any] | None = None, *, extract: bool = True
+    ) -> Verdict:
+        if not text.strip():
+            return Verdict("empty", [ValidationError("the answer is empty")])
+        body, fenced = text.strip(), False
+        if extract:
+            got = strip_fences(text)
+            if got.text is None:
+                return Verdict("not_found", [ValidationError("nothing inside the code fence")])
+            body, fenced = got.text, got.fenced
+        if self.regex.fullmatch(body):
+            return Verdict("match", [], body, text=body, fenced=fenced)
+        shown = body if len(body) <= 60 else body[:57] + "..."
+        return Verdict(
+            "schema_error",
+            [
+                ValidationError(
+                    f"{shown!r} does not match the pattern {self.pattern!r}", None, "pattern"
+                )
+            ],
+            text=body,
+            fenced=fenced,
+        )
+
+    def canonical(self, verdict: Verdict) -> str | None:
+        return " ".join(verdict.text.split()) if verdict.text is not None else None

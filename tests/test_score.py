@@ -1,0 +1,551 @@
+"""``tunespec score``: statuses on JSON, SQL and label specs, metrics, outputs, bad input, --compare."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from tunespec.linters.scoring.cli import main
+from tunespec.linters.scoring.metrics import label_metrics, mean_se
+from tunespec.spec.artefact import MANIFEST, sha256_file
+
+JSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer", "minimum": 0},
+        "city": {"type": "string"},
+    },
+    "required": ["name", "age"],
+}
+CONTEXT = (
+    "CREATE TABLE city (city_name TEXT, population INT, state_name TEXT);\n"
+    "INSERT INTO city VALUES ('austin', 790000, 'texas'), ('houston', 2100000, 'texas'), ('dallas', 1200000, 'texas'), ('boston', 650000, 'massachusetts');\n"
+)
+SCHEMA_ONLY = "CREATE TABLE city (city_name TEXT, population INT, state_name TEXT);"
+
+
+def spec_for(write_spec: Callable[..., Path], output_schema: dict[str, Any]) -> Path:
+    return write_spec(
+        {"sources": [{"path": "data.jsonl", "layout": "openai"}], "output_schema": output_schema}
+    )
+
+
+def run_score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def load_out(folder: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    score = json.loads((folder / "score.json").read_text(encoding="utf-8"))
+    failures = {
+        r["id"]: r
+        for r in map(
+            json.loads, (folder / "failures.jsonl").read_text(encoding="utf-8").splitlines()
+        )
+    }
+    return score, failures
+
+
+# -- JSON ----------------------------------------------------------------------------
+JSON_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
+    # id: (reference value, prediction text, expected status)
+    "same": ({"name": "a", "age": 1}, '{"name": "a", "age": 1}', "match"),
+    "reordered": ({"name": "b", "age": 2}, '```json\n{"age": 2, "name": "b"}\n```', "match"),
+    "wrong": (
+        {"name": "c", "age": 3, "city": "x"},
+        '{"name": "c", "age": 4, "city": "x"}',
+        "mismatch",
+    ),
+    "empty": ({"name": "d", "age": 4}, "   ", "empty"),
+    "prose": ({"name": "e", "age": 5}, "I am not sure.", "not_found"),
+    "broken": ({"name": "f", "age": 6}, '{"name": "f", "age": 6', "parse_error"),
+    "negative": ({"name": "g", "age": 7}, '{"name": "g", "age": -7}', "schema_error"),
+    "missing": ({"name": "h", "age": 8}, '{"name": "h"}', "schema_error"),
+}
+
+
+@pytest.fixture
+def json_setup(
+    tmp_path: Path, write_spec: Callable[..., Path], write_jsonl: Callable[..., Path]
+) -> tuple[Path, Path, Path]:
+    spec = spec_for(write_spec, {"kind": "json_schema", "schema": JSON_SCHEMA})
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [{"id": k, "reference": json.dumps(v[0])} for k, v in JSON_CASES.items()],
+    )
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl", [{"id": k, "prediction": v[1]} for k, v in JSON_CASES.items()]
+    )
+    return spec, refs, preds
+
+
+def test_json_statuses_and_metrics(
+    tmp_path: Path, json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, refs, preds = json_setup
+    code, out, _ = run_score(
+        ["--spec", str(spec), str(preds), "--references", str(refs), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 0
+    score, failures = load_out(tmp_path / "o")
+    m = score["metrics"]
+    assert m["n"] == 8
+    assert m["status_counts"] == {
+        "match": 2,
+        "schema_error": 2,
+        "empty": 1,
+        "mismatch": 1,
+        "not_found": 1,
+        "parse_error": 1,
+    }
+    assert m["extraction_rate"]["mean"] == pytest.approx(6 / 8)
+    assert m["parse_validity"]["mean"] == pytest.approx(5 / 8)
+    assert m["schema_compliance"]["mean"] == pytest.approx(3 / 8)
+    assert m["schema_compliance"]["stderr"] == pytest.approx(math.sqrt(3 / 8 * 5 / 8 / 7))
+    assert m["exact_match_raw"]["mean"] == pytest.approx(1 / 8)
+    assert m["exact_match_canonical"]["mean"] == pytest.approx(2 / 8)
+    assert m["failures_by_keyword"] == {
+        "minimum": 1,
+        "required": 1,
+        "empty": 1,
+        "not_found": 1,
+        "parse_error": 1,
+    }
+    assert m["failures_by_path"] == {"$.age": 1, "$": 1}
+    # per field: age is right in "same" and "reordered" only; name also in wrong/negative/missing;
+    # city is in one reference ("wrong") and right there
+    assert m["field_accuracy"]["$.age"]["mean"] == pytest.approx(2 / 8)
+    assert m["field_accuracy"]["$.name"]["mean"] == pytest.approx(5 / 8)
+    assert m["field_accuracy"]["$.city"] == {"mean": 1.0, "stderr": 0.0, "n": 1}
+    assert set(failures) == {"wrong", "empty", "prose", "broken", "negative", "missing"}
+    neg = failures["negative"]
+    assert (
+        neg["status"] == "schema_error"
+        and neg["errors"][0]["keyword"] == "minimum"
+        and neg["errors"][0]["json_path"] == "$.age"
+    )
+    assert (
+        neg["expected"] == json.dumps({"name": "g", "age": 7})
+        and neg["predicted"] == '{"name": "g", "age": -7}'
+    )
+    assert "schema compliance" in out and "37.5% ± 18.3 (n=8)" in out
+    md = (tmp_path / "o" / "score.md").read_text(encoding="utf-8")
+    assert "| schema compliance |" in md and "`minimum`" in md
+
+
+def test_without_references_scores_validity_only(
+    tmp_path: Path, json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, _, preds = json_setup
+    code, _, _ = run_score(["--spec", str(spec), str(preds), "--out", str(tmp_path / "o")], capsys)
+    assert code == 0
+    m, _ = load_out(tmp_path / "o")
+    assert m["metrics"]["status_counts"]["match"] == 3  # "wrong" is valid; nothing to compare with
+    assert "exact_match_raw" not in m["metrics"]
+
+
+def test_min_validity_gate(
+    json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, refs, preds = json_setup
+    base = ["--spec", str(spec), str(preds), "--references", str(refs)]
+    code, _, err = run_score([*base, "--min-validity", "0.95"], capsys)
+    assert code == 1 and "schema compliance 0.3750 is below --min-validity 0.95" in err
+    assert run_score([*base, "--min-validity", "0.3"], capsys)[0] == 0
+    assert run_score([*base, "--min-validity", "1.5"], capsys)[0] == 2
+
+
+def test_compare_prints_deltas(
+    tmp_path: Path,
+    json_setup: tuple[Path, Path, Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec, refs, preds = json_setup
+    perfect = write_jsonl(
+        tmp_path / "tuned.jsonl",
+        [{"id": k, "prediction": json.dumps(v[0])} for k, v in JSON_CASES.items()],
+    )
+    code, out, _ = run_score(
+        [
+            "--spec",
+            str(spec),
+            str(perfect),
+            "--references",
+            str(refs),
+            "--compare",
+            str(preds),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capsys,
+    )
+    assert code == 0
+    score, _ = load_out(tmp_path / "o")
+    assert score["deltas"]["schema_compliance"]["delta"] == pytest.approx(1 - 3 / 8)
+    assert score["deltas"]["exact_match_canonical"] == {
+        "predictions": 1.0,
+        "compare": 0.25,
+        "delta": 0.75,
+    }
+    assert "+62.5" in out and "+75.0" in out
+
+
+# -- SQL -----------------------------------------------------------------------------
+SQL_CASES = [
+    # id, reference, prediction, context, expected status
+    (
+        "same-result",
+        "SELECT city_name FROM city WHERE population > 1000000",
+        "select city_name from city where population >= 1200000",
+        CONTEXT,
+        "match",
+    ),
+    (
+        "different",
+        "SELECT city_name FROM city WHERE state_name = 'texas'",
+        "SELECT city_name FROM city",
+        CONTEXT,
+        "mismatch",
+    ),
+    (
+        "ordered",
+        "SELECT city_name FROM city ORDER BY population DESC",
+        "SELECT city_name FROM city ORDER BY population",
+        CONTEXT,
+        "mismatch",
+    ),
+    ("syntax", "SELECT city_name FROM city", "SELECT city_name FROM", CONTEXT, "syntax_error"),
+    (
+        "table",
+        "SELECT city_name FROM city",
+        "SELECT city_name FROM cities",
+        CONTEXT,
+        "unknown_table",
+    ),
+    ("column", "SELECT city_name FROM city", "SELECT name FROM city", CONTEXT, "unknown_column"),
+    ("prose", "SELECT city_name FROM city", "I cannot write this query.", CONTEXT, "not_found"),
+    ("empty", "SELECT city_name FROM city", "", CONTEXT, "empty"),
+    (
+        "canonical",
+        "SELECT city_name FROM city WHERE population > 5",
+        "```sql\nselect  CITY_NAME from city where population>5;\n```",
+        SCHEMA_ONLY,
+        "match",
+    ),
+    (
+        "no-data-differs",
+        "SELECT city_name FROM city",
+        "SELECT state_name FROM city",
+        SCHEMA_ONLY,
+        "mismatch",
+    ),
+    (
+        "multi",
+        "SELECT city_name FROM city",
+        "SELECT city_name FROM city; DROP TABLE city",
+        CONTEXT,
+        "syntax_error",
+    ),
+    (
+        "compile",
+        "SELECT city_name FROM city",
+        "SELECT city_name FROM city GROUP BY COUNT(*)",
+        CONTEXT,
+        "parse_error",
+    ),
+]
+
+
+def test_sql_statuses_and_execution_match(
+    tmp_path: Path,
+    write_spec: Callable[..., Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = spec_for(write_spec, {"kind": "sql"})
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [{"id": i, "reference": r, "context": c} for i, r, _, c, _ in SQL_CASES],
+    )
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [{"id": i, "prediction": p} for i, _, p, _, _ in SQL_CASES]
+        + [{"id": "extra", "prediction": "SELECT 1"}],
+    )
+    code, _, err = run_score(
+        [
+            "--spec",
+            str(spec),
+            str(preds),
+            "--references",
+            str(refs),
+            "--out",
+            str(tmp_path / "o"),
+            "--keep-going",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "preds.jsonl:13:1 id 'extra' is not in the references" in err
+    score, failures = load_out(tmp_path / "o")
+    expected = {i: s for i, _, _, _, s in SQL_CASES}
+    got = {i: failures[i]["status"] if i in failures else "match" for i in expected}
+    assert got == expected
+    m = score["metrics"]
+    # execution match where the context has rows: 10 of the 12 examples; 1 right ("same-result")
+    assert m["execution_match"]["n"] == 10
+    assert m["execution_match"]["mean"] == pytest.approx(1 / 10)
+    assert m["exact_match_canonical"]["mean"] == pytest.approx(1 / 12)  # "canonical" only
+    assert failures["table"]["errors"][0]["keyword"] == "unknown_table"
+    assert score["input_problems"][0]["line"] == 13
+
+
+# -- labels --------------------------------------------------------------------------
+def test_label_statuses_and_metrics(
+    tmp_path: Path,
+    write_spec: Callable[..., Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = spec_for(write_spec, {"kind": "labels", "labels": ["billing", "shipping", "refund"]})
+    rows = [
+        ("1", "billing", "billing"),
+        ("2", "billing", "shipping"),
+        ("3", "shipping", "shipping"),
+        ("4", "refund", "refunds please"),
+        ("5", "refund", ""),
+        ("6", "shipping", "```\nshipping\n```"),
+    ]
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [
+            {
+                "id": i,
+                "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": t}],
+            }
+            for i, t, _ in rows
+        ],
+    )
+    preds = write_jsonl(tmp_path / "preds.jsonl", [{"id": i, "output": p} for i, _, p in rows])
+    code, out, _ = run_score(
+        ["--spec", str(spec), str(preds), "--references", str(refs), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 0
+    score, failures = load_out(tmp_path / "o")
+    assert {k: v["status"] for k, v in failures.items()} == {
+        "2": "mismatch",
+        "4": "out_of_label_set",
+        "5": "empty",
+    }
+    m = score["metrics"]
+    assert m["accuracy"]["mean"] == pytest.approx(3 / 6)
+    assert m["confusion"] == {
+        "billing": {"billing": 1, "shipping": 1},
+        "refund": {"<invalid>": 2},
+        "shipping": {"shipping": 2},
+    }
+    assert m["per_class"]["shipping"] == {
+        "precision": pytest.approx(2 / 3),
+        "recall": 1.0,
+        "f1": pytest.approx(0.8),
+        "support": 2,
+    }
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.8 + 0.0) / 3)
+    assert "label accuracy" in out and "macro-F1" in out
+    assert "## Confusion matrix" in (tmp_path / "o" / "score.md").read_text(encoding="utf-8")
+
+
+def test_label_metrics_by_hand() -> None:
+    got = label_metrics([("a", "a"), ("a", "b"), ("b", "b"), ("c", "<invalid>")])
+    assert got["per_class"]["a"] == {
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": pytest.approx(2 / 3),
+        "support": 2,
+    }
+    assert got["per_class"]["b"]["precision"] == 0.5 and got["per_class"]["c"]["recall"] == 0.0
+    assert got["accuracy"]["mean"] == 0.5
+
+
+def test_mean_se() -> None:
+    assert mean_se([]) == {"mean": None, "stderr": None, "n": 0}
+    assert mean_se([True]) == {"mean": 1.0, "stderr": 0.0, "n": 1}
+    flags = [True, False, True, True]
+    sd = math.sqrt(sum((x - 0.75) ** 2 for x in (1, 0, 1, 1)) / 3)
+    assert mean_se(flags)["stderr"] == pytest.approx(sd / 2)
+
+
+# -- inputs --------------------------------------------------------------------------
+def test_bad_prediction_lines_are_reported_with_lines(
+    tmp_path: Path,
+    json_setup: tuple[Path, Path, Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec, refs, _ = json_setup
+    preds = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            {"id": "same", "prediction": '{"name": "a", "age": 1}'},
+            b"{not json",
+            {"prediction": "{}"},
+            {"id": "same", "prediction": "{}"},
+            {"id": "ghost", "prediction": "{}"},
+            [1, 2],
+            {"id": "prose"},
+        ],
+    )
+    argv = [
+        "--spec",
+        str(spec),
+        str(preds),
+        "--references",
+        str(refs),
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    code, _, err = run_score(argv, capsys)
+    assert code == 2
+    for fragment in (
+        "bad.jsonl:2:1 not a JSON line",
+        "bad.jsonl:3:1 missing id field 'id'",
+        "bad.jsonl:4:1 duplicate id 'same' (first on line 1)",
+        "bad.jsonl:6:1 expected a JSON object",
+        "bad.jsonl:7:1 no text field",
+        "bad.jsonl:5:1 id 'ghost' is not in the references",
+    ):
+        assert fragment in err
+    score, failures = load_out(tmp_path / "o")
+    assert len(score["input_problems"]) == 6
+    # references without a usable prediction are scored as not_found, not skipped
+    assert (
+        failures["prose"]["status"] == "not_found"
+        and failures["prose"]["errors"][0]["message"] == "no prediction for this id"
+    )
+    assert score["metrics"]["n"] == len(JSON_CASES)
+    assert run_score([*argv, "--keep-going"], capsys)[0] == 0
+
+
+def test_unusable_input_exits_2(
+    tmp_path: Path,
+    json_setup: tuple[Path, Path, Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec, _, _ = json_setup
+    junk = write_jsonl(tmp_path / "junk.jsonl", [b"nope", b"still nope"])
+    code, _, err = run_score(["--spec", str(spec), str(junk)], capsys)
+    assert code == 2 and "no usable predictions" in err and "junk.jsonl:1:1" in err
+    assert run_score(["--spec", str(spec), str(tmp_path / "missing.jsonl")], capsys)[0] == 2
+    no_schema = tmp_path / "plain.yaml"
+    no_schema.write_text("sources: [{path: d.jsonl, layout: openai}]\n", encoding="utf-8")
+    code, _, err = run_score(["--spec", str(no_schema), str(junk)], capsys)
+    assert code == 2 and "no output_schema" in err
+    assert run_score(["--bogus"], capsys)[0] == 2
+
+
+def test_nested_id_and_text_fields(
+    tmp_path: Path,
+    write_spec: Callable[..., Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The shape of FastChat/ja-vicuna-qa model answers: question_id, choices[0].turns[0]."""
+    spec = spec_for(write_spec, {"kind": "regex", "pattern": "(?s).*[。!?！？]"})
+    rows = [
+        {"question_id": 1, "choices": [{"index": 0, "turns": ["時間管理は大切です。"]}]},
+        {"question_id": 2, "choices": [{"index": 0, "turns": ["こんにちは"]}]},
+        {"question_id": 3, "choices": [{"index": 0, "turns": ["途中で切れた回答の"]}]},
+    ]
+    preds = write_jsonl(tmp_path / "answers.jsonl", rows)
+    code, out, _ = run_score(
+        [
+            "--spec",
+            str(spec),
+            str(preds),
+            "--id-field",
+            "question_id",
+            "--text-field",
+            "choices.0.turns.0",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capsys,
+    )
+    assert code == 0
+    _, failures = load_out(tmp_path / "o")
+    assert set(failures) == {"2", "3"} and failures["2"]["errors"][0]["keyword"] == "pattern"
+    assert "33.3%" in out
+
+
+def _artefact(folder: Path, rows: list[dict[str, Any]]) -> Path:
+    folder.mkdir()
+    outputs = {}
+    for split, split_rows in (("train", rows[:1]), ("validation", []), ("test", rows)):
+        path = folder / f"{split}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in split_rows))
+        outputs[path.name] = {"sha256": sha256_file(path), "rows": len(split_rows)}
+    (folder / MANIFEST).write_text(
+        json.dumps({"outputs": outputs, "spec_hash": "x", "tunespec_version": "0"}),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_references_from_artefact(
+    tmp_path: Path,
+    write_spec: Callable[..., Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = spec_for(write_spec, {"kind": "sql"})
+    rows = [
+        {
+            "id": "a",
+            "messages": [
+                {"role": "user", "content": "big cities"},
+                {
+                    "role": "assistant",
+                    "content": "SELECT city_name FROM city WHERE population > 1000000",
+                },
+            ],
+            "meta": {"context": CONTEXT},
+        },
+        {
+            "id": "b",
+            "messages": [
+                {"role": "user", "content": "all"},
+                {"role": "assistant", "content": "SELECT city_name FROM city"},
+            ],
+            "meta": {"context": CONTEXT},
+        },
+    ]
+    art = _artefact(tmp_path / "art", rows)
+    preds = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            {"id": "a", "prediction": "SELECT city_name FROM city WHERE population > 1100000"},
+            {"id": "b", "prediction": "SELECT town FROM city"},
+        ],
+    )
+    code, _, _ = run_score(
+        ["--spec", str(spec), str(preds), "--references", str(art), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 0
+    score, failures = load_out(tmp_path / "o")
+    assert score["split"] == "test" and score["metrics"]["execution_match"]["mean"] == 0.5
+    assert failures["b"]["status"] == "unknown_column"
+    (art / "test.jsonl").write_text("{}\n", encoding="utf-8")  # edited after compiling
+    code, _, err = run_score(["--spec", str(spec), str(preds), "--references", str(art)], capsys)
+    assert code == 2 and "does not match its manifest" in err
