@@ -22,12 +22,21 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
 class Engine:
     """Holds the configured rules. ``structural_only`` is dslint without a spec."""
 
-    def __init__(self, loaded: LoadedSpec | None = None, *, structural_only: bool = False) -> None:
+    def __init__(
+        self,
+        loaded: LoadedSpec | None = None,
+        *,
+        structural_only: bool = False,
+        lint: LintSpec | None = None,
+        project: bool = True,
+    ) -> None:
+        """``lint`` overrides the spec's ``lint:`` section (dslint --select/--ignore);
+        ``project=False`` skips dataset rules that need the whole project (dslint FILE...)."""
         from tunespec.spec.models import LintSpec
 
         self.loaded = loaded
         spec = loaded.spec if loaded else None
-        self.lint: LintSpec = spec.lint if spec else LintSpec()
+        self.lint: LintSpec = lint or (spec.lint if spec else LintSpec())
         self.ctx = RuleContext(spec, loaded)
         self.rules: dict[str, type[Rule]] = {}
         for code, cls in all_rules().items():
@@ -41,9 +50,20 @@ class Engine:
                 continue
             if not structural_only and not cls.enabled(spec):
                 continue
+            if not project and cls.project_only:
+                continue
             self.rules[code] = cls
-        self.example_rules = [cls(self.ctx) for cls in self.rules.values() if cls.stage == "example"]
-        self.dataset_rules = [cls(self.ctx) for cls in self.rules.values() if cls.stage == "dataset"]
+        self.example_rules = [
+            cls(self.ctx) for cls in self.rules.values() if cls.stage == "example"
+        ]
+        self.dataset_rules = [
+            cls(self.ctx) for cls in self.rules.values() if cls.stage == "dataset"
+        ]
+        self.thresholds = {code.upper(): pct for code, pct in self.lint.thresholds.items()}
+        self.examples_seen = 0
+        #: code -> number of examples it fired on (for thresholds and statistics)
+        self.fired: dict[str, int] = {}
+        self._by_source: dict[str, list[Rule]] = {}
 
     def severity_of(self, code: str, cls: type[Rule] | None = None) -> Severity | None:
         override = self.lint.severity.get(code)
@@ -64,10 +84,20 @@ class Engine:
         return True
 
     # -- building findings -----------------------------------------------------------
-    def _finding(self, code: str, origin: Origin, v: Violation | Problem, example_id: str | None, source: str | None) -> Finding | None:
+    def _finding(
+        self,
+        code: str,
+        origin: Origin,
+        v: Violation | Problem,
+        example_id: str | None,
+        source: str | None,
+    ) -> Finding | None:
         severity = self.severity_of(code)
         if severity is None:
             return None
+        if code in self.thresholds and severity == "error":
+            # Below the threshold a rule only warns; finish() fails the run when it is exceeded.
+            severity = "warning"
         return Finding(
             code=code,
             message=v.message,
@@ -81,27 +111,53 @@ class Engine:
             source=source,
         )
 
-    def problem(self, problem: Problem, origin: Origin, source: str | None = None) -> Finding | None:
+    def problem(
+        self, problem: Problem, origin: Origin, source: str | None = None
+    ) -> Finding | None:
         """A read/map problem as a finding (fatal problems are always errors)."""
+        for rule in self.dataset_rules:
+            rule.observe_problem(problem, origin)
         if not problem.fatal and not self.active(problem.code, source):
             return None
         finding = self._finding(problem.code, origin, problem, None, source)
         if finding is None and problem.fatal:
-            finding = Finding(problem.code, problem.message, "error", origin.path, origin.line, problem.col or origin.col, problem.json_path, problem.hint, None, source)
+            finding = Finding(
+                problem.code,
+                problem.message,
+                "error",
+                origin.path,
+                origin.line,
+                problem.col or origin.col,
+                problem.json_path,
+                problem.hint,
+                None,
+                source,
+            )
         if finding is not None and problem.fatal:
             finding.severity = "error"
         return finding
 
     def check_example(self, example: Example) -> list[Finding]:
-        suppressed = set(example.meta.get("suppress", ()))
+        suppressed = {str(c).upper() for c in example.meta.get("suppress", ())}
         out: list[Finding] = []
-        for rule in self.example_rules:
-            if rule.code in suppressed or not self.active(rule.code, example.source):
+        self.examples_seen += 1
+        rules = self._by_source.get(example.source)
+        if rules is None:
+            rules = self._by_source[example.source] = [
+                r for r in self.example_rules if self.active(r.code, example.source)
+            ]
+        for rule in rules:
+            if suppressed and rule.code in suppressed:
                 continue
+            fired = False
             for v in rule.check(example):
                 f = self._finding(rule.code, example.origin, v, example.id, example.source)
                 if f is not None:
+                    f.content_hash = example.content_key()
                     out.append(f)
+                    fired = True
+            if fired:
+                self.fired[rule.code] = self.fired.get(rule.code, 0) + 1
         return out
 
     def observe(self, example: Example) -> None:
@@ -115,9 +171,40 @@ class Engine:
         for rule in self.dataset_rules:
             for v in rule.finish():
                 origin = v.example.origin if v.example is not None else Origin(fallback_path, 1, -1)
-                f = self._finding(rule.code, origin, v, v.example.id if v.example else None, v.example.source if v.example else None)
+                f = self._finding(
+                    rule.code,
+                    origin,
+                    v,
+                    v.example.id if v.example else None,
+                    v.example.source if v.example else None,
+                )
                 if f is not None:
                     out.append(f)
+        out.extend(self.threshold_findings(fallback_path))
+        return out
+
+    def threshold_findings(self, fallback_path: str = "<dataset>") -> list[Finding]:
+        """One finding per thresholded rule that fired on more than its share of examples."""
+        out: list[Finding] = []
+        total = self.examples_seen
+        for code, pct in sorted(self.thresholds.items()):
+            count = self.fired.get(code, 0)
+            if not total or not count:
+                continue
+            rate = 100.0 * count / total
+            if rate <= pct:
+                continue
+            severity = self.severity_of(code) or "error"
+            out.append(
+                Finding(
+                    code=code,
+                    message=f"fired on {count} of {total} examples ({rate:.1f}%), above the threshold of {pct:g}%",
+                    severity=severity,
+                    path=fallback_path,
+                    line=1,
+                    hint=f"fix the examples, or raise `lint.thresholds.{code}` in the spec",
+                )
+            )
         return out
 
     @staticmethod

@@ -21,6 +21,23 @@ class Finding:
     hint: str | None = None
     example_id: str | None = None
     source: str | None = None
+    #: hash of the record's content (not its line): what baselines fingerprint
+    content_hash: str | None = None
+
+    def fingerprint(self, path: str | None = None) -> str:
+        """Stable id of this finding: file + code + record content + JSON path, never the line."""
+        import hashlib
+
+        h = hashlib.blake2b(digest_size=12)
+        for part in (
+            path if path is not None else self.path,
+            self.code,
+            self.content_hash or "",
+            self.json_path or "",
+        ):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+        return h.hexdigest()
 
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from tunespec.linters.findings import Severity
 
 if TYPE_CHECKING:
-    from tunespec.spec.example import Example
+    from tunespec.spec.example import Example, Origin
     from tunespec.spec.loader import LoadedSpec
     from tunespec.spec.models import Spec
+    from tunespec.spec.problems import Problem
 
 Stage = Literal["read", "map", "example", "dataset"]
 DOC_SECTIONS = ("What", "Why it hurts training", "Bad", "Good")
@@ -60,6 +61,8 @@ class Rule:
     stage: ClassVar[Stage] = "example"
     #: runs without a spec (dslint FILE... with inferred layout)
     structural: ClassVar[bool] = False
+    #: dataset rules that only make sense over the whole project (not over a few changed files)
+    project_only: ClassVar[bool] = False
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
@@ -75,6 +78,10 @@ class Rule:
     def observe(self, example: Example) -> None:
         return None
 
+    def observe_problem(self, problem: Problem, origin: Origin) -> None:
+        """Dataset rules also see read/map problems (records that never became examples)."""
+        return None
+
     def finish(self) -> Iterable[Violation]:
         return ()
 
@@ -82,9 +89,33 @@ class Rule:
         """For fixable rules: the safe rewrite of one message text."""
         return text
 
+    def fixes_role(self, role: str) -> bool:
+        """Whether :meth:`fix` applies to text of this role (the roles the rule checks)."""
+        return self.ctx.spec is None or role in self.ctx.spec.style.roles
+
     @classmethod
     def docs(cls) -> dict[str, str]:
         return parse_doc(cls.__doc__ or "")
+
+
+_FIELD_PATHS = {
+    "alpaca": {"system": "$.system", "user": "$.instruction", "assistant": "$.output"},
+    "prompt_completion": {"system": "$.system", "user": "$.prompt", "assistant": "$.completion"},
+}
+
+
+def message_path(example: Example, index: int) -> str:
+    """Best-effort JSON path of message ``index`` of ``example`` inside the source record."""
+    role = example.messages[index].role if 0 <= index < len(example.messages) else "assistant"
+    fields = _FIELD_PATHS.get(example.layout)
+    if fields is not None:
+        return fields.get(role, f"$.messages[{index}]")
+    if example.layout == "sharegpt":
+        offset = 1 if example.messages and example.messages[0].role == "system" else 0
+        if index < offset:
+            return "$.system"
+        return f"$.conversations[{index - offset}].value"
+    return f"$.messages[{index}].content"
 
 
 def parse_doc(doc: str) -> dict[str, str]:
@@ -100,7 +131,9 @@ def parse_doc(doc: str) -> dict[str, str]:
             sections[current] = []
         elif current is not None:
             sections[current].append(line)
-    return {k: "\n".join(v).strip() for k, v in sections.items()}
+    import textwrap
+
+    return {k: textwrap.dedent("\n".join(v)).strip() for k, v in sections.items()}
 
 
 @cache
@@ -112,7 +145,12 @@ def all_rules() -> dict[str, type[Rule]]:
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value is not Rule
+                and value.__module__ == module.__name__
+            ):
                 if value.code in found:
                     raise RuntimeError(f"duplicate rule code {value.code}")
                 found[value.code] = value

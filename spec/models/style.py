@@ -6,12 +6,11 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
-
 from tunespec.spec.models.base import StrictModel
 
 # sre internals moved between versions; both names hold the same parser.
 try:  # pragma: no cover - depends on the Python version
-    import re._parser as _sre_parse  # type: ignore[import-not-found]
+    import re._parser as _sre_parse  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
@@ -71,8 +70,12 @@ def check_regex(pattern: str) -> str | None:
 
 
 class PatternRule(StrictModel):
-    pattern: str = Field(description="Regular expression (Python `re` syntax); nested quantifiers like `(a+)+` are rejected.")
-    roles: list[str] = Field(default_factory=lambda: ["assistant"], description="Roles the pattern applies to.")
+    pattern: str = Field(
+        description="Regular expression (Python `re` syntax); nested quantifiers like `(a+)+` are rejected."
+    )
+    roles: list[str] = Field(
+        default_factory=lambda: ["assistant"], description="Roles the pattern applies to."
+    )
     message: str | None = Field(None, description="Message shown when the rule fires.")
     ignore_case: bool = Field(False, description="Match case-insensitively.")
 
@@ -81,46 +84,77 @@ class PatternRule(StrictModel):
     def _safe(cls, value: str) -> str:
         problem = check_regex(value)
         if problem:
-            raise ValueError(f"{problem}; rewrite without nested repetition, e.g. `a+` instead of `(a+)+`")
+            raise ValueError(
+                f"{problem}; rewrite without nested repetition, e.g. `a+` instead of `(a+)+`"
+            )
         return value
 
 
 class StyleSpec(StrictModel):
+    roles: list[str] = Field(
+        default_factory=lambda: ["assistant"],
+        description="Roles the politeness, width, punctuation, preferred-term and trailing-whitespace rules check.",
+    )
     language: dict[str, str] = Field(
         default_factory=dict,
-        description="Expected language per role, ISO 639-1 code, e.g. {assistant: ja}. `any` disables the check.",
+        description="Expected language per role, ISO 639-1 code, e.g. {assistant: ja}; the key `all` covers roles not listed. `any` disables the check.",
     )
     language_backend: Literal["langdetect", "script"] = Field(
-        "langdetect", description="`langdetect` (seeded, deterministic) or `script` (fast Unicode-script heuristics)."
+        "langdetect",
+        description="`langdetect` (seeded, deterministic) or `script` (fast Unicode-script heuristics).",
     )
     language_min_chars: int = Field(
-        20, ge=1, description="Texts with fewer letters than this are not language-checked (detection is unreliable)."
+        20,
+        ge=1,
+        description="Texts with fewer letters than this are not language-checked (detection is unreliable).",
     )
     politeness: Literal["desu_masu", "da_dearu", "consistent", "off"] = Field(
-        "off", description="Japanese politeness: require です/ます, require だ/である, or only forbid mixing."
+        "off",
+        description="Japanese politeness: require です/ます, require だ/である, or only forbid mixing.",
     )
     width: Literal["half", "full", "off"] = Field(
-        "off", description="Digits and Latin letters must be half-width (`half`) or full-width (`full`)."
+        "off",
+        description="Digits and Latin letters must be half-width (`half`) or full-width (`full`).",
     )
     punctuation: Literal["ja", "en", "consistent", "off"] = Field(
-        "off", description="Japanese punctuation: `ja` requires 。、, `en` requires ．，, `consistent` forbids mixing."
+        "off",
+        description="Japanese punctuation: `ja` requires 。、, `en` requires ．，, `consistent` forbids mixing.",
     )
     preferred_terms: dict[str, str] = Field(
-        default_factory=dict, description="Preferred term dictionary {wrong: right}, e.g. {サーバ: サーバー}."
+        default_factory=dict,
+        description="Preferred term dictionary {wrong: right}, e.g. {サーバ: サーバー}.",
     )
-    forbidden_patterns: list[PatternRule] = Field(default_factory=list, description="Patterns that must not occur.")
-    required_patterns: list[PatternRule] = Field(default_factory=list, description="Patterns that must occur.")
-    min_chars: dict[str, int] = Field(default_factory=dict, description="Minimum characters per role.")
-    max_chars: dict[str, int] = Field(default_factory=dict, description="Maximum characters per role.")
-    min_tokens: dict[str, int] = Field(default_factory=dict, description="Minimum tokens per role (needs `tokenizer`).")
-    max_tokens: dict[str, int] = Field(default_factory=dict, description="Maximum tokens per role (or `total`).")
+    forbidden_patterns: list[PatternRule] = Field(
+        default_factory=list, description="Patterns that must not occur."
+    )
+    required_patterns: list[PatternRule] = Field(
+        default_factory=list, description="Patterns that must occur."
+    )
+    min_chars: dict[str, int] = Field(
+        default_factory=dict, description="Minimum characters per role."
+    )
+    max_chars: dict[str, int] = Field(
+        default_factory=dict, description="Maximum characters per role."
+    )
+    min_tokens: dict[str, int] = Field(
+        default_factory=dict, description="Minimum tokens per role (needs `tokenizer`)."
+    )
+    max_tokens: dict[str, int] = Field(
+        default_factory=dict, description="Maximum tokens per role (or `total`)."
+    )
     forbid_pii: list[Literal["url", "email", "phone"]] = Field(
         default_factory=list, description="PII kinds that must not appear in any message."
     )
     max_repetition: float | None = Field(
-        0.3, ge=0, le=1, description="Maximum share of characters in repeated n-grams (Gopher-style); null disables."
+        0.3,
+        ge=0,
+        le=1,
+        description="Maximum share of characters in repeated n-grams (Gopher-style); null disables.",
     )
-    trailing_whitespace: bool = Field(False, description="Flag spaces or tabs at the end of a line (fixable).")
+    trailing_whitespace: bool = Field(
+        False, description="Flag spaces or tabs at the end of a line (fixable)."
+    )
     unicode_form: Literal["NFKC", "NFC", "off"] = Field(
-        "off", description="Flag text that is not in this Unicode normalization form (fixable with `dslint --fix`)."
+        "off",
+        description="Flag text that is not in this Unicode normalization form (fixable with `dslint --fix`).",
     )

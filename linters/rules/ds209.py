@@ -1,0 +1,62 @@
+"""DS209 degenerate-repetition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from tunespec.linters.findings import Severity
+from tunespec.linters.rule import Rule, Violation, message_path
+from tunespec.linters.text.repetition import longest_repeated_unit, repetition_score
+
+if TYPE_CHECKING:
+    from tunespec.spec.example import Example
+    from tunespec.spec.models import Spec
+
+DEFAULT_MAX = 0.3
+
+
+class DegenerateRepetition(Rule):
+    """A message is mostly the same phrase repeated.
+
+    What:
+        The share of characters inside repeated word n-grams (character n-grams for text without spaces) —
+        Gopher's duplicate n-gram fraction — is above `style.max_repetition` (default 0.3). Runs without a spec.
+
+    Why it hurts training:
+        Looping text ("Eat a banana! Eat a banana! ...") is the classic degenerate-generation failure; training on
+        it teaches the model to loop, and one such example can hold thousands of wasted tokens.
+
+    Bad:
+        Eat a banana! Eat a banana! Eat a banana! Eat a banana! Eat a banana! Eat a banana! ...
+
+    Good:
+        Eat a banana! They are rich in potassium and make a quick snack.
+    """
+
+    code: ClassVar[str] = "DS209"
+    name: ClassVar[str] = "degenerate-repetition"
+    severity: ClassVar[Severity] = "error"
+    summary: ClassVar[str] = "Text is mostly a repeated phrase (Gopher duplicate n-gram fraction)."
+    structural: ClassVar[bool] = True
+
+    @classmethod
+    def enabled(cls, spec: Spec | None) -> bool:
+        return spec is None or spec.style.max_repetition is not None
+
+    def check(self, example: Example) -> Iterable[Violation]:
+        limit = DEFAULT_MAX
+        if self.ctx.spec is not None:
+            if self.ctx.spec.style.max_repetition is None:
+                return
+            limit = self.ctx.spec.style.max_repetition
+        for i, m in enumerate(example.messages):
+            score = repetition_score(m.content)
+            if score > limit:
+                unit = longest_repeated_unit(m.content)
+                what = f", e.g. {unit[:40]!r} looped" if unit else ""
+                yield Violation(
+                    f"{m.role} turn {i} ({len(m.content):,} chars) is {score:.0%} repeated n-grams{what}",
+                    json_path=message_path(example, i),
+                    hint=f"remove the loop; the limit is `style.max_repetition: {limit}`",
+                )

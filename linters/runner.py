@@ -1,0 +1,300 @@
+"""The lint loop behind dslint: files → records → examples → rules → findings.
+
+Mirrors what ``tunespec compile`` does up to linting (read, map, lint) without
+normalizing, so findings point at the text as it is written in the files.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import importlib.util
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tunespec.linters.engine import Engine
+from tunespec.linters.findings import Finding
+from tunespec.linters.infer import infer_source
+from tunespec.spec.errors import UserError
+from tunespec.spec.example import Example, Origin
+from tunespec.spec.layouts import LayoutMapper, content_id
+from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
+from tunespec.spec.models import LintSpec, SourceSpec
+from tunespec.spec.problems import MISSING_MESSAGES, Problem
+from tunespec.spec.readers import FileNotes, read_records
+
+
+@dataclass
+class Target:
+    path: Path
+    display: str
+    source: SourceSpec | None  # None: layout could not be inferred
+    loaded: LoadedSpec | None
+    inferred: bool = False
+
+
+@dataclass
+class LintRun:
+    loaded: LoadedSpec | None
+    files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    examples: int = 0
+    fixed: list[str] = field(default_factory=list)
+
+
+def raw_hash(raw: str) -> str:
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def _has_magic(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def source_files(loaded: LoadedSpec, source: SourceSpec) -> list[Path]:
+    full = str(loaded.resolve(source.path))
+    if not _has_magic(source.path):
+        return [Path(full)]
+    return [Path(p) for p in sorted(glob.glob(full, recursive=True)) if os.path.isfile(p)]
+
+
+def _source_index(loaded: LoadedSpec) -> dict[Path, SourceSpec]:
+    index: dict[Path, SourceSpec] = {}
+    for source in loaded.spec.sources:
+        for path in source_files(loaded, source):
+            index.setdefault(path.resolve(), source)
+    return index
+
+
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; folders become the data files below them (sorted, hidden ones skipped)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in DATA_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise UserError(
+                    f"no data files in {path}",
+                    hint=f"dslint looks for {', '.join(DATA_SUFFIXES)} files",
+                )
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise UserError(f"file not found: {path}")
+    return out
+
+
+def targets_for_files(
+    files: Sequence[Path], spec_path: Path | None, *, use_spec: bool = True
+) -> list[Target]:
+    specs: dict[Path, LoadedSpec] = {}
+    indexes: dict[Path, dict[Path, SourceSpec]] = {}
+    fixed = load_spec(spec_path) if spec_path is not None else None
+    out: list[Target] = []
+    for file in expand_paths(files):
+        loaded = fixed
+        if loaded is None and use_spec:
+            found = find_spec(file)
+            if found is not None:
+                key = found.resolve()
+                if key not in specs:
+                    specs[key] = load_spec(found)
+                loaded = specs[key]
+        display = file.as_posix()
+        source = None
+        if loaded is not None:
+            key = loaded.path
+            if key not in indexes:
+                indexes[key] = _source_index(loaded)
+            source = indexes[key].get(file.resolve())
+        if source is None:
+            out.append(Target(file, display, infer_source(file, display), loaded, inferred=True))
+        else:
+            out.append(Target(file, display, source, loaded))
+    return out
+
+
+def project_targets(spec_path: Path | None) -> list[Target]:
+    path = spec_path or find_spec(Path.cwd())
+    if path is None:
+        raise UserError(
+            "no files given and no tunespec.yaml found",
+            hint="pass dataset files (dslint data.jsonl) or run `tunespec init`",
+        )
+    loaded = load_spec(path)
+    out: list[Target] = []
+    for source in loaded.spec.sources:
+        files = source_files(loaded, source)
+        if not files:
+            raise UserError(
+                f"source {source.display_name!r} matched no files",
+                hint="check `sources[].path` (relative to the spec)",
+            )
+        out.extend(Target(f, display_path(f), source, loaded) for f in files)
+    return out
+
+
+def _lint_spec(loaded: LoadedSpec | None, select: list[str], ignore: list[str]) -> LintSpec:
+    base = loaded.spec.lint if loaded is not None else LintSpec()
+    update: dict[str, list[str]] = {}
+    if select:
+        update["select"] = select
+    if ignore:
+        update["ignore"] = [*base.ignore, *ignore]
+    return base.model_copy(update=update) if update else base
+
+
+def lint_targets(
+    targets: Sequence[Target],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    project: bool = False,
+    fix: bool = False,
+) -> list[LintRun]:
+    """Lint ``targets``, one engine per spec (files without a spec share one structural engine)."""
+    groups: dict[Path | None, list[Target]] = {}
+    for t in targets:
+        groups.setdefault(t.loaded.path if t.loaded else None, []).append(t)
+    runs = []
+    for group in groups.values():
+        runs.append(_lint_group(group, list(select), list(ignore), project, fix))
+    return runs
+
+
+def _lint_group(
+    targets: list[Target], select: list[str], ignore: list[str], project: bool, fix: bool
+) -> LintRun:
+    loaded = targets[0].loaded
+    lint = _lint_spec(loaded, select, ignore)
+    engine = Engine(loaded, structural_only=loaded is None, lint=lint, project=project)
+    run = LintRun(loaded)
+    if fix:
+        _fix(engine, targets, run)
+    dedup_fallback = (
+        project and loaded is not None and not any(c.startswith("DS4") for c in engine.rules)
+    )
+    kept: list[Example] = []
+    for t in targets:
+        run.files.append(t.display)
+        if t.source is None:
+            run.findings.extend(_unknown_layout(t, engine))
+            continue
+        name = t.source.display_name if not t.inferred else t.display
+        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
+        notes = FileNotes(t.display)
+        for raw in read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter):
+            if raw.problem is not None:
+                _add(run.findings, engine.problem(raw.problem, raw.origin, name), raw.raw)
+                continue
+            mapped = mapper.map(raw.data, raw.origin)
+            for problem in mapped.problems:
+                _add(run.findings, engine.problem(problem, raw.origin, name), raw.raw)
+            example = mapped.example
+            if example is None:
+                continue
+            if not example.id:
+                example.id = content_id(example)
+            run.examples += 1
+            run.findings.extend(engine.check_example(example))
+            engine.observe(example)
+            if dedup_fallback:
+                kept.append(example)
+        for origin, problem in notes.notes:
+            _add(run.findings, engine.problem(problem, origin, name), "")
+    fallback = (
+        display_path(loaded.path)
+        if loaded is not None
+        else (targets[0].display if targets else "<dataset>")
+    )
+    run.findings.extend(engine.finish(fallback))
+    if dedup_fallback and loaded is not None:
+        run.findings.extend(_dedup(kept, loaded, engine))
+    run.findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
+    return run
+
+
+def _unknown_layout(t: Target, engine: Engine) -> list[Finding]:
+    """Read problems, plus one DS101 for the whole file, when no record has a known layout."""
+    out: list[Finding] = []
+    notes = FileNotes(t.display)
+    first: tuple[Origin, list[str]] | None = None
+    for raw in read_records(t.path, "auto", t.display, notes):
+        if raw.problem is not None:
+            _add(out, engine.problem(raw.problem, raw.origin, t.display), raw.raw)
+        elif first is None:
+            first = (raw.origin, sorted(raw.data)[:8])
+    for origin, problem in notes.notes:
+        _add(out, engine.problem(problem, origin, t.display), "")
+    if first is not None:
+        origin, keys = first
+        problem = Problem(
+            MISSING_MESSAGES,
+            f"cannot infer the record layout: records have keys {', '.join(keys) or 'none'}, not openai/sharegpt/alpaca/prompt_completion",
+            hint="describe the file in tunespec.yaml (`layout: custom` with a `mapping`) and lint with --spec",
+        )
+        _add(out, engine.problem(problem, origin, t.display), "")
+    return out
+
+
+def _add(out: list[Finding], finding: Finding | None, raw: str) -> None:
+    if finding is not None:
+        finding.content_hash = raw_hash(raw)
+        out.append(finding)
+
+
+def _dedup(examples: list[Example], loaded: LoadedSpec, engine: Engine) -> list[Finding]:
+    """Cross-file duplicates when the DS4xx rules are not registered as engine rules."""
+    spec = loaded.spec.dedup
+    if not (spec.exact or spec.near) or importlib.util.find_spec("tunespec.linters.dedup") is None:
+        return []
+    from tunespec.linters import dedup
+
+    lint_duplicates = getattr(dedup, "lint_duplicates", None)
+    if lint_duplicates is None:
+        return []
+    found: list[Finding] = [
+        f for f in lint_duplicates(examples, spec) if engine.active(f.code, f.source)
+    ]
+    return found
+
+
+def _fix(engine: Engine, targets: list[Target], run: LintRun) -> None:
+    from tunespec.linters.fix import fix_file, text_fixer
+
+    fixer = text_fixer([r for r in engine.example_rules if r.fixable])
+    for t in targets:
+        if t.source is None:
+            continue
+        result = fix_file(t.path, t.display, t.source, fixer, lambda code: code in engine.rules)
+        if result.changed:
+            parts = []
+            if result.bom:
+                parts.append("BOM removed")
+            if result.crlf:
+                parts.append("CRLF → LF")
+            if result.blank_lines:
+                parts.append(f"{result.blank_lines} blank line(s) removed")
+            if result.records_changed:
+                parts.append(f"{result.records_changed} record(s) rewritten")
+            run.fixed.append(f"{t.display}: {', '.join(parts)}")

@@ -1,0 +1,142 @@
+"""The real pre-commit runs this checkout's hooks on a temporary dataset repository.
+
+pre-commit installs the hook repository into its own virtualenv (``pip install`` from the
+checkout, dependencies from PyPI), so this test needs ``pre-commit``, ``git`` and network
+access to the package index; it is skipped when the tools are missing. The hook
+repository is this checkout (root computed from ``__file__``) at its HEAD commit when the
+working tree is clean; otherwise a snapshot of the working tree (tracked and untracked,
+non-ignored files) committed to a scratch repository, so uncommitted hooks are what runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _pre_commit() -> list[str] | None:
+    exe = shutil.which("pre-commit")
+    if exe is None:
+        candidate = Path(sys.executable).with_name("pre-commit")
+        exe = str(candidate) if candidate.exists() else None
+    return [exe] if exe else None
+
+
+def git(*args: str, cwd: Path) -> str:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def hook_repo(tmp: Path) -> tuple[str, str]:
+    """(repo, rev) of the checkout under test."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    if not git("status", "--porcelain", cwd=ROOT):
+        return str(ROOT), git("rev-parse", "HEAD", cwd=ROOT)
+    snapshot = tmp / "hook-repo"
+    snapshot.mkdir()
+    files = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=ROOT).split(
+        "\0"
+    )
+    for name in filter(None, files):
+        src = ROOT / name
+        if src.is_file():
+            dst = snapshot / name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    git("init", "-q", cwd=snapshot)
+    git("add", "-A", cwd=snapshot)
+    git("commit", "-q", "-m", "snapshot of the working tree", cwd=snapshot)
+    return str(snapshot), git("rev-parse", "HEAD", cwd=snapshot)
+
+
+def test_pre_commit_hooks_fail_then_pass(tmp_path: Path, write_jsonl: Callable[..., Path]) -> None:
+    pre_commit = _pre_commit()
+    if pre_commit is None:
+        pytest.skip("pre-commit is not installed")
+    assert (ROOT / ".pre-commit-hooks.yaml").is_file()
+    repo, rev = hook_repo(tmp_path)
+    ds = tmp_path / "dataset"
+    good = {
+        "messages": [
+            {"role": "user", "content": "What is 2+2?"},
+            {"role": "assistant", "content": "4"},
+        ]
+    }
+    bad = {"messages": [{"role": "user", "content": "What is 3+3?"}]}
+    write_jsonl(ds / "data" / "train.jsonl", [good, bad])
+    (ds / "tunespec.yaml").write_text(
+        "sources:\n  - {path: data/*.jsonl, layout: openai}\nlint: {min_examples: 0}\n",
+        encoding="utf-8",
+    )
+    (ds / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: dslint\n      - id: dslint-project\n",
+        encoding="utf-8",
+    )
+    git("init", "-q", cwd=ds)
+    git("add", "-A", cwd=ds)
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "PRE_COMMIT_HOME": str(tmp_path / "pc-home"),
+        "PRE_COMMIT_COLOR": "never",
+    }
+    env.pop("GITHUB_ACTIONS", None)
+    first = subprocess.run(
+        [*pre_commit, "run", "--all-files"],
+        cwd=ds,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    out = first.stdout + first.stderr
+    if first.returncode not in (0, 1) or "An unexpected error has occurred" in out:
+        if (
+            "Could not find a version" in out
+            or "Failed to establish a new connection" in out
+            or "Temporary failure" in out
+        ):
+            pytest.skip("pre-commit could not install the hook environment (no package index)")
+        raise AssertionError(out)
+    assert first.returncode == 1, out
+    assert "data/train.jsonl:2:1 DS111 conversation has no assistant message" in out
+    assert out.count("Failed") == 2, out  # both hooks fail
+    fixed = {"messages": [*bad["messages"], {"role": "assistant", "content": "6"}]}
+    (ds / "data" / "train.jsonl").write_bytes(
+        orjson.dumps(good) + b"\n" + orjson.dumps(fixed) + b"\n"
+    )
+    git("add", "-A", cwd=ds)
+    second = subprocess.run(
+        [*pre_commit, "run", "--all-files"],
+        cwd=ds,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.count("Passed") == 2, second.stdout
