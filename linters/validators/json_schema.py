@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from tunespec.linters.validators import ValidationError, Verdict
+from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
 from tunespec.spec.errors import UserError
 
@@ -211,7 +211,7 @@ class JsonSchemaValidator:
                 )
         value, problem = parse_json(body)
         if problem is not None:
-            status = "parse_error" if starts_like_json(body) else "not_found"
+            status: Status = "parse_error" if starts_like_json(body) else "not_found"
             msg = (
                 problem
                 if status == "parse_error"
