@@ -10,29 +10,60 @@ from tunespec.spec.models.base import StrictModel
 
 
 class TrainSpec(StrictModel):
-    base_model: str | None = Field(None, description="Local model folder (or hub id where the network allows).")
+    base_model: str | None = Field(
+        None, description="Local model folder (or hub id where the network allows)."
+    )
     method: Literal["lora", "qlora", "full"] = Field("lora", description="Training method.")
     lora_r: int = Field(16, ge=1, description="LoRA rank.")
     lora_alpha: int = Field(32, ge=1, description="LoRA alpha.")
     lora_dropout: float = Field(0.05, ge=0, lt=1, description="LoRA dropout.")
-    target_modules: list[str] | Literal["all-linear"] = Field("all-linear", description="Modules LoRA adapts.")
-    epochs: float = Field(3.0, gt=0, description="Training epochs (ignored when `max_steps` is set).")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="Modules LoRA adapts."
+    )
+    epochs: float = Field(
+        3.0, gt=0, description="Training epochs (ignored when `max_steps` is set)."
+    )
     max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps.")
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     lr_scheduler: str = Field("cosine", description="transformers scheduler name.")
     warmup_ratio: float = Field(0.03, ge=0, lt=1, description="Warm-up share of the steps.")
     batch_size: int = Field(4, ge=1, description="Per-device batch size.")
+    eval_batch_size: int | None = Field(
+        None, ge=1, description="Per-device batch size for evaluation (default: `batch_size`)."
+    )
     grad_accum: int = Field(1, ge=1, description="Gradient accumulation steps.")
     max_length: int = Field(2048, ge=8, description="Maximum tokens per example.")
-    length_policy: Literal["drop", "truncate", "fail"] = Field("drop", description="What to do with rows longer than `max_length`.")
-    max_bad_rows: float = Field(0.0, ge=0, le=1, description="Fail when more than this share of rows has zero trainable tokens or loses its end-of-turn token.")
+    length_policy: Literal["drop", "truncate", "fail"] = Field(
+        "drop", description="What to do with rows longer than `max_length`."
+    )
+    max_bad_rows: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fail when more than this share of rows has zero trainable tokens or loses its end-of-turn token.",
+    )
     seed: int = Field(42, description="Training seed.")
-    early_stopping_patience: int | None = Field(None, ge=1, description="Stop after this many evaluations without validation-loss improvement.")
-    eval_steps: int | None = Field(None, ge=1, description="Evaluate every N steps (default: once per epoch).")
-    save_steps: int | None = Field(None, ge=1, description="Checkpoint every N steps (default: at each evaluation, else once per epoch).")
+    early_stopping_patience: int | None = Field(
+        None,
+        ge=1,
+        description="Stop after this many evaluations without validation-loss improvement.",
+    )
+    eval_steps: int | None = Field(
+        None, ge=1, description="Evaluate every N steps (default: once per epoch)."
+    )
+    save_steps: int | None = Field(
+        None,
+        ge=1,
+        description="Checkpoint every N steps (default: at each evaluation, else once per epoch).",
+    )
     save_total_limit: int | None = Field(2, ge=1, description="Keep at most this many checkpoints.")
     logging_steps: int = Field(10, ge=1, description="Print loss and tokens/s every N steps.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
     max_grad_norm: float = Field(1.0, ge=0, description="Gradient clipping norm (0 disables).")
-    gradient_checkpointing: bool = Field(False, description="Trade compute for memory (recommended for QLoRA on large models).")
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field("auto", description="Weights/compute dtype: `auto` is bfloat16 on CUDA GPUs that support it, else float32.")
+    gradient_checkpointing: bool = Field(
+        False, description="Trade compute for memory (recommended for QLoRA on large models)."
+    )
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto",
+        description="Weights/compute dtype: `auto` is bfloat16 on CUDA GPUs that support it, else float32.",
+    )

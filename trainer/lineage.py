@@ -1,0 +1,76 @@
+"""``lineage.json``: what a trained model was made from, so a result can be traced to its data."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tunespec.spec.artefact import artefact_hash
+
+LINEAGE_FILE = "lineage.json"
+LIBRARIES = (
+    "tunespec",
+    "torch",
+    "transformers",
+    "peft",
+    "accelerate",
+    "bitsandbytes",
+    "tokenizers",
+)
+
+
+def library_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def build_lineage(
+    *,
+    artefact: Path,
+    manifest: dict[str, Any],
+    spec_source: str,
+    spec_path: str | None,
+    base: dict[str, Any],
+    train_config: dict[str, Any],
+    overrides: dict[str, Any],
+    argv: list[str],
+    audit_summary: dict[str, Any],
+    metrics: dict[str, Any],
+    output_kind: str,
+) -> dict[str, Any]:
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "artefact": {
+            "path": str(Path(artefact).resolve()),
+            "hash": artefact_hash(manifest),
+            "outputs": {k: v.get("sha256") for k, v in sorted(manifest["outputs"].items())},
+            "tunespec_version": manifest.get("tunespec_version"),
+        },
+        "spec": {"hash": manifest.get("spec_hash"), "source": spec_source, "path": spec_path},
+        "base_model": base,
+        "output": output_kind,
+        "train": train_config,
+        "overrides": overrides,
+        "argv": argv,
+        "command": " ".join([Path(sys.argv[0]).name, *argv]) if sys.argv else None,
+        "libraries": library_versions(),
+        "audit": {k: audit_summary.get(k) for k in ("mask_source", "bad_share", "splits")},
+        "metrics": metrics,
+    }
+
+
+def write_lineage(out_dir: Path, lineage: dict[str, Any]) -> Path:
+    path = Path(out_dir) / LINEAGE_FILE
+    path.write_bytes(orjson.dumps(lineage, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    return path
