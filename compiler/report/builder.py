@@ -1,0 +1,340 @@
+"""Streaming builder of ``report.json``: aggregates only, capped samples, deterministic."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunespec.compiler.report.langmix import ascii_language, script_language
+from tunespec.linters.findings import Finding
+from tunespec.linters.rule import all_rules
+from tunespec.spec.example import Example
+
+if TYPE_CHECKING:
+    from tunespec.linters.dedup import DedupResult
+    from tunespec.spec.loader import LoadedSpec
+
+SCHEMA_VERSION = 1
+SAMPLES_PER_RULE = 5
+MAX_CLUSTERS = 20
+MAX_MEMBERS = 6
+MAX_CONFLICTS = 20
+TEXT_CAP = 600
+LANG_SAMPLE = 8  # Latin texts that are not obviously English: langdetect on a seeded sample
+# histogram edges: 0 then 4 steps per doubling up to 2^24
+EDGES: list[int] = sorted({0, *(round(2 ** (k / 4)) for k in range(0, 97))})
+_EDGES = np.asarray(EDGES, dtype=np.int64)
+
+
+def clip(text: str, cap: int = TEXT_CAP) -> str:
+    return text if len(text) <= cap else text[: cap - 1] + "…"
+
+
+def estimate_tokens(text: str) -> int:
+    """~4 characters per token for ASCII text, ~1 token per non-ASCII (CJK) character."""
+    if text.isascii():
+        return (len(text) + 3) // 4
+    wide = (len(text.encode("utf-8", "surrogatepass")) - len(text)) // 2
+    return (len(text) - wide + 3) // 4 + wide
+
+
+def openai_epochs(n_examples: int, default: int = 3) -> int:
+    """OpenAI's fine-tuning default: 3 epochs, scaled so n_epochs × n_examples is in [100, 25000]."""
+    if n_examples <= 0:
+        return default
+    epochs = default
+    if epochs * n_examples < 100:
+        epochs = min(25, math.ceil(100 / n_examples))
+    elif epochs * n_examples > 25000:
+        epochs = max(1, 25000 // n_examples)
+    return epochs
+
+
+class Histogram:
+    """Streaming length histogram on fixed log-spaced bins (exact count/sum/min/max).
+
+    Values are buffered and binned with numpy every ``FLUSH`` values: only aggregates are kept.
+    """
+
+    FLUSH = 8192
+
+    def __init__(self) -> None:
+        self.bins = np.zeros(len(EDGES), dtype=np.int64)
+        self.n = 0
+        self.total = 0
+        self.lo: int | None = None
+        self.hi = 0
+        self._buf: list[int] = []
+
+    def add(self, value: int) -> None:
+        self._buf.append(value)
+        if len(self._buf) >= self.FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buf:
+            return
+        values = np.asarray(self._buf, dtype=np.int64)
+        self._buf = []
+        idx = np.searchsorted(_EDGES, values, side="right") - 1
+        self.bins += np.bincount(idx, minlength=len(EDGES))
+        self.n += len(values)
+        self.total += int(values.sum())
+        self.hi = max(self.hi, int(values.max()))
+        lo = int(values.min())
+        self.lo = lo if self.lo is None else min(self.lo, lo)
+
+    def quantile(self, q: float) -> int:
+        """Upper edge of the bin holding the q-quantile (capped at the max)."""
+        self._flush()
+        if not self.n:
+            return 0
+        target, seen = q * self.n, 0
+        for i, c in enumerate(self.bins.tolist()):
+            seen += c
+            if c and seen >= target:
+                return min(self.hi, EDGES[i + 1] - 1 if i + 1 < len(EDGES) else self.hi)
+        return self.hi
+
+    def to_dict(self) -> dict[str, Any]:
+        self._flush()
+        counts = self.bins.tolist()
+        used = [i for i, c in enumerate(counts) if c]
+        bins = [] if not used else [[EDGES[i], counts[i]] for i in range(used[0], used[-1] + 1)]
+        return {
+            "count": self.n,
+            "sum": self.total,
+            "min": self.lo or 0,
+            "max": self.hi,
+            "mean": round(self.total / self.n, 2) if self.n else 0,
+            "p50": self.quantile(0.5),
+            "p90": self.quantile(0.9),
+            "p99": self.quantile(0.99),
+            "bins": bins,  # [lower edge, count]; a bin ends where the next begins
+        }
+
+
+class ReportBuilder:
+    """Fed by the compiler while it streams; :meth:`build` returns the report.json dict."""
+
+    def __init__(self, loaded_spec: LoadedSpec | None, tokenizer_path: str | None = None) -> None:
+        self.loaded = loaded_spec
+        self.counter: Any = None
+        self.token_method = "estimate"
+        if tokenizer_path:
+            from tunespec.linters.text.tokens import HFTokenizerCounter
+
+            resolve = loaded_spec.resolve if loaded_spec is not None else (lambda p: p)
+            from pathlib import Path
+
+            self.counter = HFTokenizerCounter(Path(resolve(tokenizer_path)))
+            self.token_method = "tokenizer"
+        self.lengths = {
+            k: Histogram() for k in ("prompt_chars", "answer_chars", "total_chars", "tokens")
+        }
+        self.train_tokens = 0
+        self.split_tokens: Counter[str] = Counter()
+        self.turns = Histogram()
+        self.languages: Counter[str] = Counter()
+        self.labels: dict[str, Counter[str]] = {}
+        self.latin_sample: list[str] = []
+        self._latin_seen = 0
+        self._rng = random.Random(1234)
+        self.rule_counts: dict[str, Counter[str]] = {}
+        self.samples: dict[str, list[dict[str, Any]]] = {}
+        self.reject_samples: dict[str, list[dict[str, Any]]] = {}
+        self.reject_counts: Counter[str] = Counter()
+        self.dedup: dict[str, Any] = {
+            "dropped_exact": 0,
+            "dropped_near": 0,
+            "clusters_total": 0,
+            "clusters": [],
+        }
+        self.conflicts: dict[str, Any] = {"total": 0, "by_kind": {}, "samples": []}
+        self.counts: dict[str, Any] = {}
+
+    # -- streaming ------------------------------------------------------------------------
+    def add_example(self, example: Example, split: str) -> None:
+        prompt, answer = example.prompt_text, example.answer_text
+        lp, la = len(prompt), len(answer)
+        lengths = self.lengths
+        lengths["prompt_chars"].add(lp)
+        lengths["answer_chars"].add(la)
+        lengths["total_chars"].add(lp + la)
+        if self.counter is None:
+            tokens = estimate_tokens(prompt) + estimate_tokens(answer)
+        else:
+            tokens = sum(self.counter.count(m.content) for m in example.messages)
+        lengths["tokens"].add(tokens)
+        self.split_tokens[split] += tokens
+        self.turns.add(len(example.messages))
+        text = prompt[:160] + "\n" + answer[:80]
+        lang = ascii_language(text) if text.isascii() else script_language(text)
+        self.languages[lang] += 1
+        if lang == "latin":
+            self._latin_seen += 1
+            if len(self.latin_sample) < LANG_SAMPLE:
+                self.latin_sample.append(text)
+            else:
+                j = self._rng.randrange(self._latin_seen)
+                if j < LANG_SAMPLE:
+                    self.latin_sample[j] = text
+        label = example.label
+        per_split = self.labels.get(split)
+        if per_split is None:
+            per_split = self.labels[split] = Counter()
+        per_split[label if label is not None else "(none)"] += 1
+
+    def add_reject(self, row: dict[str, Any]) -> None:
+        reason = str(row.get("reason", "?"))
+        self.reject_counts[reason] += 1
+        got = self.reject_samples.setdefault(reason, [])
+        if len(got) < SAMPLES_PER_RULE:
+            origin = row.get("origin") or {}
+            got.append(
+                {
+                    "location": f"{origin.get('path', '?')}:{origin.get('line', 0)}:{origin.get('col', 1)}",
+                    "message": clip(str(row.get("message", "")), 300),
+                    "id": row.get("id"),
+                    "raw": clip(str(row.get("raw", "")), 300),
+                }
+            )
+
+    def add_findings(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            self.rule_counts.setdefault(f.code, Counter())[f.severity] += 1
+            got = self.samples.setdefault(f.code, [])
+            if len(got) < SAMPLES_PER_RULE:
+                item: dict[str, Any] = {
+                    "location": f.location(),
+                    "severity": f.severity,
+                    "message": clip(f.message, 300),
+                }
+                for key in ("json_path", "hint", "example_id", "source"):
+                    if getattr(f, key) is not None:
+                        item[key] = getattr(f, key)
+                got.append(item)
+
+    def set_dedup(self, result: DedupResult, get_example: Callable[[int], Example]) -> None:
+        dropped = {d.index: d for d in result.dropped}
+        self.dedup["dropped_exact"] = sum(1 for d in result.dropped if d.kind == "exact")
+        self.dedup["dropped_near"] = sum(1 for d in result.dropped if d.kind == "near")
+        self.dedup["clusters_total"] = len(result.clusters)
+        self.dedup["candidate_pairs"] = result.candidates
+        self.dedup["verified_pairs"] = result.verified
+        biggest = sorted(result.clusters, key=lambda c: (-len(c), c[0]))[:MAX_CLUSTERS]
+        out = []
+        for cluster in biggest:
+            members = []
+            for i in cluster[:MAX_MEMBERS]:
+                item = _side(get_example(i))
+                d = dropped.get(i)
+                item["kind"] = "kept" if d is None else d.kind
+                item["similarity"] = 1.0 if d is None else round(d.similarity, 4)
+                members.append(item)
+            out.append({"size": len(cluster), "members": members})
+        self.dedup["clusters"] = out
+        kinds = Counter(c.kind for c in result.conflicts)
+        self.conflicts = {
+            "total": len(result.conflicts),
+            "by_kind": dict(sorted(kinds.items())),
+            "samples": [
+                {
+                    "kind": c.kind,
+                    "prompt_similarity": round(c.similarity, 4),
+                    "a": _side(get_example(c.a)),
+                    "b": _side(get_example(c.b)),
+                }
+                for c in result.conflicts[:MAX_CONFLICTS]
+            ],
+        }
+
+    def set_counts(self, counts: dict[str, Any]) -> None:
+        self.counts = counts
+
+    # -- build ----------------------------------------------------------------------------
+    def _language_mix(self) -> dict[str, int]:
+        mix = Counter(self.languages)
+        latin = mix.pop("latin", 0)
+        if latin and self.latin_sample:
+            from tunespec.linters.text.lang import detect
+
+            detected = Counter(detect(t) or "latin" for t in self.latin_sample)
+            share = {k: v / len(self.latin_sample) for k, v in detected.items()}
+            parts = {k: int(latin * s) for k, s in share.items()}
+            parts[max(sorted(parts), key=lambda k: parts[k])] += latin - sum(parts.values())
+            mix.update({k: v for k, v in parts.items() if v})
+        return dict(sorted(mix.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def _rules(self, records_in: int) -> list[dict[str, Any]]:
+        rules = all_rules()
+        out = []
+        for code in sorted(self.rule_counts):
+            by_sev = self.rule_counts[code]
+            n = sum(by_sev.values())
+            cls = rules.get(code)
+            out.append(
+                {
+                    "code": code,
+                    "name": cls.name if cls else code,
+                    "summary": cls.summary if cls else "",
+                    "count": n,
+                    "by_severity": dict(sorted(by_sev.items())),
+                    "rate": round(n / records_in, 6) if records_in else 0.0,
+                }
+            )
+        return out
+
+    def build(self) -> dict[str, Any]:
+        counts = dict(self.counts)
+        if not counts.get("rejects") and self.reject_counts:
+            counts["rejects"] = dict(sorted(self.reject_counts.items()))
+        records_in = int(counts.get("records_in", 0))
+        per_split = counts.get("per_split", {})
+        n_train = int(per_split.get("train", 0))
+        epochs = openai_epochs(n_train)
+        train_tokens = self.split_tokens.get("train", 0)
+        spec = self.loaded.spec if self.loaded is not None else None
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "name": spec.name if spec is not None else "dataset",
+            "spec_hash": self.loaded.spec_hash if self.loaded is not None else None,
+            "counts": counts,
+            "rules": self._rules(records_in),
+            "failure_samples": {k: self.samples[k] for k in sorted(self.samples)},
+            "reject_samples": {k: self.reject_samples[k] for k in sorted(self.reject_samples)},
+            "duplicates": self.dedup,
+            "conflicts": self.conflicts,
+            "languages": self._language_mix(),
+            "lengths": {k: v.to_dict() for k, v in self.lengths.items()},
+            "turns": self.turns.to_dict(),
+            "token_method": self.token_method,
+            "labels": {s: dict(sorted(c.items())) for s, c in sorted(self.labels.items())},
+            "training": {
+                "train_examples": n_train,
+                "tokens_per_epoch": train_tokens,
+                "tokens_per_split": dict(sorted(self.split_tokens.items())),
+                "epochs": epochs,
+                "epochs_rule": "OpenAI default: 3, scaled so epochs × examples is in [100, 25000], 1..25",
+                "estimated_training_tokens": train_tokens * epochs,
+                "token_method": self.token_method,
+            },
+        }
+
+
+def _side(ex: Example) -> dict[str, Any]:
+    """One example as shown in the report: id, location, prompt, answer, label."""
+    item: dict[str, Any] = {
+        "id": ex.id,
+        "location": str(ex.origin),
+        "prompt": clip(ex.prompt_text),
+        "answer": clip(ex.answer_text),
+    }
+    if ex.label is not None:
+        item["label"] = ex.label
+    return item

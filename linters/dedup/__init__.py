@@ -1,0 +1,18 @@
+"""Exact and near-duplicate detection (MinHash LSH + exact Jaccard), shared by compile and dslint."""
+
+from __future__ import annotations
+
+from tunespec.linters.dedup.features import Features, compute_features
+from tunespec.linters.dedup.index import Conflict, DedupIndex, DedupResult, Duplicate
+from tunespec.linters.dedup.lint import lint_duplicates, result_findings
+
+__all__ = [
+    "Conflict",
+    "DedupIndex",
+    "DedupResult",
+    "Duplicate",
+    "Features",
+    "compute_features",
+    "lint_duplicates",
+    "result_findings",
+]

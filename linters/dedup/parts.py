@@ -1,0 +1,108 @@
+"""Building blocks of the dedup index: signature storage, union-find, re-read cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, Key, jaccard, key_texts, shingle_set
+from tunespec.spec.example import Example
+
+
+class Blocks:
+    """Signature rows in large fixed-size blocks: few objects, memory returned when taken."""
+
+    ROWS = 1 << 16
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.blocks: list[U8] = []
+        self.fill = self.ROWS
+
+    def extend(self, rows: U8) -> None:
+        pos = 0
+        while pos < len(rows):
+            if self.fill == self.ROWS:
+                self.blocks.append(np.empty((self.ROWS, self.k), dtype=np.uint8))
+                self.fill = 0
+            take = min(self.ROWS - self.fill, len(rows) - pos)
+            self.blocks[-1][self.fill : self.fill + take] = rows[pos : pos + take]
+            self.fill += take
+            pos += take
+
+    def take_all(self) -> U8:
+        """All rows as one array, releasing the blocks as they are copied (call once)."""
+        n = len(self.blocks) * self.ROWS - (self.ROWS - self.fill if self.blocks else 0)
+        out = np.empty((n, self.k), dtype=np.uint8)
+        self.blocks.reverse()
+        pos = 0
+        while self.blocks:
+            block = self.blocks.pop()
+            take = min(self.ROWS, n - pos)
+            out[pos : pos + take] = block[:take]
+            pos += take
+        return out
+
+
+class UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)
+            self.parent[hi] = lo  # the root is always the lowest index
+
+    def groups(self) -> dict[int, int]:
+        return {x: self.find(x) for x in list(self.parent)}
+
+
+class ShingleCache:
+    """Key texts and exact shingle sets of re-read examples, bounded by total size."""
+
+    def __init__(
+        self, get_example: Callable[[int], Example], n: int, budget: int = 2_000_000
+    ) -> None:
+        self.get_example = get_example
+        self.n = n
+        self.budget = budget  # characters of text + shingles held at most (~100-200 MB)
+        self.size = 0
+        self.texts: dict[int, tuple[str, str, str]] = {}
+        self.sets: dict[tuple[int, str], frozenset[str]] = {}
+
+    def _room(self, need: int) -> None:
+        self.size += need
+        if self.size > self.budget:
+            self.texts.clear()
+            self.sets.clear()
+            self.size = need
+
+    def text(self, i: int, key: Key) -> str:
+        got = self.texts.get(i)
+        if got is None:
+            got = key_texts(self.get_example(i))
+            self._room(sum(len(t) for t in got))
+            self.texts[i] = got
+        return got[_KEY_INDEX[key]]
+
+    def shingles(self, i: int, key: Key) -> frozenset[str]:
+        got = self.sets.get((i, key))
+        if got is None:
+            got = shingle_set(self.text(i, key), self.n)
+            self._room(len(got) * 4)
+            self.sets[(i, key)] = got
+        return got
+
+    def similarity(self, i: int, j: int, key: Key) -> float:
+        return jaccard(self.shingles(i, key), self.shingles(j, key))
