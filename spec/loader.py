@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
 from tunespec.spec.errors import UserError
 from tunespec.spec.models import Spec
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from tunespec.spec import problems as P
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from tunespec.linters.cli import main
 
 BAD = {"messages": [{"role": "user", "content": "hi"}]}

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from tunespec.compiler.pipeline import compile_spec
 from tunespec.spec.artefact import SPLITS, verify_artefact
 from tunespec.spec.errors import UserError

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tunespec.linters.cli import main
 from tunespec.linters.infer import infer_source
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from tunespec.linters.cli import main
 from tunespec.linters.findings import Finding
 from tunespec.linters.output import default_format, render

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.linters.rule import get_rule
@@ -535,6 +536,7 @@ def test_dslint_reports_sql_findings_with_locations(
 ) -> None:
     """`dslint` with a sql spec: each broken query is reported at its line, clean ones are not."""
     import orjson
+
     from tunespec.linters.cli import main as dslint
 
     answers = [

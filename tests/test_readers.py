@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tunespec.spec import problems as P
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
+
 from tunespec.linters.rule import all_rules
 from tunespec.linters.runner import lint_targets, project_targets, targets_for_files
 

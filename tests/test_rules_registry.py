@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tunespec.linters.engine import Engine
 from tunespec.linters.rule import DOC_SECTIONS, Rule, all_rules, get_rule, parse_doc
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from tunespec.linters.scoring.cli import main
 from tunespec.linters.scoring.metrics import label_metrics, mean_se
 from tunespec.spec.artefact import MANIFEST, sha256_file

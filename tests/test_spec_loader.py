@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tunespec.spec.errors import UserError
 from tunespec.spec.loader import SpecError, load_spec, spec_json_schema
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from tunespec.spec.errors import UserError
 
 DEFAULT_TEXT_FIELDS = ("prediction", "output", "text")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from tunespec.linters.scoring.metrics import HEADLINE, ExampleScore, headline
 
 LABELS = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
 from tunespec.spec.errors import UserError

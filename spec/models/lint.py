@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
+
 from tunespec.spec.models.base import StrictModel
 
 Severity = Literal["error", "warning", "info", "off"]

@@ -6,6 +6,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
+
 from tunespec.spec.models.base import StrictModel
 
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL"]

@@ -6,6 +6,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
+
 from tunespec.spec.models.base import StrictModel
 
 # sre internals moved between versions; both names hold the same parser.
