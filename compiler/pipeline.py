@@ -1,47 +1,69 @@
 """The compile pipeline: read → map → normalize → lint → dedup → split → write.
 
-Two passes over a spill file keep memory bounded by per-example scalars, not by text:
-pass 1 reads every source record and either rejects it or spills the canonical example;
-dedup and split assignment run on small per-example keys; pass 2 streams the spill into
-the split files. Every input record ends in exactly one split file or in rejects.jsonl.
+Memory stays bounded by small fixed-size per-example arrays, never by text:
+
+1. plan (driver + a map stage): input files are cut into line-aligned byte-range chunks;
+2. map stage (any :class:`~tunespec.compiler.engines.Executor`): each chunk is read, mapped,
+   normalized and linted; kept examples are spilled to a chunk file, rejects and findings to
+   others; the chunk returns offsets, split-key hashes, label ids and id hashes;
+3. driver merge, in chunk order: rejects are concatenated, findings go to the report and to
+   counts (not kept), dataset-level rules and the dedup index see every kept example;
+4. dedup + split assignment by cluster on the small arrays;
+5. pass 2 streams the spill into the split files.
+
+Every input record ends in exactly one split file or in rejects.jsonl, and the artefact is the
+same byte for byte whichever executor ran the map stage and however the input was chunked.
 """
 
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
+import pickle
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
-from tunespec.compiler.spill import Spill
+from tunespec.compiler.spill import ChunkedSpill
 from tunespec.compiler.split import assign_splits
-from tunespec.compiler.targets import apply_system_prompt, to_row
+from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, merge_notes
+from tunespec.compiler.stages.driver import (
+    FindingSink,
+    InputFile,
+    LazyKeys,
+    LazyLabels,
+    plan_chunks,
+    read_rejects,
+    read_side,
+)
+from tunespec.compiler.stages.ids import repeat_suffixes
+from tunespec.compiler.stages.mapstage import ChunkResult, chunk_file, process_chunk
+from tunespec.compiler.stages.writeout import OutputWriter
 from tunespec.compiler.writer import ArtefactWriter
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.artefact import FORMAT_VERSION, SPLITS, sha256_file
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, UserError
-from tunespec.spec.example import Example, Origin
-from tunespec.spec.layouts import LayoutMapper, content_id
 from tunespec.spec.loader import LoadedSpec, load_spec
-from tunespec.spec.normalize import Normalizer
-from tunespec.spec.problems import Problem
-from tunespec.spec.readers import FileNotes, RawRecord, read_records
 from tunespec.spec.version import __version__
 
-SPILL = "examples.spill.jsonl"
+SCRATCH = "chunks"
+DEDUP_CODES = ("DS401", "DS402", "DS403")
 
-
-@dataclass
-class InputFile:
-    path: Path
-    display: str
-    source_index: int
+__all__ = [
+    "CompileResult",
+    "Compiler",
+    "InputFile",
+    "assign_splits",
+    "compile_spec",
+    "default_out_dir",
+    "expand_sources",
+]
 
 
 @dataclass
@@ -49,8 +71,12 @@ class CompileResult:
     out_dir: Path
     manifest: dict[str, Any]
     report: dict[str, Any] | None
+    #: a capped sample (the first 1000 errors and 1000 others); every finding is counted in
+    #: ``finding_counts`` and ``report.json``
     findings: list[Finding]
     exit_code: int
+    error_count: int = 0
+    finding_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -58,26 +84,22 @@ class CompileResult:
         return counts
 
 
-@dataclass
-class _State:
-    records_in: int = 0
-    rejects: Counter[str] = field(default_factory=Counter)
-    findings: list[Finding] = field(default_factory=list)
-    error_findings: int = 0
-    split_keys: list[str] = field(default_factory=list)
-    labels: list[str | None] = field(default_factory=list)
-    seen_ids: dict[str, int] = field(default_factory=dict)
-
-
 def expand_sources(loaded: LoadedSpec) -> list[InputFile]:
     """Every input file of every source, sorted, as (path, path shown in origins)."""
     out: list[InputFile] = []
     for si, source in enumerate(loaded.spec.sources):
         pattern = str(loaded.resolve(source.path))
-        matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        matches = (
+            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        )
         matches = [m for m in matches if not glob.has_magic(pattern) or os.path.isfile(m)]
         if not matches:
-            raise UserError(f"source path matches no file: {source.path}", path=str(loaded.path), code="SPEC", hint="paths are relative to the spec file's folder")
+            raise UserError(
+                f"source path matches no file: {source.path}",
+                path=str(loaded.path),
+                code="SPEC",
+                hint="paths are relative to the spec file's folder",
+            )
         for m in matches:
             p = Path(m)
             try:
@@ -88,181 +110,224 @@ def expand_sources(loaded: LoadedSpec) -> list[InputFile]:
     return out
 
 
-def _split_key(example: Example, key: str) -> str:
-    if key == "id":
-        return example.id
-    if key == "conversation":
-        return example.content_key()
-    return hashlib.blake2b(example.prompt_text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def _reject_row(code: str, message: str, origin: Origin, source: str, raw: str, *, hint: str | None = None, json_path: str | None = None, findings: Iterable[Finding] = (), extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    row: dict[str, Any] = {"reason": code, "message": message}
-    if hint:
-        row["hint"] = hint
-    if json_path:
-        row["json_path"] = json_path
-    row["origin"] = origin.to_dict()
-    row["source"] = source
-    found = [f.to_dict() for f in findings]
-    if found:
-        row["findings"] = found
-    if extra:
-        row.update(extra)
-    row["raw"] = raw
-    return row
+def _chunk_bytes(value: int | None) -> int:
+    if value is not None:
+        return max(1, value)
+    env = os.environ.get("TUNESPEC_CHUNK_BYTES")
+    return max(1, int(env)) if env else DEFAULT_CHUNK_BYTES
 
 
 class Compiler:
-    def __init__(self, loaded: LoadedSpec, out_dir: Path, *, show_progress: bool = False) -> None:
+    def __init__(
+        self,
+        loaded: LoadedSpec,
+        out_dir: Path,
+        *,
+        show_progress: bool = False,
+        executor: Executor | None = None,
+        chunk_bytes: int | None = None,
+    ) -> None:
         self.loaded = loaded
         self.spec = loaded.spec
         self.out_dir = out_dir
-        self.engine = Engine(loaded)
-        self.normalizer = Normalizer(self.spec.normalize)
+        self.executor: Executor = executor or LocalExecutor()
+        self.chunk_bytes = _chunk_bytes(chunk_bytes)
         self.progress = Progress(enabled=show_progress)
-        self.state = _State()
+        self.engine = Engine(loaded)
         self.report: Any = _make_report_builder(loaded)
         self.dedup: Any = _make_dedup_index(self.spec)
+        if self.dedup is not None:  # DS401-DS403 come from the compile's own dedup pass
+            self.engine.dataset_rules = [
+                r for r in self.engine.dataset_rules if r.code not in DEDUP_CODES
+            ]
+        self.sink = FindingSink(self.report)
+        self.records_in = 0
+        self.rejects: Counter[str] = Counter()
+        self.split_keys = np.zeros((0, 16), np.uint8)
+        self.labels = np.zeros(0, np.int32)
+        self.label_names: list[str] = []
 
-    # -- pass 1 ---------------------------------------------------------------------------
-    def _reject(self, writer: ArtefactWriter, row: dict[str, Any]) -> None:
-        self.state.rejects[row["reason"]] += 1
-        writer.reject(row)
+    # -- merge the map stage's outputs, in chunk order ----------------------------------------
+    def _reject_line(self, writer: ArtefactWriter, line: bytes, row: dict[str, Any]) -> None:
+        self.rejects[row["reason"]] += 1
+        writer.reject_bytes(line)
         if self.report is not None:
             self.report.add_reject(row)
 
-    def _record(self, rec: RawRecord, mapper: LayoutMapper, writer: ArtefactWriter, spill: Spill) -> None:
-        st = self.state
-        st.records_in += 1
-        source = mapper.name
-        if rec.problem is not None:
-            f = self.engine.problem(rec.problem, rec.origin, source)
-            self._reject(writer, _reject_row(rec.problem.code, rec.problem.message, rec.origin, source, rec.raw, hint=rec.problem.hint, findings=[f] if f else ()))
-            if f:
-                st.findings.append(f)
-            return
-        mapped = mapper.map(rec.data, rec.origin)
-        findings = [f for p in mapped.problems if (f := self.engine.problem(p, rec.origin, source)) is not None]
-        example = mapped.example
-        if example is None:
-            fatal: Problem = mapped.problems[0]
-            st.findings.extend(findings)
-            self._reject(writer, _reject_row(fatal.code, fatal.message, rec.origin, source, rec.raw, hint=fatal.hint, json_path=fatal.json_path, findings=findings))
-            return
-        self.normalizer.example(example)
-        apply_system_prompt(example, self.spec.target)
-        if not example.id:
-            example.id = content_id(example)
-        n = st.seen_ids.get(example.id)
-        if n is not None:
-            st.seen_ids[example.id] = n + 1
-            example.id = f"{example.id}~{n + 1}"
-        else:
-            st.seen_ids[example.id] = 1
-        findings.extend(self.engine.check_example(example))
-        st.findings.extend(findings)
-        errors = [f for f in findings if f.severity == "error"]
-        if errors and self.spec.lint.reject_on_error:
-            first = errors[0]
-            self._reject(writer, _reject_row(first.code, first.message, rec.origin, source, rec.raw, hint=first.hint, json_path=first.json_path, findings=findings, extra={"id": example.id}))
-            return
-        i = spill.append(example, rec.raw)
-        st.split_keys.append(_split_key(example, self.spec.split.key))
-        st.labels.append(example.label)
-        self.engine.observe(example)
-        if self.dedup is not None:
-            self.dedup.add(i, example)
+    def _merge(
+        self,
+        writer: ArtefactWriter,
+        files: list[InputFile],
+        plan: list[list[Any]],
+        results: list[ChunkResult],
+    ) -> tuple[list[dict[str, Any]], ChunkedSpill]:
+        suffix = repeat_suffixes([r.id_hashes for r in results])
+        id_bases = np.concatenate([[0], np.cumsum([len(r.id_hashes) for r in results])]).tolist()
+        scratch = writer.scratch(SCRATCH)
+        spill = ChunkedSpill(
+            [chunk_file(scratch, r.number, "spill") for r in results], [r.offsets for r in results]
+        )
+        label_index: dict[str, int] = {}
+        labels, keys = [], []
+        for c, r in enumerate(results):
+            if suffix:
+                kept_pos = np.flatnonzero(r.id_kept) + id_bases[c]
+                for k, p in enumerate(kept_pos.tolist()):
+                    if p in suffix:
+                        spill.id_suffix[int(spill.bases[c]) + k] = suffix[p]
+            remap = np.array(
+                [label_index.setdefault(name, len(label_index)) for name in r.label_names] + [-1],
+                dtype=np.int32,
+            )
+            labels.append(remap[r.labels])  # -1 indexes the trailing -1
+            keys.append(r.split_keys)
+        self.labels = np.concatenate(labels) if labels else np.zeros(0, np.int32)
+        self.split_keys = np.concatenate(keys) if keys else np.zeros((0, 16), np.uint8)
+        self.label_names = list(label_index)
 
-    def _read_all(self, writer: ArtefactWriter, spill: Spill) -> list[dict[str, Any]]:
         inputs: list[dict[str, Any]] = []
-        mappers = [LayoutMapper(s, self.spec.lint.suppress_key) for s in self.spec.sources]
-        for item in expand_sources(self.loaded):
-            mapper = mappers[item.source_index]
-            source = self.spec.sources[item.source_index]
-            notes = FileNotes(item.display)
-            before = self.state.records_in
-            for rec in self.progress.track(read_records(item.path, source.format, item.display, notes, source.csv_delimiter), item.display):
-                self._record(rec, mapper, writer, spill)
-            for origin, problem in notes.notes:
-                f = self.engine.problem(problem, origin, mapper.name)
-                if f is not None:
-                    self.state.findings.append(f)
-            inputs.append({"path": item.display, "source": mapper.name, "sha256": sha256_file(item.path), "records": self.state.records_in - before})
-        return inputs
+        mappers_names = [s.display_name for s in self.spec.sources]
+        observe_rules = self.engine.dataset_rules
+        c = 0
+        for fi, item in enumerate(self.progress.track(files, "files")):
+            tasks = plan[fi]
+            records = 0
+            file_notes = []
+            for _ in tasks:
+                r = results[c]
+                records += r.records_in
+                file_notes.append(r.notes)
+                self.engine.examples_seen += r.examples_seen
+                for code, n in r.fired.items():
+                    self.engine.fired[code] = self.engine.fired.get(code, 0) + n
+                for line, row in read_rejects(
+                    chunk_file(scratch, r.number, "rejects"), r.reject_idpos, id_bases[c], suffix
+                ):
+                    self._reject_line(writer, line, row)
+                batch: list[Finding] = []
+                for item_ in read_side(chunk_file(scratch, r.number, "side"), id_bases[c], suffix):
+                    if isinstance(item_, Finding):
+                        batch.append(item_)
+                    else:
+                        for rule in observe_rules:
+                            rule.observe_problem(*item_)
+                self.sink.add(batch)
+                if self.dedup is not None:  # hashes and signatures were computed by the map stage
+                    with chunk_file(scratch, r.number, "dedup").open("rb") as fh:
+                        self.dedup.add_features(int(spill.bases[c]), pickle.load(fh))
+                if observe_rules:
+                    for _i, ex, _raw in spill.chunk(c):
+                        for rule in observe_rules:
+                            rule.observe(ex)
+                c += 1
+            source = mappers_names[item.source_index]
+            notes = [
+                f
+                for o, p in merge_notes(file_notes)
+                if (f := self.engine.problem(p, o, source)) is not None
+            ]
+            self.sink.add(notes)
+            self.records_in += records
+            inputs.append(
+                {
+                    "path": item.display,
+                    "source": source,
+                    "sha256": sha256_file(item.path),
+                    "records": records,
+                }
+            )
+        return inputs, spill
 
     # -- dedup, split, pass 2 -------------------------------------------------------------
-    def _assign(self, spill: Spill) -> tuple[list[str], dict[int, Any]]:
+    def _assign(self, spill: ChunkedSpill) -> tuple[list[int], dict[int, Any], Any]:
         n = len(spill)
+        group = np.arange(n, dtype=np.int64)
         dropped: dict[int, Any] = {}
-        group = list(range(n))
+        result = None
         if self.dedup is not None:
             result = self.dedup.finish(spill.get)
             dropped = {d.index: d for d in result.dropped}
-            group = [result.group_of(i) for i in range(n)]
+            if result.groups:
+                idx = np.fromiter(result.groups.keys(), np.int64, len(result.groups))
+                group[idx] = np.fromiter(result.groups.values(), np.int64, len(result.groups))
             if self.report is not None:
                 self.report.set_dedup(result, spill.get)
-        reps = sorted(set(group[i] for i in range(n) if i not in dropped))
-        keys = [self.state.split_keys[g] for g in reps]
-        labels = [self.state.labels[g] for g in reps]
-        names = dict(zip(reps, assign_splits(keys, labels, self.spec.split), strict=True))
-        splits = [names.get(group[i], "") for i in range(n)]
-        return splits, dropped
-
-    def _write_outputs(self, writer: ArtefactWriter, spill: Spill, splits: list[str], dropped: dict[int, Any]) -> Counter[str]:
-        per_split: Counter[str] = Counter()
-        target = self.spec.target
-        ids: list[str] | None = None
-        for i, (example, raw) in enumerate(spill):
-            dup = dropped.get(i)
-            if dup is not None:
-                if ids is None:
-                    ids = [e.id for e, _ in spill]  # rare path: only when something is dropped
-                code = "DS401" if dup.kind == "exact" else "DS402"
-                of = spill.get(dup.duplicate_of)
-                message = f"{dup.kind} duplicate of {of.id} ({of.origin})" + ("" if dup.kind == "exact" else f", Jaccard {dup.similarity:.3f}")
-                self._reject(writer, _reject_row(code, message, example.origin, example.source, raw, hint="duplicates over-weight one example; keep one copy", extra={"id": example.id, "duplicate_of": of.id, "duplicate_of_origin": of.origin.to_dict(), "similarity": round(dup.similarity, 4)}))
-                continue
-            split = splits[i]
-            writer.write(split, to_row(example, target))
-            per_split[split] += 1
-            if self.report is not None:
-                self.report.add_example(example, split)
-        return per_split
+        keep = np.ones(n, dtype=bool)
+        if dropped:
+            keep[np.fromiter(dropped.keys(), np.int64, len(dropped))] = False
+        reps = np.unique(group[keep])
+        names = assign_splits(
+            LazyKeys(self.split_keys, reps),
+            LazyLabels(self.labels, self.label_names, reps),
+            self.spec.split,
+        )
+        rep_split = np.array([SPLITS.index(s) for s in names] + [-1], dtype=np.int8)
+        pos = np.searchsorted(reps, group)
+        pos[~keep] = len(reps)
+        return rep_split[pos].tolist(), dropped, result
 
     def run(self) -> CompileResult:
         writer = ArtefactWriter(self.out_dir)
-        spill = Spill(writer.scratch(SPILL))
+        spill: ChunkedSpill | None = None
         try:
-            inputs = self._read_all(writer, spill)
-            splits, dropped = self._assign(spill)
-            per_split = self._write_outputs(writer, spill, splits, dropped)
-            self.state.findings.extend(self.engine.finish(str(self.loaded.path.name)))
+            scratch = writer.scratch(SCRATCH)
+            scratch.mkdir()
+            files = expand_sources(self.loaded)
+            plan = plan_chunks(
+                files,
+                self.spec,
+                str(Path(self.loaded.path).resolve()),
+                self.loaded.spec_hash,
+                scratch,
+                self.chunk_bytes,
+                self.executor,
+            )
+            tasks = [t for file_tasks in plan for t in file_tasks]
+            results = self.executor.map(process_chunk, tasks)
+            inputs, spill = self._merge(writer, files, plan, results)
+            del results
+            splits, dropped, result = self._assign(spill)
+            out = OutputWriter(writer, spill, self.spec.target, self.report, self.engine, self.sink)
+            per_split = out.write(splits, dropped)
+            self.rejects.update(out.rejects)
+            self.sink.add(out.conflict_findings(result))
+            self.sink.add(self.engine.finish(str(self.loaded.path.name)))
             spill.close()
             outputs = writer.close_outputs()
             manifest = self._manifest(inputs, per_split, outputs)
             report = None
             if self.report is not None:
-                self.report.add_findings(self.state.findings)
                 self.report.set_counts(manifest["counts"])
                 report = self.report.build()
                 from tunespec.compiler.report import write_reports
 
                 write_reports(report, writer.tmp)
-            writer.commit(manifest, scratch=[SPILL])
+            writer.commit(manifest, scratch=[SCRATCH])
         except BaseException:
-            spill.close()
+            if spill is not None:
+                spill.close()
             writer.abort()
             raise
-        failing = [f for f in self.state.findings if f.severity == "error"]
-        return CompileResult(self.out_dir, manifest, report, self.state.findings, EXIT_FINDINGS if failing else EXIT_CLEAN)
+        code = EXIT_FINDINGS if self.sink.errors else EXIT_CLEAN
+        return CompileResult(
+            self.out_dir,
+            manifest,
+            report,
+            self.sink.kept,
+            code,
+            self.sink.errors,
+            self.sink.by_code(),
+        )
 
-    def _manifest(self, inputs: list[dict[str, Any]], per_split: Counter[str], outputs: dict[str, Any]) -> dict[str, Any]:
-        st = self.state
+    def _manifest(
+        self, inputs: list[dict[str, Any]], per_split: Counter[str], outputs: dict[str, Any]
+    ) -> dict[str, Any]:
         kept = sum(per_split.values())
-        rejected = sum(st.rejects.values())
-        if kept + rejected != st.records_in:  # the accounting invariant
-            raise RuntimeError(f"accounting broken: {st.records_in} records in, {kept} kept + {rejected} rejected")
+        rejected = sum(self.rejects.values())
+        if kept + rejected != self.records_in:  # the accounting invariant
+            raise RuntimeError(
+                f"accounting broken: {self.records_in} records in, {kept} kept + {rejected} rejected"
+            )
         try:
             spec_path = os.path.relpath(self.loaded.path, self.out_dir.resolve())
         except ValueError:
@@ -276,11 +341,11 @@ class Compiler:
             "target": self.spec.target.format,
             "inputs": inputs,
             "counts": {
-                "records_in": st.records_in,
+                "records_in": self.records_in,
                 "kept": kept,
                 "rejected": rejected,
                 "per_split": {s: per_split.get(s, 0) for s in SPLITS},
-                "rejects": dict(sorted(st.rejects.items())),
+                "rejects": dict(sorted(self.rejects.items())),
             },
             "outputs": outputs,
         }
@@ -305,12 +370,25 @@ def _make_dedup_index(spec: Any) -> Any:
 
 
 def default_out_dir(loaded: LoadedSpec) -> Path:
-    return loaded.root / "build" / loaded.spec.name
+    return Path(loaded.root) / "build" / str(loaded.spec.name)
 
 
-def compile_spec(spec_path: str | Path, out_dir: str | Path | None = None, *, show_progress: bool = False) -> CompileResult:
-    """Compile a spec file into an artefact folder (the library entry point)."""
+def compile_spec(
+    spec_path: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    show_progress: bool = False,
+    executor: Executor | None = None,
+    chunk_bytes: int | None = None,
+) -> CompileResult:
+    """Compile a spec file into an artefact folder (the library entry point).
+
+    ``executor`` runs the map stages (default: in this process); ``chunk_bytes`` is the size
+    of the byte ranges JSON Lines inputs are cut into (default 8 MiB, or $TUNESPEC_CHUNK_BYTES).
+    Neither changes the artefact.
+    """
     loaded = load_spec(spec_path)
     out = Path(out_dir) if out_dir is not None else default_out_dir(loaded)
-    return Compiler(loaded, out, show_progress=show_progress).run()
-
+    return Compiler(
+        loaded, out, show_progress=show_progress, executor=executor, chunk_bytes=chunk_bytes
+    ).run()

@@ -31,9 +31,19 @@ class _HashedFile:
         self.sha.update(data)
         self.rows += 1
 
+    def write_bytes(self, data: bytes) -> None:
+        """One already serialized row (with its newline), e.g. copied from a chunk file."""
+        self.fh.write(data)
+        self.sha.update(data)
+        self.rows += 1
+
     def close(self) -> dict[str, Any]:
         self.fh.close()
-        return {"sha256": self.sha.hexdigest(), "rows": self.rows, "bytes": self.path.stat().st_size}
+        return {
+            "sha256": self.sha.hexdigest(),
+            "rows": self.rows,
+            "bytes": self.path.stat().st_size,
+        }
 
 
 class ArtefactWriter:
@@ -41,7 +51,11 @@ class ArtefactWriter:
         self.out_dir = out_dir.resolve()
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise UserError(f"output path exists and is not a folder: {out_dir}")
-        if self.out_dir.is_dir() and any(self.out_dir.iterdir()) and not (self.out_dir / MANIFEST).is_file():
+        if (
+            self.out_dir.is_dir()
+            and any(self.out_dir.iterdir())
+            and not (self.out_dir / MANIFEST).is_file()
+        ):
             raise UserError(
                 f"output folder {out_dir} is not empty and is not a tunespec artefact",
                 hint="choose an empty or new folder with --out; tunespec only replaces its own artefacts",
@@ -65,6 +79,9 @@ class ArtefactWriter:
     def reject(self, row: dict[str, Any]) -> None:
         self.rejects.write(row)
 
+    def reject_bytes(self, line: bytes) -> None:
+        self.rejects.write_bytes(line)
+
     def close_outputs(self) -> dict[str, dict[str, Any]]:
         outputs = {split_file(name): f.close() for name, f in self.files.items()}
         outputs[REJECTS] = self.rejects.close()
@@ -73,9 +90,13 @@ class ArtefactWriter:
     def commit(self, manifest: dict[str, Any], scratch: list[str] = ()) -> None:  # type: ignore[assignment]
         for name in scratch:
             p = self.tmp / name
-            if p.exists():
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
                 p.unlink()
-        (self.tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _DUMP))
+        (self.tmp / MANIFEST).write_bytes(
+            orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _DUMP)
+        )
         old = None
         if self.out_dir.exists():
             old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"

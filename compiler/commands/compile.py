@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if f.severity == "error" and f.code not in ("DS401", "DS402") and shown < args.max_findings:
                 print(f.format(), file=sys.stderr)
                 shown += 1
-        hidden = sum(1 for f in result.findings if f.severity == "error") - shown
+        hidden = getattr(result, "error_count", sum(1 for f in result.findings if f.severity == "error")) - shown
         if hidden > 0:
             print(f"... and {hidden} more (see rejects.jsonl and report.json)", file=sys.stderr)
     per = counts["per_split"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tunespec.linters.dedup.features import Features, compute_features
+from tunespec.linters.dedup.features import FeatureBuilder, Features, compute_features
 from tunespec.linters.dedup.index import Conflict, DedupIndex, DedupResult, Duplicate
 from tunespec.linters.dedup.lint import lint_duplicates, result_findings
 
@@ -11,6 +11,7 @@ __all__ = [
     "DedupIndex",
     "DedupResult",
     "Duplicate",
+    "FeatureBuilder",
     "Features",
     "compute_features",
     "lint_duplicates",

@@ -30,22 +30,37 @@ class Features:
     prompt_sigs: U8
 
 
+class FeatureBuilder:
+    """Incremental :func:`compute_features`: ``add`` examples one by one, then ``build`` once."""
+
+    def __init__(self, spec: DedupSpec) -> None:
+        from tunespec.linters.dedup.index import DedupIndex
+
+        self.spec = spec
+        self.index = DedupIndex(spec)
+        self.labels: list[str | None] = []
+
+    def add(self, example: Example) -> None:
+        self.index.add(len(self.labels), example)
+        self.labels.append(example.label)
+
+    def build(self) -> Features:
+        index = self.index
+        index._flush()
+        return Features(
+            count=len(index),
+            spec=self.spec.model_dump(),
+            hashes=bytes(index._hashes),
+            answers=bytes(index._answers),
+            labels=self.labels,
+            key_sigs=index._key_sigs.take_all(),
+            prompt_sigs=index._prompt_sigs.take_all(),
+        )
+
+
 def compute_features(examples: Iterable[Example], spec: DedupSpec) -> Features:
     """What :meth:`DedupIndex.add` would record for these examples, in order."""
-    from tunespec.linters.dedup.index import DedupIndex
-
-    index = DedupIndex(spec)
-    labels: list[str | None] = []
-    for i, example in enumerate(examples):
-        index.add(i, example)
-        labels.append(example.label)
-    index._flush()
-    return Features(
-        count=len(index),
-        spec=spec.model_dump(),
-        hashes=bytes(index._hashes),
-        answers=bytes(index._answers),
-        labels=labels,
-        key_sigs=index._key_sigs.take_all(),
-        prompt_sigs=index._prompt_sigs.take_all(),
-    )
+    builder = FeatureBuilder(spec)
+    for example in examples:
+        builder.add(example)
+    return builder.build()

@@ -1,0 +1,1 @@
+"""The compile's stages: map stages over chunks, shuffle stages, small driver steps."""

@@ -1,0 +1,248 @@
+"""Chunk planning (a map stage over byte ranges) and the chunk reader.
+
+A JSON Lines file is cut into byte ranges at line boundaries. The *scan* stage counts, for
+each range, its lines and its non-blank lines; a prefix sum on the driver then gives every
+chunk its first line number and first record index, so origins are exactly those of
+:func:`tunespec.spec.readers.read_jsonl` however the file is cut. JSON arrays, CSV and
+Parquet files are one chunk each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from tunespec.spec import problems as P
+from tunespec.spec.example import Origin
+from tunespec.spec.problems import Problem
+from tunespec.spec.readers import (
+    MAX_RAW_CHARS,
+    FileNotes,
+    RawRecord,
+    _json_hint,
+    detect_format,
+    read_records,
+)
+
+BOM = b"\xef\xbb\xbf"
+DEFAULT_CHUNK_BYTES = 8 << 20
+# A line is blank when bytes.strip() leaves nothing; file iteration splits on LF only.
+_BLANK = re.compile(rb"^[ \t\r\x0b\x0c]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ScanTask:
+    path: str
+    start: int  # nominal byte range; the real one starts after the first LF at/after start
+    end: int
+    size: int
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    start: int
+    end: int
+    lines: int
+    records: int
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One unit of map-stage work: a byte range of one input file (or a whole file)."""
+
+    number: int
+    spec_path: str
+    spec_hash: str
+    scratch: str
+    path: str
+    display: str
+    source_index: int
+    fmt: str
+    csv_delimiter: str
+    start: int = 0
+    end: int = -1  # -1: the whole file through the format's own reader
+    first_line: int = 1
+    first_index: int = 0
+
+
+def _line_start(fh: BinaryIO, pos: int, size: int) -> int:
+    """Where the line holding byte ``pos`` starts if that line starts at ``pos``, else where
+    the next line starts: ``pos`` when it is 0 or follows an LF, else the byte after the next LF."""
+    if pos <= 0:
+        return 0
+    if pos >= size:
+        return size
+    fh.seek(pos - 1)
+    base = pos - 1
+    while True:
+        block = fh.read(1 << 16)
+        if not block:
+            return size
+        k = block.find(b"\n")
+        if k >= 0:
+            return min(size, base + k + 1)
+        base += len(block)
+
+
+def count_blank(data: bytes) -> int:
+    """Blank lines in ``data`` (a whole number of lines; the last may lack its LF)."""
+    n = 0
+    for m in _BLANK.finditer(data):
+        if m.start() < len(data):
+            n += 1
+    return n
+
+
+def scan_range(task: ScanTask) -> ScanResult:
+    """Map stage: the real line-aligned range of a nominal byte range, with its line and record counts."""
+    with open(task.path, "rb") as fh:
+        start = _line_start(fh, task.start, task.size)
+        end = _line_start(fh, task.end, task.size)
+        if end <= start:
+            return ScanResult(start, start, 0, 0)
+        fh.seek(start)
+        data = fh.read(end - start)
+    if start == 0 and data.startswith(BOM):
+        data = data[3:]
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    return ScanResult(start, end, lines, lines - count_blank(data))
+
+
+def scan_tasks(path: Path, chunk_bytes: int) -> list[ScanTask]:
+    size = path.stat().st_size
+    step = max(1, chunk_bytes)
+    return [
+        ScanTask(str(path), lo, min(size, lo + step), size) for lo in range(0, max(size, 1), step)
+    ]
+
+
+def is_jsonl(path: Path, fmt: str) -> bool:
+    return path.is_file() and detect_format(path, fmt) == "jsonl"
+
+
+def read_chunk(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
+    """The records of one chunk, with the origins the whole-file reader would give them."""
+    if task.end < 0:
+        yield from read_records(Path(task.path), task.fmt, task.display, notes, task.csv_delimiter)
+        return
+    with open(task.path, "rb") as fh:
+        fh.seek(task.start)
+        data = fh.read(task.end - task.start)
+    yield from _jsonl_lines(data, task, notes)
+
+
+def _jsonl_lines(data: bytes, task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
+    display = task.display
+    index = task.first_index
+    crlf_seen = blank_seen = False
+    lines = data.split(b"\n")
+    last_terminated = data.endswith(b"\n")
+    if last_terminated:
+        lines.pop()
+    n_lines = len(lines)
+    for k, line in enumerate(lines):
+        lineno = task.first_line + k
+        if lineno == 1 and line.startswith(BOM):
+            line = line[3:]
+            notes.notes.append(
+                (
+                    Origin(display, 1, -1),
+                    Problem(
+                        P.BOM,
+                        "file starts with a UTF-8 byte-order mark",
+                        hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)",
+                        fatal=False,
+                    ),
+                )
+            )
+        if not crlf_seen and line.endswith(b"\r") and (k < n_lines - 1 or last_terminated):
+            crlf_seen = True
+            notes.notes.append(
+                (
+                    Origin(display, lineno, -1),
+                    Problem(
+                        P.CRLF,
+                        "file uses CRLF line endings",
+                        hint="convert to LF line endings",
+                        fatal=False,
+                    ),
+                )
+            )
+        stripped = line.strip()
+        if not stripped:
+            if not blank_seen:
+                blank_seen = True
+                notes.notes.append(
+                    (
+                        Origin(display, lineno, -1),
+                        Problem(
+                            P.BLANK_LINE,
+                            "blank line in a JSON Lines file",
+                            hint="remove blank lines; some loaders fail on them",
+                            fatal=False,
+                        ),
+                    )
+                )
+            continue
+        origin = Origin(display, lineno, index)
+        index += 1
+        try:
+            text = stripped.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
+            yield RawRecord(
+                origin,
+                None,
+                raw,
+                Problem(
+                    P.INVALID_UTF8,
+                    f"invalid UTF-8: {exc.reason} at byte {exc.start}",
+                    hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)",
+                    col=exc.start + 1,
+                ),
+            )
+            continue
+        try:
+            obj = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            yield RawRecord(
+                origin,
+                None,
+                text[:MAX_RAW_CHARS],
+                Problem(
+                    P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno
+                ),
+            )
+            continue
+        if not isinstance(obj, dict):
+            yield RawRecord(
+                origin,
+                None,
+                text[:MAX_RAW_CHARS],
+                Problem(
+                    P.NOT_AN_OBJECT,
+                    f"record is a JSON {type(obj).__name__}, not an object",
+                    hint="each line must be one JSON object {...}",
+                ),
+            )
+            continue
+        yield RawRecord(origin, obj, text)
+
+
+def merge_notes(per_chunk: list[list[tuple[Origin, Problem]]]) -> list[tuple[Origin, Problem]]:
+    """One file's notes from its chunks (in order): each kind only where it first occurs."""
+    out: list[tuple[Origin, Problem]] = []
+    seen: set[str] = set()
+    for notes in per_chunk:
+        for origin, problem in notes:
+            if problem.code in (P.CRLF, P.BLANK_LINE, P.BOM):
+                if problem.code in seen:
+                    continue
+                seen.add(problem.code)
+            out.append((origin, problem))
+    return out
