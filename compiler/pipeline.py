@@ -215,10 +215,8 @@ class Compiler:
                 if self.dedup is not None:  # hashes and signatures were computed by the map stage
                     with chunk_file(scratch, r.number, "dedup").open("rb") as fh:
                         self.dedup.add_features(int(spill.bases[c]), pickle.load(fh))
-                if observe_rules:
-                    for _i, ex, _raw in spill.chunk(c):
-                        for rule in observe_rules:
-                            rule.observe(ex)
+                # the dataset rules observe every spilled example in pass 2 (OutputWriter.write),
+                # which reads the spill in this same order anyway
                 c += 1
             source = mappers_names[item.source_index]
             notes = [

@@ -9,15 +9,49 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from tunespec.spec.example import Example
+from tunespec.spec.example import Example, Message, Origin
 
 MAX_OPEN = 128  # chunk files kept open for random access (least recently used closed first)
+
+
+def spilled_example(line: bytes) -> tuple[Example, str]:
+    """The example and raw record of one spill line (see ``mapstage.spill_row``)."""
+    example_id, turns, meta, source, layout, o, raw = orjson.loads(line)
+    return (
+        Example(
+            [Message(role, content) for role, content in turns],
+            Origin(o[0], o[1], o[2], o[3]),
+            source,
+            layout,
+            meta,
+            example_id,
+        ),
+        raw,
+    )
+
+
+def _lines(path: Path, block: int = 1 << 20) -> Iterator[bytes]:
+    """The LF-terminated lines of a file, read a block at a time (faster than line iteration)."""
+    pieces: list[bytes] = []  # the unfinished line so far
+    with path.open("rb") as fh:
+        while data := fh.read(block):
+            lines = data.split(b"\n")
+            if len(lines) == 1:
+                pieces.append(data)
+                continue
+            pieces.append(lines[0])
+            lines[0] = b"".join(pieces)
+            pieces = [lines.pop()]
+            yield from lines
+    last = b"".join(pieces)
+    if last:
+        yield last
 
 
 class ChunkedSpill:
@@ -36,12 +70,12 @@ class ChunkedSpill:
         c = int(np.searchsorted(self.bases, i, side="right")) - 1
         return c, i - int(self.bases[c])
 
-    def _example(self, i: int, data: dict[str, Any]) -> Example:
-        ex = Example.from_dict(data)
+    def _example(self, i: int, line: bytes) -> tuple[Example, str]:
+        ex, raw = spilled_example(line)
         n = self.id_suffix.get(i)
         if n is not None:
             ex.id = f"{ex.id}~{n}"
-        return ex
+        return ex, raw
 
     def record(self, i: int) -> tuple[Example, str]:
         if not 0 <= i < len(self):
@@ -55,9 +89,7 @@ class ChunkedSpill:
             fh = self.paths[c].open("rb")
         self._readers[c] = fh  # most recently used last
         fh.seek(int(self.offsets[c][k]))
-        data = orjson.loads(fh.readline())
-        raw = data.pop("raw", "")
-        return self._example(i, data), raw
+        return self._example(i, fh.readline())
 
     def get(self, i: int) -> Example:
         return self.record(i)[0]
@@ -65,12 +97,14 @@ class ChunkedSpill:
     def chunk(self, c: int) -> Iterator[tuple[int, Example, str]]:
         """(global index, example, raw) of one chunk, in order."""
         i = int(self.bases[c])
-        with self.paths[c].open("rb") as fh:
-            for line in fh:
-                data = orjson.loads(line)
-                raw = data.pop("raw", "")
-                yield i, self._example(i, data), raw
-                i += 1
+        id_suffix = self.id_suffix
+        for line in _lines(self.paths[c]):
+            if id_suffix:
+                ex, raw = self._example(i, line)
+            else:
+                ex, raw = spilled_example(line)
+            yield i, ex, raw
+            i += 1
 
     def __iter__(self) -> Iterator[tuple[int, Example, str]]:
         for c in range(len(self.paths)):

@@ -27,7 +27,10 @@ def _meta(example: Example) -> dict[str, Any]:
 def to_row(example: Example, target: TargetSpec) -> dict[str, Any]:
     fmt = target.format
     if fmt == "chat":
-        row: dict[str, Any] = {"id": example.id, "messages": [m.to_dict() for m in example.messages]}
+        row: dict[str, Any] = {
+            "id": example.id,
+            "messages": [{"role": m.role, "content": m.content} for m in example.messages],
+        }
     else:
         msgs = example.messages
         system = msgs[0].content if msgs and msgs[0].role == "system" else None
@@ -61,7 +64,7 @@ def to_row(example: Example, target: TargetSpec) -> dict[str, Any]:
             if system:
                 prompt = f"{system}\n\n{prompt}"
             row = {"id": example.id, "prompt": prompt, "completion": answer}
-    if target.include_meta:
+    if target.include_meta and example.meta:
         meta = _meta(example)
         if meta:
             row["meta"] = meta

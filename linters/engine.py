@@ -138,7 +138,8 @@ class Engine:
         return finding
 
     def check_example(self, example: Example) -> list[Finding]:
-        suppressed = {str(c).upper() for c in example.meta.get("suppress", ())}
+        suppress = example.meta.get("suppress")
+        suppressed = {str(c).upper() for c in suppress} if suppress else None
         out: list[Finding] = []
         self.examples_seen += 1
         rules = self._by_source.get(example.source)
@@ -146,6 +147,7 @@ class Engine:
             rules = self._by_source[example.source] = [
                 r for r in self.example_rules if self.active(r.code, example.source)
             ]
+        content_hash: str | None = None
         for rule in rules:
             if suppressed and rule.code in suppressed:
                 continue
@@ -153,7 +155,9 @@ class Engine:
             for v in rule.check(example):
                 f = self._finding(rule.code, example.origin, v, example.id, example.source)
                 if f is not None:
-                    f.content_hash = example.content_key()
+                    if content_hash is None:
+                        content_hash = example.content_key()
+                    f.content_hash = content_hash
                     out.append(f)
                     fired = True
             if fired:

@@ -83,13 +83,8 @@ class Example:
 
     def content_key(self) -> str:
         """A hash of the (already normalized) conversation: the exact-duplicate key."""
-        h = hashlib.blake2b(digest_size=16)
-        for m in self.messages:
-            h.update(m.role.encode())
-            h.update(b"\x1f")
-            h.update(m.content.encode("utf-8", "surrogatepass"))
-            h.update(b"\x1e")
-        return h.hexdigest()
+        text = "".join([f"{m.role}\x1f{m.content}\x1e" for m in self.messages])
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,9 +98,19 @@ class Example:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Example:
+        messages = []
+        for m in data["messages"]:
+            role, content = m["role"], m["content"]
+            messages.append(
+                Message(
+                    role if type(role) is str else str(role),
+                    content if type(content) is str else str(content),
+                )
+            )
+        o = data["origin"]
         return cls(
-            messages=[Message(str(m["role"]), str(m["content"])) for m in data["messages"]],
-            origin=Origin.from_dict(data["origin"]),
+            messages=messages,
+            origin=Origin(str(o["path"]), int(o["line"]), int(o["index"]), int(o.get("col", 1))),
             source=str(data.get("source", "")),
             layout=str(data.get("layout", "")),
             meta=dict(data.get("meta") or {}),

@@ -34,6 +34,8 @@ class Mapped:
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:
+    if "." not in dotted:  # the common case: a top-level key
+        return data.get(dotted, _MISSING) if isinstance(data, dict) else _MISSING
     cur: Any = data
     for part in dotted.split("."):
         if not isinstance(cur, dict) or part not in cur:
@@ -127,7 +129,16 @@ class LayoutMapper:
             raise MapFailure(Problem(P.MISSING_MESSAGES, f"'{key}' is a {type(turns).__name__}, expected a list of turns", json_path=_jp(key)))
         out = self._system(data, self.mapping.system or ("system" if self.source.layout == "sharegpt" else None))
         is_openai = self.source.layout == "openai"
+        role_key, content_key, roles = self.role_key, self.content_key, self.roles
         for i, turn in enumerate(turns):
+            if type(turn) is dict and role_key in turn and (not is_openai or turn.keys() <= OPENAI_MESSAGE_KEYS):
+                # the common case: a plain turn with a role and no unknown keys
+                raw_role = turn[role_key]
+                role = roles.get(raw_role) if type(raw_role) is str else None
+                content = turn.get(content_key, _MISSING)
+                if role is not None and type(content) is str:
+                    out.append(Message(role, content))
+                    continue
             path = f"$.{key}[{i}]"
             if not isinstance(turn, dict):
                 raise MapFailure(Problem(P.MESSAGE_MISSING_KEY, f"turn {i} is a {type(turn).__name__}, expected an object", json_path=path))

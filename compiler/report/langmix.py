@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _EN_WORDS = "the and is are to of in that it for you with this what how can be on not your"
 _EN = re.compile(r"\b(?:" + "|".join(_EN_WORDS.split()) + r")\b", re.IGNORECASE)
+
+
+def _trie(words: list[str]) -> str:
+    """A regex alternation of ``words`` as a prefix tree (``t(?:he|o)``), which sre scans faster."""
+    heads: dict[str, list[str]] = {}
+    for w in sorted(set(words)):
+        heads.setdefault(w[:1], []).append(w[1:])
+    parts = []
+    for head, tails in heads.items():
+        if not head:
+            continue
+        rest = [t for t in tails if t]
+        if not rest:
+            parts.append(re.escape(head))
+            continue
+        inner = _trie(rest)
+        optional = "?" if "" in tails else ""
+        parts.append(f"{re.escape(head)}(?:{inner}){optional}")
+    return "|".join(parts)
+
+
+# The same words, case-sensitive, on bytes: on lowercased, encoded ASCII text it finds exactly
+# what _EN finds in the text (every match is a whole word, so alternative order cannot matter).
+_EN_ASCII = re.compile(rb"\b(?:" + _trie(_EN_WORDS.split()).encode() + rb")\b")
 _ALPHA = re.compile(r"[^\W\d_]")
 
 
@@ -13,7 +38,13 @@ def looks_english(text: str) -> bool:
     """At least one English function word per ten words (of the first 240 characters)."""
     head = text[:240]
     words = len(head.split())
-    return words >= 3 and len(_EN.findall(head)) >= max(1, words // 10)
+    if words < 3:
+        return False
+    if head.isascii():
+        found: list[Any] = _EN_ASCII.findall(head.lower().encode())
+    else:
+        found = _EN.findall(head)
+    return len(found) >= max(1, words // 10)
 
 
 def ascii_language(text: str) -> str:
@@ -41,8 +72,13 @@ def script_language(text: str) -> str:
     wide = len(text) - len(text.encode("ascii", "ignore"))
     if wide * 5 < len(text):  # mostly ASCII: a few accents, quotes or emoji
         return ascii_language(text)
-    kana = len(_SCRIPTS[0][1].findall(text))
-    if kana * 20 >= wide:
+    # kana * 20 >= wide means "ja": stop counting kana as soon as there are enough
+    need, kana = -(-wide // 20), 0
+    for _ in _SCRIPTS[0][1].finditer(text):
+        kana += 1
+        if kana >= need:
+            return "ja"
+    if kana * 20 >= wide:  # need == 0 (no wide characters)
         return "ja"
     letters = len(_LETTER.findall(text))
     if not letters:

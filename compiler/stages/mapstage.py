@@ -4,7 +4,8 @@ A pure function of its :class:`ChunkTask` (plus the spec file): the same bytes c
 whichever executor runs it, in whichever process. It writes three files next to each other
 in the scratch folder and returns only small fixed-size per-example arrays:
 
-- ``chunk-N.spill``: kept examples, one JSON line each (the example plus its raw record);
+- ``chunk-N.spill``: kept examples, one JSON array per line (the example plus its raw record,
+  see :func:`spill_row`);
 - ``chunk-N.rejects``: reject rows of this chunk, exactly as they go to ``rejects.jsonl``;
 - ``chunk-N.side``: every finding and every read/map problem (replayed on the driver into the
   report and the dataset-level rules, then deleted);
@@ -143,6 +144,24 @@ def reject_row(
     return row
 
 
+def spill_row(example: Example, raw: str) -> list[Any]:
+    """One spill line: the example's fields in a fixed order, then its raw record.
+
+    A compact array (read back by :func:`tunespec.compiler.spill.spilled_example`): cheaper to
+    write and parse than :meth:`Example.to_dict`, and the spill is scratch, never an output.
+    """
+    o = example.origin
+    return [
+        example.id,
+        [[m.role, m.content] for m in example.messages],
+        example.meta,
+        example.source,
+        example.layout,
+        [o.path, o.line, o.index, o.col],
+        raw,
+    ]
+
+
 FINDING_FIELDS = tuple(fl.name for fl in dataclasses.fields(Finding))
 
 
@@ -189,6 +208,8 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     reject_idpos = array("q")
     features = FeatureBuilder(w.dedup) if w.dedup is not None else None
     dumps = orjson.dumps
+    normalize, check_example = w.normalizer.example, engine.check_example
+    target, reject_on_error, split_key = w.spec.target, w.reject_on_error, w.split_key
     pos = 0
     with (
         chunk_file(task.scratch, task.number, "spill").open("wb") as spill,
@@ -247,17 +268,17 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
                     )
                 )
                 continue
-            w.normalizer.example(example)
-            apply_system_prompt(example, w.spec.target)
+            normalize(example)
+            apply_system_prompt(example, target)
             if not example.id:
                 example.id = content_id(example)
             idpos = len(id_kept)
             ids += id_hash(example.id)
-            findings.extend(engine.check_example(example))
+            findings.extend(check_example(example))
             for f in findings:
                 side.write(finding_line(f, idpos))
             res.findings += len(findings)
-            if w.reject_on_error:
+            if reject_on_error:
                 errors = [f for f in findings if f.severity == "error"]
                 if errors:
                     first = errors[0]
@@ -278,13 +299,11 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
                     )
                     continue
             id_kept.append(1)
-            data = example.to_dict()
-            data["raw"] = rec.raw
-            line = dumps(data, option=_NL)
+            line = dumps(spill_row(example, rec.raw), option=_NL)
             offsets.append(pos)
             spill.write(line)
             pos += len(line)
-            split_keys += split_key_digest(example, w.split_key)
+            split_keys += split_key_digest(example, split_key)
             label = example.label
             labels.append(-1 if label is None else label_ids.setdefault(label, len(label_ids)))
             if features is not None:

@@ -67,7 +67,10 @@ class OutputWriter:
         per_split: Counter[str] = Counter()
         writer, spill, target, report = self.writer, self.spill, self.target, self.report
         findings: list[Finding] = []
+        observe_rules = self.engine.dataset_rules
         for i, example, raw in spill:
+            for rule in observe_rules:  # every spilled example, duplicates included, in order
+                rule.observe(example)
             dup = dropped.get(i)
             if dup is not None:
                 code = "DS401" if dup.kind == "exact" else "DS402"

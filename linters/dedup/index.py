@@ -71,6 +71,14 @@ class DedupResult:
         return self.groups.get(i, i)
 
 
+def _transpose(a: U8, block: int = 4096) -> U8:
+    """``a.T`` as a contiguous array, copied a block of rows at a time (cache-friendly)."""
+    out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
+    for lo in range(0, a.shape[0], block):
+        out[:, lo : lo + block] = a[lo : lo + block].T
+    return out
+
+
 class DedupIndex:
     """Feed every kept example with :meth:`add` (index ``i`` in read order), then :meth:`finish`."""
 
@@ -210,19 +218,21 @@ class DedupIndex:
             uf.union(int(rep[i]), int(i))
         return rep
 
-    def _band_keys(self, sigs: U8, band: int) -> npt.NDArray[np.uint64]:
+    def _band_keys(self, bins: U8, band: int) -> npt.NDArray[np.uint64]:
+        """Band keys of signatures given bin-major (``bins[c]``: bin c of every signature)."""
         # strided bins (band, band + bands, ...): densification correlates neighbouring bins
-        key = np.zeros(len(sigs), dtype=np.uint64)
+        key = np.zeros(bins.shape[1], dtype=np.uint64)
         for r in range(self.rows):
             key *= np.uint64(0x100000001B3)
-            key ^= sigs[:, band + self.bands * r]
+            key ^= bins[band + self.bands * r]
         return key
 
     def _candidates(self, sigs: U8, reps: npt.NDArray[np.bool_]) -> Iterator[I64]:
         """Candidate pairs (i < j) per band, as an (m, 2) array; only exact-dup representatives."""
         idx = np.flatnonzero(reps & sigs.any(axis=1))  # all-zero rows: empty texts
+        bins = _transpose(sigs[idx])  # contiguous rows for the band keys
         for band in range(self.bands):
-            keys = self._band_keys(sigs, band)[idx]
+            keys = self._band_keys(bins, band)
             if len(idx) < 1 << 24:  # one plain sort of (40-bit key | position) beats argsort
                 packed = ((keys >> np.uint64(24)) << np.uint64(24)) | np.arange(
                     len(idx), dtype=np.uint64

@@ -4,8 +4,8 @@ Signatures are computed for a whole batch of texts at once with numpy: the texts
 concatenated as UTF-32 code points, every character n-gram gets a polynomial rolling hash
 (``n`` vector passes, no per-shingle Python), the hash is mixed with the splitmix64 finalizer
 and then "one permutation hashing" assigns each shingle to one of ``k`` bins by its high bits
-and keeps the minimum low 32 bits per bin (one sort of the batch). Empty bins are filled by
-densification by rotation (Shrivastava & Li 2014), so two signatures agree in a bin with
+and keeps the minimum low 32 bits per bin (one scatter-minimum over the batch). Empty bins are
+filled by densification by rotation (Shrivastava & Li 2014), so two signatures agree in a bin with
 probability equal to the Jaccard similarity of the shingle sets, as with ``k`` independent
 permutations, at the cost of one hash per shingle instead of ``k`` (datasketch's per-permutation
 affine hashing measured 150-250 µs per short text here; this is ~10 µs).
@@ -114,24 +114,24 @@ def batch_signatures(texts: Sequence[str], n: int, k: int) -> U8:
     for j in range(1, n):
         h *= _P
         h += codes[j : j + m]
-    ends = np.cumsum(lengths)
-    doc = np.repeat(np.arange(b, dtype=np.uint64), lengths)[:m]
-    valid = np.arange(m, dtype=np.int64) + n <= ends[doc.astype(np.intp)]
-    h = _mix(h[valid])
-    doc = doc[valid]
-    bins = ((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
-    composite = (doc << np.uint64(42)) | (bins << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF))
-    composite.sort()
-    head = composite >> np.uint64(32)
-    first = np.empty(len(head), dtype=bool)
-    first[0] = True
-    np.not_equal(head[1:], head[:-1], out=first[1:])
-    chosen = composite[first]
-    rows = (chosen >> np.uint64(42)).astype(np.intp)
-    cols = ((chosen >> np.uint64(32)) & np.uint64(0x3FF)).astype(np.intp)
-    filled = np.zeros((b, k), dtype=bool)
-    filled[rows, cols] = True
-    sig[rows, cols] = (chosen & np.uint64(0xFF)).astype(np.uint8)  # the bin minimum's low 8 bits
+    # drop the starts whose n-gram runs into the next text: the last n - 1 of every text
+    # (texts are padded to at least n characters, or empty)
+    if n > 1:
+        valid = np.ones(m, dtype=bool)
+        cut = (np.cumsum(lengths)[:, None] - np.arange(1, n, dtype=np.int64)).ravel()
+        valid[cut[(cut >= 0) & (cut < m)]] = False
+        h = h[valid]
+    h = _mix(h)
+    doc = np.repeat(np.arange(b, dtype=np.int64), np.maximum(lengths - (n - 1), 0))
+    # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles' hashes
+    cell = doc * k + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
+    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
+    np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    hit = np.zeros(b * k, dtype=bool)
+    hit[cell] = True
+    filled = hit.reshape(b, k)
+    # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
+    sig = table.astype(np.uint8).reshape(b, k) * filled
     _densify(sig, filled, k)
     return sig
 
@@ -153,12 +153,16 @@ def _densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     f = filled[rows].T  # bins on axis 0: the cumulative pass runs across all rows at once
     cols = np.arange(k, dtype=np.int16)[:, None]
     big = np.int16(2 * k)
-    nxt = np.minimum.accumulate(np.where(f, cols, big)[::-1], axis=0)[::-1]
-    nxt = np.where(nxt == big, nxt[0] + np.int16(k), nxt)  # past the last filled bin: wrap around
-    src = np.where(nxt >= k, nxt - np.int16(k), nxt).astype(np.intp)
-    sub = sig[rows].T
-    borrowed = np.take_along_axis(sub, src, axis=0) + (nxt - cols).astype(np.uint8) * _OFFSET
-    sig[rows] = np.where(f, sub, borrowed).T
+    # Selections are done with arithmetic on the masks: np.where/copyto with a mask is several
+    # times slower on arrays this small. The bin itself where filled, else ``big``:
+    nxt = np.minimum.accumulate((big - (big - cols) * f)[::-1], axis=0)[::-1]
+    nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last filled: wrap around
+    src = nxt - (nxt >= k) * np.int16(k)
+    rowsig = sig[rows]
+    flat = src + np.arange(0, len(rows) * k, k, dtype=np.intp)  # positions in rowsig.ravel()
+    sub = rowsig.T
+    borrowed = rowsig.ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
+    sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
 
 
 def estimate_jaccard(a: U8, b: U8) -> npt.NDArray[np.float64]:

@@ -35,6 +35,11 @@ class EmptyConversation(Rule):
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
+        if example.messages:
+            return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         if not example.messages:
             yield Violation(
                 "conversation has no turns",

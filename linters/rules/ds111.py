@@ -35,6 +35,15 @@ class NoAssistantMessage(Rule):
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
+        msgs = example.messages
+        if not msgs:
+            return ()
+        for m in msgs:
+            if m.role == "assistant":
+                return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         if example.messages and not any(m.role == "assistant" for m in example.messages):
             yield Violation(
                 "conversation has no assistant message",

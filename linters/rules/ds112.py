@@ -35,6 +35,12 @@ class NoUserMessage(Rule):
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
+        for m in example.messages:
+            if m.role == "user":
+                return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         roles = {m.role for m in example.messages}
         if "assistant" in roles and "user" not in roles:
             yield Violation(

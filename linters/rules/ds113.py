@@ -35,6 +35,15 @@ class WhitespaceOnlyContent(Rule):
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
+        for m in example.messages:
+            c = m.content
+            if not c or c[0].isspace():  # strip() might leave nothing
+                break
+        else:
+            return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         for i, m in enumerate(example.messages):
             if not m.content.strip() and m.role != "tool":
                 what = "empty" if not m.content else "whitespace only"

@@ -36,6 +36,17 @@ class RepeatedRole(Rule):
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
+        prev = None
+        for m in example.messages:
+            role = m.role
+            if role == prev and role in ("user", "assistant", "system"):
+                break
+            prev = role
+        else:
+            return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         msgs = example.messages
         for i in range(1, len(msgs)):
             role = msgs[i].role

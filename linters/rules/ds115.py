@@ -37,6 +37,12 @@ class EndsOnUser(Rule):
 
     def check(self, example: Example) -> Iterable[Violation]:
         msgs = example.messages
+        if len(msgs) < 2 or msgs[-1].role != "user":
+            return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
+        msgs = example.messages
         if len(msgs) >= 2 and msgs[-1].role == "user" and any(m.role == "assistant" for m in msgs):
             yield Violation(
                 "conversation ends on a user turn",

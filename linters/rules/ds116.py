@@ -36,6 +36,15 @@ class SystemNotFirst(Rule):
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
+        msgs = example.messages
+        for i in range(1, len(msgs)):
+            if msgs[i].role == "system":
+                break
+        else:
+            return ()
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         for i, m in enumerate(example.messages):
             if i > 0 and m.role == "system":
                 yield Violation(

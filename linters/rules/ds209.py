@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Violation, message_path
-from tunespec.linters.text.repetition import longest_repeated_unit, repetition_score
+from tunespec.linters.text.repetition import MIN_CHARS, longest_repeated_unit, repetition_score
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -45,6 +45,14 @@ class DegenerateRepetition(Rule):
         return spec is None or spec.style.max_repetition is not None
 
     def check(self, example: Example) -> Iterable[Violation]:
+        for m in example.messages:
+            if len(m.content) >= MIN_CHARS:
+                break
+        else:
+            return ()  # repetition_score is 0 for short text, and the limit is never negative
+        return self._violations(example)
+
+    def _violations(self, example: Example) -> Iterable[Violation]:
         limit = DEFAULT_MAX
         if self.ctx.spec is not None:
             if self.ctx.spec.style.max_repetition is None:
