@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,40 +71,51 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_jsonl(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:
     """One record per non-blank line. Lines are split on LF; CR before it is tolerated."""
-    index = 0
+    with path.open("rb") as fh:
+        yield from parse_jsonl_lines(fh, display, notes)
+
+
+def parse_jsonl_lines(
+    lines: Iterable[bytes], display: str, notes: FileNotes, *, first_line: int = 1, first_index: int = 0
+) -> Iterator[RawRecord]:
+    """Records of JSON Lines given as byte lines that keep their LF (as file iteration gives them).
+
+    ``first_line`` and ``first_index`` place a chunk of a larger file, so origins stay those
+    of the whole file (line numbers, record index counting non-blank lines).
+    """
+    index = first_index
     crlf_seen = False
     blank_seen = False
-    with path.open("rb") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-                notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
-            if line.endswith(b"\r\n") and not crlf_seen:
-                crlf_seen = True
-                notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
-            stripped = line.strip()
-            if not stripped:
-                if not blank_seen:
-                    blank_seen = True
-                    notes.notes.append((Origin(display, lineno, -1), Problem(P.BLANK_LINE, "blank line in a JSON Lines file", hint="remove blank lines; some loaders fail on them", fatal=False)))
-                continue
-            origin = Origin(display, lineno, index)
-            index += 1
-            try:
-                text = stripped.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
-                yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
-                continue
-            try:
-                data = orjson.loads(stripped)
-            except orjson.JSONDecodeError as exc:
-                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
-                continue
-            if not isinstance(data, dict):
-                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"record is a JSON {type(data).__name__}, not an object", hint="each line must be one JSON object {...}"))
-                continue
-            yield RawRecord(origin, data, text)
+    for lineno, line in enumerate(lines, start=first_line):
+        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+            notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
+        if not crlf_seen and line.endswith(b"\r\n"):
+            crlf_seen = True
+            notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
+        stripped = line.strip()
+        if not stripped:
+            if not blank_seen:
+                blank_seen = True
+                notes.notes.append((Origin(display, lineno, -1), Problem(P.BLANK_LINE, "blank line in a JSON Lines file", hint="remove blank lines; some loaders fail on them", fatal=False)))
+            continue
+        origin = Origin(display, lineno, index)
+        index += 1
+        try:
+            text = stripped.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
+            yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
+            continue
+        try:
+            data = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
+            continue
+        if not isinstance(data, dict):
+            yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"record is a JSON {type(data).__name__}, not an object", hint="each line must be one JSON object {...}"))
+            continue
+        yield RawRecord(origin, data, text)
 
 
 def _json_hint(text: str) -> str:

@@ -9,23 +9,21 @@ Parquet files are one chunk each.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import orjson
-
 from tunespec.spec import problems as P
 from tunespec.spec.example import Origin
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import (
-    MAX_RAW_CHARS,
     FileNotes,
     RawRecord,
-    _json_hint,
     detect_format,
+    parse_jsonl_lines,
     read_records,
 )
 
@@ -143,105 +141,7 @@ def read_chunk(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
     with open(task.path, "rb") as fh:
         fh.seek(task.start)
         data = fh.read(task.end - task.start)
-    yield from _jsonl_lines(data, task, notes)
-
-
-def _jsonl_lines(data: bytes, task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
-    display = task.display
-    index = task.first_index
-    crlf_seen = blank_seen = False
-    lines = data.split(b"\n")
-    last_terminated = data.endswith(b"\n")
-    if last_terminated:
-        lines.pop()
-    n_lines = len(lines)
-    for k, line in enumerate(lines):
-        lineno = task.first_line + k
-        if lineno == 1 and line.startswith(BOM):
-            line = line[3:]
-            notes.notes.append(
-                (
-                    Origin(display, 1, -1),
-                    Problem(
-                        P.BOM,
-                        "file starts with a UTF-8 byte-order mark",
-                        hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)",
-                        fatal=False,
-                    ),
-                )
-            )
-        if not crlf_seen and line.endswith(b"\r") and (k < n_lines - 1 or last_terminated):
-            crlf_seen = True
-            notes.notes.append(
-                (
-                    Origin(display, lineno, -1),
-                    Problem(
-                        P.CRLF,
-                        "file uses CRLF line endings",
-                        hint="convert to LF line endings",
-                        fatal=False,
-                    ),
-                )
-            )
-        stripped = line.strip()
-        if not stripped:
-            if not blank_seen:
-                blank_seen = True
-                notes.notes.append(
-                    (
-                        Origin(display, lineno, -1),
-                        Problem(
-                            P.BLANK_LINE,
-                            "blank line in a JSON Lines file",
-                            hint="remove blank lines; some loaders fail on them",
-                            fatal=False,
-                        ),
-                    )
-                )
-            continue
-        origin = Origin(display, lineno, index)
-        index += 1
-        try:
-            text = stripped.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
-            yield RawRecord(
-                origin,
-                None,
-                raw,
-                Problem(
-                    P.INVALID_UTF8,
-                    f"invalid UTF-8: {exc.reason} at byte {exc.start}",
-                    hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)",
-                    col=exc.start + 1,
-                ),
-            )
-            continue
-        try:
-            obj = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            yield RawRecord(
-                origin,
-                None,
-                text[:MAX_RAW_CHARS],
-                Problem(
-                    P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno
-                ),
-            )
-            continue
-        if not isinstance(obj, dict):
-            yield RawRecord(
-                origin,
-                None,
-                text[:MAX_RAW_CHARS],
-                Problem(
-                    P.NOT_AN_OBJECT,
-                    f"record is a JSON {type(obj).__name__}, not an object",
-                    hint="each line must be one JSON object {...}",
-                ),
-            )
-            continue
-        yield RawRecord(origin, obj, text)
+    yield from parse_jsonl_lines(io.BytesIO(data), task.display, notes, first_line=task.first_line, first_index=task.first_index)
 
 
 def merge_notes(per_chunk: list[list[tuple[Origin, Problem]]]) -> list[tuple[Origin, Problem]]:
