@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tunespec.linters.rule import Rule, Violation
-from tunespec.linters.validators.lint import has_answer, verdict_for
+from tunespec.linters.validators.lint import has_answer, schema_kind, verdict_for
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -38,11 +38,7 @@ class RegexMismatch(Rule):
 
     @classmethod
     def enabled(cls, spec: Spec | None) -> bool:
-        return (
-            spec is not None
-            and spec.output_schema is not None
-            and spec.output_schema.kind == "regex"
-        )
+        return schema_kind(spec) == "regex"
 
     def check(self, example: Example) -> Iterable[Violation]:
         if not has_answer(example) or not example.final_answer.strip():

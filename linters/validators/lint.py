@@ -9,6 +9,7 @@ from tunespec.linters.validators import Validator, Verdict, build_validator
 if TYPE_CHECKING:
     from tunespec.linters.rule import RuleContext
     from tunespec.spec.example import Example
+    from tunespec.spec.models import Spec
 
 _VALIDATOR = "output_schema.validator"
 _LAST = "output_schema.last"
@@ -39,3 +40,10 @@ def verdict_for(ctx: RuleContext, example: Example) -> Verdict:
 
 def has_answer(example: Example) -> bool:
     return any(m.role == "assistant" for m in example.messages)
+
+
+def schema_kind(spec: Spec | None) -> str | None:
+    """The spec's output-schema kind (``json_schema``, ``sql``, ``labels``, ``regex``), if any."""
+    if spec is None or spec.output_schema is None:
+        return None
+    return spec.output_schema.kind
