@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tunespec.linters.scoring.cli import main
 from tunespec.linters.scoring.metrics import label_metrics, mean_se
 
 JSON_SCHEMA = {
@@ -27,29 +26,6 @@ CONTEXT = (
     "INSERT INTO city VALUES ('austin', 790000, 'texas'), ('houston', 2100000, 'texas'), ('dallas', 1200000, 'texas'), ('boston', 650000, 'massachusetts');\n"
 )
 SCHEMA_ONLY = "CREATE TABLE city (city_name TEXT, population INT, state_name TEXT);"
-
-
-def spec_for(write_spec: Callable[..., Path], output_schema: dict[str, Any]) -> Path:
-    return write_spec(
-        {"sources": [{"path": "data.jsonl", "layout": "openai"}], "output_schema": output_schema}
-    )
-
-
-def run_score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def load_out(folder: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    score = json.loads((folder / "score.json").read_text(encoding="utf-8"))
-    failures = {
-        r["id"]: r
-        for r in map(
-            json.loads, (folder / "failures.jsonl").read_text(encoding="utf-8").splitlines()
-        )
-    }
-    return score, failures
 
 
 # -- JSON ----------------------------------------------------------------------------
@@ -72,7 +48,7 @@ JSON_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
 
 @pytest.fixture
 def json_setup(
-    tmp_path: Path, write_spec: Callable[..., Path], write_jsonl: Callable[..., Path]
+    spec_for, tmp_path: Path, write_spec: Callable[..., Path], write_jsonl: Callable[..., Path]
 ) -> tuple[Path, Path, Path]:
     spec = spec_for(write_spec, {"kind": "json_schema", "schema": JSON_SCHEMA})
     refs = write_jsonl(
@@ -86,7 +62,11 @@ def json_setup(
 
 
 def test_json_statuses_and_metrics(
-    tmp_path: Path, json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+    run_score,
+    load_out,
+    tmp_path: Path,
+    json_setup: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec, refs, preds = json_setup
     code, out, _ = run_score(
@@ -141,7 +121,11 @@ def test_json_statuses_and_metrics(
 
 
 def test_without_references_scores_validity_only(
-    tmp_path: Path, json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+    run_score,
+    load_out,
+    tmp_path: Path,
+    json_setup: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec, _, preds = json_setup
     code, _, _ = run_score(["--spec", str(spec), str(preds), "--out", str(tmp_path / "o")], capsys)
@@ -152,7 +136,7 @@ def test_without_references_scores_validity_only(
 
 
 def test_min_validity_gate(
-    json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+    run_score, json_setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec, refs, preds = json_setup
     base = ["--spec", str(spec), str(preds), "--references", str(refs)]
@@ -163,6 +147,8 @@ def test_min_validity_gate(
 
 
 def test_compare_prints_deltas(
+    run_score,
+    load_out,
     tmp_path: Path,
     json_setup: tuple[Path, Path, Path],
     write_jsonl: Callable[..., Path],
@@ -265,6 +251,9 @@ SQL_CASES = [
 
 
 def test_sql_statuses_and_execution_match(
+    spec_for,
+    run_score,
+    load_out,
     tmp_path: Path,
     write_spec: Callable[..., Path],
     write_jsonl: Callable[..., Path],
@@ -310,6 +299,9 @@ def test_sql_statuses_and_execution_match(
 
 # -- labels --------------------------------------------------------------------------
 def test_label_statuses_and_metrics(
+    spec_for,
+    run_score,
+    load_out,
     tmp_path: Path,
     write_spec: Callable[..., Path],
     write_jsonl: Callable[..., Path],
@@ -386,6 +378,8 @@ def test_mean_se() -> None:
 
 # -- inputs --------------------------------------------------------------------------
 def test_bad_prediction_lines_are_reported_with_lines(
+    run_score,
+    load_out,
     tmp_path: Path,
     json_setup: tuple[Path, Path, Path],
     write_jsonl: Callable[..., Path],
@@ -436,6 +430,7 @@ def test_bad_prediction_lines_are_reported_with_lines(
 
 
 def test_unusable_input_exits_2(
+    run_score,
     tmp_path: Path,
     json_setup: tuple[Path, Path, Path],
     write_jsonl: Callable[..., Path],

@@ -10,49 +10,18 @@ from typing import Any
 import orjson
 import pytest
 
-from tunespec.linters.scoring.cli import main
 from tunespec.spec.artefact import MANIFEST, sha256_file
 
-JSON_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "age": {"type": "integer", "minimum": 0},
-        "city": {"type": "string"},
-    },
-    "required": ["name", "age"],
-}
 CONTEXT = (
     "CREATE TABLE city (city_name TEXT, population INT, state_name TEXT);\n"
     "INSERT INTO city VALUES ('austin', 790000, 'texas'), ('houston', 2100000, 'texas'), ('dallas', 1200000, 'texas'), ('boston', 650000, 'massachusetts');\n"
 )
-SCHEMA_ONLY = "CREATE TABLE city (city_name TEXT, population INT, state_name TEXT);"
-
-
-def spec_for(write_spec: Callable[..., Path], output_schema: dict[str, Any]) -> Path:
-    return write_spec(
-        {"sources": [{"path": "data.jsonl", "layout": "openai"}], "output_schema": output_schema}
-    )
-
-
-def run_score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def load_out(folder: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    score = json.loads((folder / "score.json").read_text(encoding="utf-8"))
-    failures = {
-        r["id"]: r
-        for r in map(
-            json.loads, (folder / "failures.jsonl").read_text(encoding="utf-8").splitlines()
-        )
-    }
-    return score, failures
 
 
 def test_nested_id_and_text_fields(
+    spec_for,
+    run_score,
+    load_out,
     tmp_path: Path,
     write_spec: Callable[..., Path],
     write_jsonl: Callable[..., Path],
@@ -101,6 +70,9 @@ def _artefact(folder: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def test_references_from_artefact(
+    spec_for,
+    run_score,
+    load_out,
     tmp_path: Path,
     write_spec: Callable[..., Path],
     write_jsonl: Callable[..., Path],

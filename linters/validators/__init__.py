@@ -19,7 +19,7 @@ fixed taxonomy (in the spirit of JSONSchemaBench):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 if TYPE_CHECKING:
     from tunespec.spec.loader import LoadedSpec
@@ -37,18 +37,7 @@ Status = Literal[
     "unknown_column",
     "out_of_label_set",
 ]
-STATUSES: tuple[Status, ...] = (
-    "match",
-    "mismatch",
-    "empty",
-    "not_found",
-    "parse_error",
-    "syntax_error",
-    "schema_error",
-    "unknown_table",
-    "unknown_column",
-    "out_of_label_set",
-)
+STATUSES: tuple[Status, ...] = get_args(Status)
 #: statuses of an answer that obeys the output schema
 VALID: frozenset[str] = frozenset({"match", "mismatch"})
 #: statuses where something was extracted
