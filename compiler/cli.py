@@ -59,7 +59,10 @@ def run_command(func: Callable[[Sequence[str] | None], int], argv: Sequence[str]
         import traceback
 
         traceback.print_exc()
-        print(f"tunespec crashed: {type(exc).__name__}: {exc}\nthis is a bug; please report it with the traceback above", file=sys.stderr)
+        print(
+            f"tunespec crashed: {type(exc).__name__}: {exc}\nthis is a bug; please report it with the traceback above",
+            file=sys.stderr,
+        )
         return EXIT_CRASH
 
 

@@ -6,10 +6,13 @@ Memory stays bounded by small fixed-size per-example arrays, never by text:
 2. map stage (any :class:`~tunespec.compiler.engines.Executor`): each chunk is read, mapped,
    normalized and linted; kept examples are spilled to a chunk file, rejects and findings to
    others; the chunk returns offsets, split-key hashes, label ids and id hashes;
+   the map stage also writes the dedup shuffles' map side (hash rows, band rows, signatures);
 3. driver merge, in chunk order: rejects are concatenated, findings go to the report and to
-   counts (not kept), dataset-level rules and the dedup index see every kept example;
-4. dedup + split assignment by cluster on the small arrays;
-5. pass 2 streams the spill into the split files.
+   counts (not kept);
+4. dedup shuffle stages through the same executor (exact: group by hash; near: group by
+   band bucket → candidate pairs → exact Jaccard check), then driver steps: union-find over
+   the verified edges and split assignment by cluster on the small arrays;
+5. pass 2 streams the spill into the split files; the dataset-level rules see every example.
 
 Every input record ends in exactly one split file or in rejects.jsonl, and the artefact is the
 same byte for byte whichever executor ran the map stage and however the input was chunked.
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import glob
 import os
-import pickle
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +47,7 @@ from tunespec.compiler.stages.ids import repeat_suffixes
 from tunespec.compiler.stages.mapstage import ChunkResult, chunk_file, process_chunk
 from tunespec.compiler.stages.writeout import OutputWriter
 from tunespec.compiler.writer import ArtefactWriter
+from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.artefact import FORMAT_VERSION, SPLITS, sha256_file
@@ -135,8 +138,8 @@ class Compiler:
         self.progress = Progress(enabled=show_progress)
         self.engine = Engine(loaded)
         self.report: Any = _make_report_builder(loaded)
-        self.dedup: Any = _make_dedup_index(self.spec)
-        if self.dedup is not None:  # DS401-DS403 come from the compile's own dedup pass
+        self.dedup = bool(self.spec.dedup.exact or self.spec.dedup.near)
+        if self.dedup:  # DS401-DS403 come from the compile's own dedup pass
             self.engine.dataset_rules = [
                 r for r in self.engine.dataset_rules if r.code not in DEDUP_CODES
             ]
@@ -146,6 +149,7 @@ class Compiler:
         self.split_keys = np.zeros((0, 16), np.uint8)
         self.labels = np.zeros(0, np.int32)
         self.label_names: list[str] = []
+        self.shuffle = ShufflePlan()
 
     # -- merge the map stage's outputs, in chunk order ----------------------------------------
     def _reject_line(self, writer: ArtefactWriter, line: bytes, row: dict[str, Any]) -> None:
@@ -212,9 +216,6 @@ class Compiler:
                         for rule in observe_rules:
                             rule.observe_problem(*item_)
                 self.sink.add(batch)
-                if self.dedup is not None:  # hashes and signatures were computed by the map stage
-                    with chunk_file(scratch, r.number, "dedup").open("rb") as fh:
-                        self.dedup.add_features(int(spill.bases[c]), pickle.load(fh))
                 # the dataset rules observe every spilled example in pass 2 (OutputWriter.write),
                 # which reads the spill in this same order anyway
                 c += 1
@@ -237,13 +238,30 @@ class Compiler:
         return inputs, spill
 
     # -- dedup, split, pass 2 -------------------------------------------------------------
-    def _assign(self, spill: ChunkedSpill) -> tuple[list[int], dict[int, Any], Any]:
+    def _dedup(self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path) -> Any:
+        """The dedup shuffles (exact, bands, verify) through the executor, then driver steps."""
+        from tunespec.linters.dedup.run import run_dedup
+
+        chunks = [r.dedup for r in results if r.dedup is not None]
+        return run_dedup(
+            self.spec.dedup,
+            chunks,
+            self.labels,
+            spill,
+            scratch / "dedup",
+            verify_parts=self.shuffle.verify_parts,
+            map_fn=self.executor.map,
+        )
+
+    def _assign(
+        self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
+    ) -> tuple[list[int], dict[int, Any], Any]:
         n = len(spill)
         group = np.arange(n, dtype=np.int64)
         dropped: dict[int, Any] = {}
         result = None
-        if self.dedup is not None:
-            result = self.dedup.finish(spill.get)
+        if self.dedup:
+            result = self._dedup(spill, results, scratch)
             dropped = {d.index: d for d in result.dropped}
             if result.groups:
                 idx = np.fromiter(result.groups.keys(), np.int64, len(result.groups))
@@ -271,6 +289,8 @@ class Compiler:
             scratch = writer.scratch(SCRATCH)
             scratch.mkdir()
             files = expand_sources(self.loaded)
+            total = sum(f.path.stat().st_size for f in files if f.path.is_file())
+            self.shuffle = ShufflePlan.for_input(total, getattr(self.executor, "parallelism", 1))
             plan = plan_chunks(
                 files,
                 self.spec,
@@ -279,12 +299,13 @@ class Compiler:
                 scratch,
                 self.chunk_bytes,
                 self.executor,
+                self.shuffle,
             )
             tasks = [t for file_tasks in plan for t in file_tasks]
             results = self.executor.map(process_chunk, tasks)
             inputs, spill = self._merge(writer, files, plan, results)
+            splits, dropped, result = self._assign(spill, results, scratch)
             del results
-            splits, dropped, result = self._assign(spill)
             out = OutputWriter(writer, spill, self.spec.target, self.report, self.engine, self.sink)
             per_split = out.write(splits, dropped)
             self.rejects.update(out.rejects)
@@ -355,16 +376,6 @@ def _make_report_builder(loaded: LoadedSpec) -> Any:
     except ImportError:
         return None
     return ReportBuilder(loaded, loaded.spec.tokenizer)
-
-
-def _make_dedup_index(spec: Any) -> Any:
-    if not (spec.dedup.exact or spec.dedup.near):
-        return None
-    try:
-        from tunespec.linters.dedup import DedupIndex
-    except ImportError:
-        return None
-    return DedupIndex(spec.dedup)
 
 
 def default_out_dir(loaded: LoadedSpec) -> Path:

@@ -26,7 +26,14 @@ class Progress:
         )
         from rich.progress import Progress as RichProgress
 
-        with RichProgress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
+        with RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"reading {label}", total=None)
             for n, item in enumerate(items, start=1):
                 if n % 2048 == 0:

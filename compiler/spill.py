@@ -66,6 +66,12 @@ class ChunkedSpill:
     def __len__(self) -> int:
         return int(self.bases[-1])
 
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable for reducers in other processes (which re-read candidates): no open files."""
+        state = dict(self.__dict__)
+        state["_readers"] = {}
+        return state
+
     def locate(self, i: int) -> tuple[int, int]:
         c = int(np.searchsorted(self.bases, i, side="right")) - 1
         return c, i - int(self.bases[c])

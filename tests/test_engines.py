@@ -4,7 +4,6 @@ and every chunking, on a corpus with planted exact and near duplicates; a real l
 from __future__ import annotations
 
 import os
-import pickle
 import random
 import time
 from pathlib import Path
@@ -225,16 +224,28 @@ def test_planted_duplicates_and_ids(planted: tuple[Path, dict[str, Any]], tmp_pa
     )
 
 
-def test_map_stage_dedup_features_give_the_driver_index_result(
-    planted: tuple[Path, dict[str, Any]], tmp_path: Path
+@pytest.mark.parametrize(
+    ("chunk_bytes", "exact_parts", "band_sub", "verify_parts"),
+    [(1500, 3, 2, 5), (400, 1, 3, 2), (100_000, 7, 1, 1)],
+)
+def test_shuffle_stages_give_the_in_memory_index_result(
+    planted: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    chunk_bytes: int,
+    exact_parts: int,
+    band_sub: int,
+    verify_parts: int,
 ) -> None:
-    """Hashes and signatures computed per chunk by the map stage (any chunking, any process)
-    give exactly the DedupResult of feeding every example to one DedupIndex."""
+    """The map stage's shuffle files (any chunking) reduced over any number of partitions
+    give exactly the DedupResult of one in-memory DedupIndex fed every example."""
     from tunespec.compiler.pipeline import expand_sources
     from tunespec.compiler.spill import ChunkedSpill
     from tunespec.compiler.stages.driver import plan_chunks
     from tunespec.compiler.stages.mapstage import chunk_file, process_chunk
     from tunespec.linters.dedup import DedupIndex
+    from tunespec.linters.dedup.index import label_ids
+    from tunespec.linters.dedup.run import run_dedup
+    from tunespec.linters.dedup.shuffle import ShufflePlan
     from tunespec.spec.loader import load_spec
 
     spec, pairs = planted
@@ -247,23 +258,35 @@ def test_map_stage_dedup_features_give_the_driver_index_result(
         str(spec.resolve()),
         loaded.spec_hash,
         scratch,
-        1500,
+        chunk_bytes,
         LocalExecutor(),
+        ShufflePlan(exact_parts, band_sub, verify_parts),
     )
     results = [process_chunk(t) for tasks in plan for t in tasks]
-    assert len(results) > 10
+    assert len(results) > 1
     spill = ChunkedSpill(
         [chunk_file(scratch, r.number, "spill") for r in results], [r.offsets for r in results]
     )
-    from_features, from_examples = DedupIndex(loaded.spec.dedup), DedupIndex(loaded.spec.dedup)
-    for c, r in enumerate(results):
-        features = pickle.loads(chunk_file(scratch, r.number, "dedup").read_bytes())
-        from_features.add_features(int(spill.bases[c]), features)
+    whole = DedupIndex(loaded.spec.dedup)
+    labels = []
     for i, example, _raw in spill:
-        from_examples.add(i, example)
-    a, b = from_features.finish(spill.get), from_examples.finish(spill.get)
-    assert a == b
-    assert len(a.dropped) >= len(pairs["exact"]) and a.candidates > 0
+        whole.add(i, example)
+        labels.append(example.label)
+    chunks = [r.dedup for r in results if r.dedup is not None]
+    assert len(chunks) == len(results)
+    assert chunks[0].key_bands is not None and chunks[0].key_bands.parts > band_sub  # bands × sub
+    shuffled = run_dedup(
+        loaded.spec.dedup,
+        chunks,
+        label_ids(labels),
+        spill,
+        tmp_path / "dedup",
+        verify_parts=verify_parts,
+    )
+    expected = whole.finish(spill.get)
+    assert shuffled == expected
+    assert len(expected.dropped) >= len(pairs["exact"]) and expected.candidates > 0
+    assert any(d.kind == "near" for d in expected.dropped)
     spill.close()
 
 

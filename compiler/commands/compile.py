@@ -11,14 +11,37 @@ from tunespec.spec.errors import EXIT_CLEAN
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tunespec compile", description="Lint, dedup, normalize and split the spec's sources into an artefact folder.")
-    p.add_argument("spec", nargs="?", default=".", help="tunespec.yaml, or a folder holding one (default: current folder)")
-    p.add_argument("--out", "-o", type=Path, help="artefact folder (default: build/<name> next to the spec)")
+    p = argparse.ArgumentParser(
+        prog="tunespec compile",
+        description="Lint, dedup, normalize and split the spec's sources into an artefact folder.",
+    )
+    p.add_argument(
+        "spec",
+        nargs="?",
+        default=".",
+        help="tunespec.yaml, or a folder holding one (default: current folder)",
+    )
+    p.add_argument(
+        "--out", "-o", type=Path, help="artefact folder (default: build/<name> next to the spec)"
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
-    p.add_argument("--max-findings", type=int, default=20, help="findings to print (default 20; all are in report.json)")
-    p.add_argument("--engine", choices=["local", "ray"], default="local", help="executor: in-process (default) or a Ray cluster")
-    p.add_argument("--address", help="Ray cluster address (with --engine ray); none starts a local Ray on loopback")
+    p.add_argument(
+        "--max-findings",
+        type=int,
+        default=20,
+        help="findings to print (default 20; all are in report.json)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="executor: in-process (default) or a Ray cluster",
+    )
+    p.add_argument(
+        "--address",
+        help="Ray cluster address (with --engine ray); none starts a local Ray on loopback",
+    )
     return p
 
 
@@ -36,10 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         shown = 0
         for f in result.findings:
-            if f.severity == "error" and f.code not in ("DS401", "DS402") and shown < args.max_findings:
+            if (
+                f.severity == "error"
+                and f.code not in ("DS401", "DS402")
+                and shown < args.max_findings
+            ):
                 print(f.format(), file=sys.stderr)
                 shown += 1
-        hidden = getattr(result, "error_count", sum(1 for f in result.findings if f.severity == "error")) - shown
+        hidden = (
+            getattr(result, "error_count", sum(1 for f in result.findings if f.severity == "error"))
+            - shown
+        )
         if hidden > 0:
             print(f"... and {hidden} more (see rejects.jsonl and report.json)", file=sys.stderr)
     per = counts["per_split"]

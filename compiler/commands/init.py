@@ -20,14 +20,25 @@ FILES = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tunespec init", description="Scaffold tunespec.yaml and a dataset layout.")
-    p.add_argument("dir", nargs="?", default=".", type=Path, help="folder to create the dataset in (default: .)")
+    p = argparse.ArgumentParser(
+        prog="tunespec init", description="Scaffold tunespec.yaml and a dataset layout."
+    )
+    p.add_argument(
+        "dir",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="folder to create the dataset in (default: .)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     args = p.parse_args(argv)
     root: Path = args.dir
     existing = [rel for rel in FILES.values() if (root / rel).exists()]
     if existing and not args.force:
-        raise UserError(f"{root / existing[0]} already exists", hint="use --force to overwrite, or pick another folder")
+        raise UserError(
+            f"{root / existing[0]} already exists",
+            hint="use --force to overwrite, or pick another folder",
+        )
     templates = resources.files("tunespec.compiler") / "templates" / "init"
     for src, rel in FILES.items():
         target = root / rel

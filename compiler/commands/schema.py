@@ -11,7 +11,9 @@ from tunespec.spec.loader import spec_json_schema
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tunespec schema", description="Print the JSON Schema of tunespec.yaml.")
+    p = argparse.ArgumentParser(
+        prog="tunespec schema", description="Print the JSON Schema of tunespec.yaml."
+    )
     p.add_argument("--out", "-o", type=Path, help="write to a file instead of stdout")
     args = p.parse_args(argv)
     text = json.dumps(spec_json_schema(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"

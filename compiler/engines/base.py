@@ -18,5 +18,7 @@ class Executor(Protocol):
 class LocalExecutor:
     """In-process and sequential: the default, no server, no extra dependency."""
 
+    parallelism = 1
+
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return [fn(item) for item in items]

@@ -37,6 +37,7 @@ class RayExecutor:
         self.max_in_flight = max_in_flight or max(
             2, 4 * int(self.ray.cluster_resources().get("CPU", 1))
         )
+        self.parallelism = max(1, int(self.ray.cluster_resources().get("CPU", 1)))
         self._remote: dict[Callable[..., Any], Any] = {}
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:

@@ -66,6 +66,8 @@ class ChunkTask:
     end: int = -1  # -1: the whole file through the format's own reader
     first_line: int = 1
     first_index: int = 0
+    exact_parts: int = 1  # dedup shuffle partitions (see tunespec.linters.dedup.shuffle)
+    band_sub: int = 1
 
 
 def _line_start(fh: BinaryIO, pos: int, size: int) -> int:
@@ -141,7 +143,13 @@ def read_chunk(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
     with open(task.path, "rb") as fh:
         fh.seek(task.start)
         data = fh.read(task.end - task.start)
-    yield from parse_jsonl_lines(io.BytesIO(data), task.display, notes, first_line=task.first_line, first_index=task.first_index)
+    yield from parse_jsonl_lines(
+        io.BytesIO(data),
+        task.display,
+        notes,
+        first_line=task.first_line,
+        first_index=task.first_index,
+    )
 
 
 def merge_notes(per_chunk: list[list[tuple[Origin, Problem]]]) -> list[tuple[Origin, Problem]]:

@@ -15,6 +15,7 @@ import orjson
 
 from tunespec.compiler.engines.base import Executor
 from tunespec.compiler.stages.chunks import ChunkTask, ScanResult, is_jsonl, scan_range, scan_tasks
+from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
@@ -38,6 +39,7 @@ def plan_chunks(
     scratch: Path,
     chunk_bytes: int,
     executor: Executor,
+    shuffle: ShufflePlan | None = None,
 ) -> list[list[ChunkTask]]:
     """Chunks of every input file (a list per file). JSON Lines files are scanned in parallel."""
     scans: list[Any] = []
@@ -73,6 +75,9 @@ def plan_chunks(
             "fmt": source.format,
             "csv_delimiter": source.csv_delimiter,
         }
+        if shuffle is not None:
+            base["exact_parts"] = shuffle.exact_parts
+            base["band_sub"] = shuffle.band_sub
         tasks: list[ChunkTask] = []
         if not per_file[fi] and not is_jsonl(item.path, source.format):
             tasks.append(ChunkTask(number, **base))

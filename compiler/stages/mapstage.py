@@ -9,8 +9,9 @@ in the scratch folder and returns only small fixed-size per-example arrays:
 - ``chunk-N.rejects``: reject rows of this chunk, exactly as they go to ``rejects.jsonl``;
 - ``chunk-N.side``: every finding and every read/map problem (replayed on the driver into the
   report and the dataset-level rules, then deleted);
-- ``chunk-N.dedup``: the dedup features of the kept examples (hashes, MinHash signatures),
-  appended to the driver's ``DedupIndex`` in chunk order.
+- ``chunk-N.dd.*``: the map side of the dedup shuffles for the kept examples: exact rows by
+  hash, LSH band rows by (band, key), answer hashes and signatures as columns
+  (:func:`tunespec.linters.dedup.features.write_features`).
 
 Example ids are assigned here, at read time: the source's id or a content hash. Making
 repeated ids unique needs the whole corpus, so the chunk returns a hash of each id and the
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import pickle
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,7 +34,8 @@ import orjson
 
 from tunespec.compiler.stages.chunks import ChunkTask, read_chunk
 from tunespec.compiler.targets import apply_system_prompt
-from tunespec.linters.dedup.features import FeatureBuilder
+from tunespec.linters.dedup.features import FeatureBuilder, write_features
+from tunespec.linters.dedup.shuffle import ChunkFeatures, ShufflePlan
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.example import Example, Origin
@@ -69,6 +70,8 @@ class ChunkResult:
     id_kept: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     #: for each reject row of the chunk: the id position of its example (-1: none)
     reject_idpos: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: the dedup shuffles' map-side files of the kept examples (None: dedup is off)
+    dedup: ChunkFeatures | None = None
 
 
 def chunk_file(scratch: str | Path, number: int, kind: str) -> Path:
@@ -309,9 +312,13 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
             if features is not None:
                 features.add(example)
     res.kept = len(offsets)
-    if features is not None:  # to a file: the driver loads one chunk's features at a time
-        with chunk_file(task.scratch, task.number, "dedup").open("wb") as fh:
-            pickle.dump(features.build(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    if features is not None and w.dedup is not None:
+        res.dedup = write_features(
+            features.build(),
+            chunk_file(task.scratch, task.number, "dd"),
+            w.dedup,
+            ShufflePlan(task.exact_parts, task.band_sub),
+        )
     res.notes = notes.notes
     res.examples_seen = engine.examples_seen
     res.fired = dict(engine.fired)

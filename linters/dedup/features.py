@@ -1,20 +1,40 @@
-"""Per-chunk dedup features, computed where the examples are (e.g. in parallel map workers).
+"""Per-example dedup features, computed where the examples are (the map stage).
 
-The expensive part of :meth:`DedupIndex.add` (key texts, hashes, MinHash signatures: ~25 µs
-per short example) depends on one example only, so a compile that maps chunks in several
-processes can compute :class:`Features` there and hand the small result (~300 bytes per
-example) to the driver's index with :meth:`DedupIndex.add_features`, in chunk order.
+The expensive part of deduplication that depends on one example only (key texts, hashes,
+MinHash signatures: ~25 µs per short example) is done by :class:`FeatureBuilder` in the map
+stage. :func:`write_features` then writes what the shuffles need next to the chunk: exact rows
+partitioned by hash, LSH band rows partitioned by (band, key), and the answer hashes and
+signatures as columns the reducers read back by index (see :mod:`.shuffle`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tunespec.linters.dedup.shingle import U8
+import numpy as np
+import numpy.typing as npt
+
+from tunespec.linters.dedup.parts import Blocks
+from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, batch_signatures, key_texts, lsh_params
+from tunespec.linters.dedup.shuffle import (
+    BAND_ROW,
+    BUCKET_SHIFT,
+    EXACT_ROW,
+    ChunkFeatures,
+    Partitioned,
+    ShufflePlan,
+    write_partitioned,
+)
 from tunespec.spec.example import Example
 from tunespec.spec.models.dedup import DedupSpec
+
+BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest)
+BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
+ANSWER_BYTES = 8
 
 
 @dataclass
@@ -31,36 +51,137 @@ class Features:
 
 
 class FeatureBuilder:
-    """Incremental :func:`compute_features`: ``add`` examples one by one, then ``build`` once."""
+    """Add examples one by one (signatures are computed in small batches), then ``build``."""
 
     def __init__(self, spec: DedupSpec) -> None:
-        from tunespec.linters.dedup.index import DedupIndex
-
         self.spec = spec
-        self.index = DedupIndex(spec)
+        self.key = spec.key
+        self.check_prompts = spec.conflicts and spec.near and spec.key != "prompt"
+        self._hashes = bytearray()
+        self._answers = bytearray()
         self.labels: list[str | None] = []
+        self._key_sigs = Blocks(spec.num_perm)
+        self._prompt_sigs = Blocks(spec.num_perm)
+        self._pending_key: list[str] = []
+        self._pending_prompt: list[str] = []
+        self._pending_chars = 0
+
+    def __len__(self) -> int:
+        return len(self.labels)
 
     def add(self, example: Example) -> None:
-        self.index.add(len(self.labels), example)
-        self.labels.append(example.label)
+        texts = key_texts(example)
+        text = texts[_KEY_INDEX[self.key]]
+        label = example.label
+        h = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        if label is not None and self.key == "conversation":
+            h.update(
+                b"\x00label\x00" + label.encode("utf-8", "surrogatepass")
+            )  # a relabelled copy is a conflict, not a copy
+        self._hashes += h.digest()
+        self._answers += hashlib.blake2b(
+            texts[2].encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES
+        ).digest()
+        self.labels.append(label)
+        if self.spec.near:
+            self._pending_key.append(text)
+            self._pending_chars += len(text)
+            if self.check_prompts:
+                self._pending_prompt.append(texts[1])
+                self._pending_chars += len(texts[1])
+            if len(self._pending_key) >= BATCH or self._pending_chars >= BATCH_CHARS:
+                self._flush()
+
+    def extend(self, features: Features) -> None:
+        """Append features built elsewhere (with the same settings)."""
+        if features.spec != self.spec.model_dump():
+            raise ValueError("features were computed with different dedup settings")
+        self._flush()
+        self._hashes += features.hashes
+        self._answers += features.answers
+        self.labels += features.labels
+        self._key_sigs.extend(features.key_sigs)
+        self._prompt_sigs.extend(features.prompt_sigs)
+
+    def _flush(self) -> None:
+        n, k = self.spec.ngram, self.spec.num_perm
+        self._pending_chars = 0
+        if self._pending_key:
+            self._key_sigs.extend(batch_signatures(self._pending_key, n, k))
+            self._pending_key = []
+        if self._pending_prompt:
+            self._prompt_sigs.extend(batch_signatures(self._pending_prompt, n, k))
+            self._pending_prompt = []
 
     def build(self) -> Features:
-        index = self.index
-        index._flush()
+        """The features of every example added (call once)."""
+        self._flush()
         return Features(
-            count=len(index),
+            count=len(self.labels),
             spec=self.spec.model_dump(),
-            hashes=bytes(index._hashes),
-            answers=bytes(index._answers),
+            hashes=bytes(self._hashes),
+            answers=bytes(self._answers),
             labels=self.labels,
-            key_sigs=index._key_sigs.take_all(),
-            prompt_sigs=index._prompt_sigs.take_all(),
+            key_sigs=self._key_sigs.take_all(),
+            prompt_sigs=self._prompt_sigs.take_all(),
         )
 
 
 def compute_features(examples: Iterable[Example], spec: DedupSpec) -> Features:
-    """What :meth:`DedupIndex.add` would record for these examples, in order."""
     builder = FeatureBuilder(spec)
     for example in examples:
         builder.add(example)
     return builder.build()
+
+
+def band_keys(sigs: U8, bands: int, rows: int) -> npt.NDArray[np.uint64]:
+    """(bands, m) LSH band keys of m signatures."""
+    out = np.zeros((bands, len(sigs)), dtype=np.uint64)
+    bins = np.ascontiguousarray(sigs.T)  # bin-major: contiguous rows for the key loop
+    for band in range(bands):
+        key = out[band]
+        # strided bins (band, band + bands, ...): densification correlates neighbouring bins
+        for r in range(rows):
+            key *= np.uint64(0x100000001B3)
+            key ^= bins[band + bands * r]
+    return out
+
+
+def _band_rows(sigs: U8, spec: DedupSpec, plan: ShufflePlan, path: Path) -> Partitioned:
+    bands, rows = lsh_params(spec.threshold, spec.num_perm, spec.bands)
+    idx = np.flatnonzero(sigs.any(axis=1))  # all-zero rows: empty texts, never candidates
+    keys = band_keys(sigs[idx], bands, rows)
+    out = np.empty(keys.size, dtype=BAND_ROW)
+    out["key"] = keys.ravel()
+    out["idx"] = np.tile(idx.astype(np.uint32), bands)
+    sub = np.uint64(plan.band_sub)
+    part = np.repeat(np.arange(bands, dtype=np.int64) * plan.band_sub, len(idx))
+    if plan.band_sub > 1:
+        part += ((out["key"] >> BUCKET_SHIFT) % sub).astype(np.int64)
+    return write_partitioned(path, out, part, bands * plan.band_sub)
+
+
+def write_features(
+    features: Features, prefix: str | Path, spec: DedupSpec, plan: ShufflePlan
+) -> ChunkFeatures:
+    """The map side of the dedup shuffles for one chunk's features (see :mod:`.shuffle`)."""
+    prefix = str(prefix)
+    out = ChunkFeatures(features.count, prefix)
+    Path(out.column("ans")).write_bytes(features.answers)
+    if spec.exact:
+        h = np.frombuffer(features.hashes, dtype=np.uint64).reshape(-1, 2)
+        rows = np.empty(len(h), dtype=EXACT_ROW)
+        rows["h0"], rows["h1"] = h[:, 0], h[:, 1]
+        rows["idx"] = np.arange(len(h), dtype=np.uint32)
+        part = (h[:, 0] % np.uint64(plan.exact_parts)).astype(np.int64)
+        out.exact = write_partitioned(Path(out.column("exact")), rows, part, plan.exact_parts)
+    if spec.near:
+        features.key_sigs.tofile(out.column("ksig"))
+        out.has_key_sigs = True
+        out.key_bands = _band_rows(features.key_sigs, spec, plan, Path(out.column("kband")))
+        if spec.conflicts and spec.key != "prompt":  # the conflict pass compares prompts
+            psigs = features.prompt_sigs.reshape(-1, spec.num_perm)
+            psigs.tofile(out.column("psig"))
+            out.has_prompt_sigs = True
+            out.prompt_bands = _band_rows(psigs, spec, plan, Path(out.column("pband")))
+    return out

@@ -1,0 +1,215 @@
+"""The dedup driver: runs the shuffle stages through an executor's ``map``, then the small
+driver steps (union-find over the edges, keeping the lowest kept duplicate, conflicts).
+
+Stages, each a list of independent reducer tasks (see :mod:`.reduce`):
+
+1. exact: group by key hash → (copy, kept) pairs;
+2. bands: group by (band, bucket) → candidate pairs, partitioned by ``j``;
+3. verify: per ``j`` partition → edges verified by exact Jaccard.
+
+The map side (hashes, signatures, band rows) was written per chunk by
+:func:`~tunespec.linters.dedup.features.write_features`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from tunespec.linters.dedup.parts import ShingleCache, UnionFind
+from tunespec.linters.dedup.reduce import (
+    BandTask,
+    Edges,
+    ExactTask,
+    ExampleSource,
+    Judge,
+    VerifyTask,
+    band_reduce,
+    exact_reduce,
+    verify_reduce,
+)
+from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
+from tunespec.linters.dedup.shuffle import ChunkFeatures, Columns, ShufflePlan, chunk_bases
+from tunespec.spec.models.dedup import DedupSpec
+
+MapFn = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
+
+
+def local_map(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    return [fn(item) for item in items]
+
+
+class DedupRun:
+    def __init__(
+        self,
+        spec: DedupSpec,
+        chunks: Sequence[ChunkFeatures],
+        labels: npt.NDArray[np.int32],
+        source: ExampleSource,
+        workdir: Path,
+        verify_parts: int = 1,
+        map_fn: MapFn = local_map,
+    ) -> None:
+        self.spec = spec
+        self.chunks = list(chunks)
+        self.bases = chunk_bases(self.chunks)
+        self.n = self.bases[-1]
+        self.labels = labels
+        self.source = source
+        self.workdir = workdir
+        self.verify_parts = max(1, verify_parts)
+        self.map = map_fn
+        self.uf = UnionFind()
+        self.cache = ShingleCache(source.get, spec.ngram)
+        self.answers = Columns([c.column("ans") for c in self.chunks], self.bases, 8)
+        self.judge = Judge(spec, self.answers, labels, self.cache)
+        self.result = DedupResult([], [], [])
+
+    # -- stages ---------------------------------------------------------------------------
+    def _exact(self) -> npt.NDArray[np.int64]:
+        rep = np.arange(self.n, dtype=np.int64)
+        inputs = [c.exact for c in self.chunks if c.exact is not None]
+        if not self.spec.exact or self.n < 2 or len(inputs) != len(self.chunks):
+            return rep
+        tasks = [ExactTask(p, inputs, self.bases) for p in range(inputs[0].parts)]
+        for copies, kept in self.map(exact_reduce, tasks):
+            rep[copies] = kept
+        copies = np.flatnonzero(rep != np.arange(self.n))
+        for c, k in zip(copies.tolist(), rep[copies].tolist(), strict=True):
+            self.uf.union(k, c)
+        return rep
+
+    def _near(self, reps: npt.NDArray[np.bool_]) -> tuple[Edges, Edges]:
+        spec, wd = self.spec, self.workdir
+        passes: list[tuple[Literal["near", "prompt"], str, str]] = [("near", "key_bands", "ksig")]
+        if spec.conflicts and spec.key != "prompt":
+            passes.append(("prompt", "prompt_bands", "psig"))
+        reps_path = str(wd / "reps.npy")
+        labels_path = str(wd / "labels.npy")
+        np.save(reps_path, reps)
+        np.save(labels_path, self.labels.astype(np.int32))
+        band_tasks: list[BandTask] = []
+        owner: list[str] = []
+        for kind, attr, _ in passes:
+            inputs = [getattr(c, attr) for c in self.chunks]
+            for p in range(inputs[0].parts):
+                out = str(wd / f"{kind}-{p:05d}.pairs")
+                band_tasks.append(
+                    BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts)
+                )
+                owner.append(kind)
+        pairs = self.map(band_reduce, band_tasks)
+        verify_tasks: list[VerifyTask] = []
+        dump = spec.model_dump()
+        for kind, _, column in passes:
+            inputs = [seg for seg, k in zip(pairs, owner, strict=True) if k == kind]
+            sigs = Columns([c.column(column) for c in self.chunks], self.bases, spec.num_perm)
+            for q in range(self.verify_parts):
+                verify_tasks.append(
+                    VerifyTask(q, inputs, kind, dump, sigs, self.answers, labels_path, self.source)
+                )
+        edges = self.map(verify_reduce, verify_tasks)
+        q = self.verify_parts
+        near, prompt = Edges.concat(edges[:q]), Edges.concat(edges[q:])
+        self.result.candidates = near.candidates + prompt.candidates
+        self.result.verified = near.verified + prompt.verified
+        return near, prompt
+
+    # -- driver steps ---------------------------------------------------------------------
+    def _leaders(self, edges: Edges) -> dict[int, tuple[int, float]]:
+        """j → (the lowest kept i it near-duplicates, similarity), scanning j in input order so
+        every i < j is final; every verified edge joins a split group."""
+        near_of: dict[int, tuple[int, float]] = {}
+        for i, j, sim, agree in zip(
+            edges.i.tolist(),
+            edges.j.tolist(),
+            edges.sim.tolist(),
+            edges.agree.tolist(),
+            strict=True,
+        ):
+            self.uf.union(i, j)
+            if agree and j not in near_of and i not in near_of:
+                near_of[j] = (i, sim)
+        return near_of
+
+    def _prompt_conflicts(self, edges: Edges, kept_of: dict[int, int]) -> list[Conflict]:
+        """Near-duplicate prompts with different answers/labels: each example at most once,
+        against the lowest kept example."""
+        t = self.spec.threshold
+        out: list[Conflict] = []
+        done: set[tuple[int, int]] = set()
+        reported: set[int] = set()
+        for i0, j0, sim in zip(edges.i.tolist(), edges.j.tolist(), edges.sim.tolist(), strict=True):
+            self.uf.union(i0, j0)  # near-duplicate prompts never straddle splits either
+            i, j = sorted((kept_of.get(i0, i0), kept_of.get(j0, j0)))
+            if i == j or (i, j) in done or j in reported:
+                continue
+            done.add((i, j))
+            if (i, j) != (i0, j0):
+                self.result.verified += 1
+                sim = self.cache.similarity(i, j, "prompt")
+                if sim < t:
+                    continue
+            kind = self.judge.kind(i, j)
+            if kind is not None:
+                out.append(Conflict(i, j, sim, kind))
+                reported.add(j)
+        return out
+
+    def run(self) -> DedupResult:
+        n, spec, result = self.n, self.spec, self.result
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        exact_rep = self._exact()
+        reps = exact_rep == np.arange(n)
+        near_of: dict[int, tuple[int, float]] = {}
+        prompt_edges = Edges()
+        if spec.near and n > 1:
+            near_edges, prompt_edges = self._near(reps)
+            near_of = self._leaders(near_edges)
+        copies = np.flatnonzero(~reps).tolist()
+        for i in sorted([*copies, *near_of]):
+            r = int(exact_rep[i])
+            kept = near_of.get(r)  # a copy of a near duplicate names the kept example too
+            if kept is not None:
+                result.dropped.append(Duplicate(i, kept[0], "near", kept[1]))
+            else:
+                result.dropped.append(Duplicate(i, r, "exact", 1.0))
+        if spec.conflicts:
+            if spec.key == "prompt":  # identical or near-duplicate prompts: the dropped ones
+                pairs = [(int(exact_rep[i]), i, 1.0) for i in copies] if spec.exact else []
+                pairs += [(i, j, sim) for j, (i, sim) in sorted(near_of.items())]
+                for i, j, sim in pairs:
+                    kind = self.judge.kind(i, j)
+                    if kind is not None:
+                        result.conflicts.append(Conflict(i, j, sim, kind))
+            elif spec.near and n > 1:
+                kept_of = {d.index: d.duplicate_of for d in result.dropped}
+                result.conflicts += self._prompt_conflicts(prompt_edges, kept_of)
+        members: dict[int, list[int]] = {}
+        for d in result.dropped:
+            members.setdefault(d.duplicate_of, []).append(d.index)
+        result.clusters = [[kept, *sorted(m)] for kept, m in sorted(members.items())]
+        result.groups = self.uf.groups()
+        return result
+
+
+def run_dedup(
+    spec: DedupSpec,
+    chunks: Sequence[ChunkFeatures],
+    labels: npt.NDArray[np.int32],
+    source: ExampleSource,
+    workdir: Path,
+    *,
+    verify_parts: int = 1,
+    map_fn: MapFn = local_map,
+) -> DedupResult:
+    """Deduplicate the examples whose features ``chunks`` hold (global index = position in
+    chunk order); ``source`` re-reads candidates' texts; shuffle files go to ``workdir``."""
+    return DedupRun(spec, chunks, labels, source, workdir, verify_parts, map_fn).run()
+
+
+__all__ = ["ShufflePlan", "local_map", "run_dedup"]
