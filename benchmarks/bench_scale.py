@@ -95,6 +95,8 @@ def child(mode: str, corpus: Path, out: Path, cpus: int) -> dict[str, Any]:
 
         r = compile_spec(corpus / "tunespec.yaml", out)
         info["records"] = r.counts["records_in"]
+        info["kept"] = r.counts["kept"]
+        info["dedup"] = r.dedup_stats
         info["outputs"] = {k: v["sha256"] for k, v in r.manifest["outputs"].items()}
     else:
         from tunespec.compiler.engines import RayExecutor, ray_session
@@ -177,6 +179,14 @@ def main() -> None:
             rate = n / r["wall_s"]
             print(
                 f"  compile {engine:<6}             {r['wall_s']:8.1f} s   peak RSS {r['peak_rss_mib']:5d} MiB   {rate:8.0f} ex/s = {rate / (os.cpu_count() or 1):6.0f} ex/s/core   {r['wall_s'] / floor:5.1f}x floor{extra}"
+            )
+        if "local" in args.engines:
+            d, kept = rows[n]["local"]["dedup"], rows[n]["local"]["kept"]
+            print(
+                f"  dedup shuffles: exact {d.get('exact_bytes', 0) / 1e6:.1f} MB; bands {d.get('band_rows', 0):,} rows = "
+                f"{d.get('band_bytes', 0) / 1e6:.0f} MB ({d.get('band_bytes', 0) / max(1, kept):.0f} B/example, "
+                f"{d.get('band_partitions', 0)} partitions); candidate pairs {d.get('pair_rows', 0):,} rows = "
+                f"{d.get('pair_bytes', 0) / 1e6:.1f} MB; verified edges {d.get('edges', 0):,}"
             )
         if len(args.engines) == 2:
             lo, ra = rows[n]["local"], rows[n]["ray"]

@@ -80,6 +80,8 @@ class CompileResult:
     exit_code: int
     error_count: int = 0
     finding_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: dedup shuffle volumes (rows/bytes per stage, partitions, edges); empty without dedup
+    dedup_stats: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -336,6 +338,7 @@ class Compiler:
             code,
             self.sink.errors,
             self.sink.by_code(),
+            dict(result.stats) if result is not None else {},
         )
 
     def _manifest(

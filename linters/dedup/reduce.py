@@ -206,11 +206,15 @@ class Edges:
 
 @dataclass
 class VerifyTask:
+    """Partition ``part`` of the candidate pairs of both passes: near (the dedup key) and, when
+    conflicts are checked, prompt; one task so both share one cache of re-read texts."""
+
     part: int
-    inputs: list[Partitioned]
-    kind: Literal["near", "prompt"]  # near: the dedup key; prompt: the conflict pass
+    near: list[Partitioned]
+    prompt: list[Partitioned]
     spec: dict[str, Any]
-    sigs: Columns
+    key_sigs: Columns
+    prompt_sigs: Columns | None
     answers: Columns
     labels: str  # .npy int32 file of label ids (-1: none)
     source: ExampleSource
@@ -226,27 +230,20 @@ def _filter_estimate(codes: npt.NDArray[np.uint64], sigs: Columns, t: float) -> 
     return i[keep], j[keep]
 
 
-def verify_reduce(task: VerifyTask) -> Edges:
-    """Verified edges of the ``j`` in this partition, each ``j``'s candidates in ascending ``i``.
-
-    Near pass: at most ``LEADER_CHECKS`` exact checks per ``j``; every near duplicate found is
-    an edge and the driver picks the lowest kept one as ``j``'s leader. Whether a candidate is
-    itself dropped is only known on the driver, so all of them are checked (the sequential scan
-    this replaces skipped dropped ones; the result is the same). Pairs that disagree
-    (conversation key: other answer or label) are edges too, never drops.
-    Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
-    """
-    spec = DedupSpec.model_validate(task.spec)
-    codes = np.unique(np.concatenate([seg.read(task.part, PAIR_ROW) for seg in task.inputs]))
+def _verify(
+    inputs: list[Partitioned],
+    part: int,
+    sigs: Columns,
+    spec: DedupSpec,
+    key: Key,
+    limit: int,
+    cache: ShingleCache,
+    judge: Judge | None,
+) -> Edges:
+    codes = np.unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs]))
     out = Edges(candidates=len(codes))
     t = spec.threshold
-    ii, jj = _filter_estimate(codes, task.sigs, t - ESTIMATE_MARGIN)
-    cache = ShingleCache(task.source.get, spec.ngram)
-    key: Key = spec.key if task.kind == "near" else "prompt"
-    judge = None
-    if task.kind == "near" and spec.key == "conversation":
-        judge = Judge(spec, task.answers, np.load(task.labels, mmap_mode="r"), cache)
-    limit = LEADER_CHECKS if task.kind == "near" else CONFLICT_CHECKS
+    ii, jj = _filter_estimate(codes, sigs, t - ESTIMATE_MARGIN)
     ei: list[int] = []
     ej: list[int] = []
     es: list[float] = []
@@ -262,14 +259,38 @@ def verify_reduce(task: VerifyTask) -> Edges:
         sim = cache.similarity(i, j, key)
         if sim < t:
             continue
-        agree = judge is None or judge.kind(i, j) is None
         ei.append(i)
         ej.append(j)
         es.append(sim)
-        ea.append(agree)
+        ea.append(judge is None or judge.kind(i, j) is None)
     out.verified = verified
     out.i = np.array(ei, dtype=np.int64)
     out.j = np.array(ej, dtype=np.int64)
     out.sim = np.array(es, dtype=np.float64)
     out.agree = np.array(ea, dtype=bool)
     return out
+
+
+def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
+    """(near, prompt) verified edges of the ``j`` in this partition, each ``j``'s candidates
+    in ascending ``i``.
+
+    Near pass: at most ``LEADER_CHECKS`` exact checks per ``j``; every near duplicate found is
+    an edge and the driver picks the lowest kept one as ``j``'s leader. Whether a candidate is
+    itself dropped is only known on the driver, so all of them are checked (the sequential scan
+    this replaces skipped dropped ones; the result is the same). Pairs that disagree
+    (conversation key: other answer or label) are edges too, never drops.
+    Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
+    """
+    spec = DedupSpec.model_validate(task.spec)
+    cache = ShingleCache(task.source.get, spec.ngram)
+    judge = None
+    if spec.key == "conversation":
+        judge = Judge(spec, task.answers, np.load(task.labels, mmap_mode="r"), cache)
+    near = _verify(task.near, task.part, task.key_sigs, spec, spec.key, LEADER_CHECKS, cache, judge)
+    prompt = Edges()
+    if task.prompt and task.prompt_sigs is not None:
+        prompt = _verify(
+            task.prompt, task.part, task.prompt_sigs, spec, "prompt", CONFLICT_CHECKS, cache, None
+        )
+    return near, prompt

@@ -30,6 +30,8 @@ class DedupResult:
     groups: dict[int, int] = field(default_factory=dict)
     candidates: int = 0
     verified: int = 0
+    #: shuffle volumes (rows and bytes written per stage, edges): for benchmarks, not compared
+    stats: dict[str, int] = field(default_factory=dict, compare=False)
 
     def group_of(self, i: int) -> int:
         """Leak-proof split group: the lowest index of i's component (i for singletons)."""

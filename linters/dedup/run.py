@@ -33,7 +33,15 @@ from tunespec.linters.dedup.reduce import (
     verify_reduce,
 )
 from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
-from tunespec.linters.dedup.shuffle import ChunkFeatures, Columns, ShufflePlan, chunk_bases
+from tunespec.linters.dedup.shuffle import (
+    BAND_ROW,
+    EXACT_ROW,
+    PAIR_ROW,
+    ChunkFeatures,
+    Columns,
+    ShufflePlan,
+    chunk_bases,
+)
 from tunespec.spec.models.dedup import DedupSpec
 
 MapFn = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
@@ -76,6 +84,8 @@ class DedupRun:
         if not self.spec.exact or self.n < 2 or len(inputs) != len(self.chunks):
             return rep
         tasks = [ExactTask(p, inputs, self.bases) for p in range(inputs[0].parts)]
+        self.result.stats["exact_rows"] = sum(seg.offsets[-1] for seg in inputs)
+        self.result.stats["exact_bytes"] = self.result.stats["exact_rows"] * EXACT_ROW.itemsize
         for copies, kept in self.map(exact_reduce, tasks):
             rep[copies] = kept
         copies = np.flatnonzero(rep != np.arange(self.n))
@@ -102,19 +112,43 @@ class DedupRun:
                     BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts)
                 )
                 owner.append(kind)
+        stats = self.result.stats
+        stats["band_rows"] = sum(
+            seg.offsets[-1] for c in self.chunks for seg in (c.key_bands, c.prompt_bands) if seg
+        )
+        stats["band_bytes"] = stats["band_rows"] * BAND_ROW.itemsize
+        stats["band_partitions"] = len(band_tasks)
         pairs = self.map(band_reduce, band_tasks)
-        verify_tasks: list[VerifyTask] = []
+        stats["pair_rows"] = sum(seg.offsets[-1] for seg in pairs)
+        stats["pair_bytes"] = stats["pair_rows"] * PAIR_ROW.itemsize
+        stats["verify_partitions"] = self.verify_parts
+        by_kind = {
+            kind: [seg for seg, k in zip(pairs, owner, strict=True) if k == kind]
+            for kind, _, _ in passes
+        }
+        sigs = {
+            kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
+            for kind, _, col in passes
+        }
         dump = spec.model_dump()
-        for kind, _, column in passes:
-            inputs = [seg for seg, k in zip(pairs, owner, strict=True) if k == kind]
-            sigs = Columns([c.column(column) for c in self.chunks], self.bases, spec.num_perm)
-            for q in range(self.verify_parts):
-                verify_tasks.append(
-                    VerifyTask(q, inputs, kind, dump, sigs, self.answers, labels_path, self.source)
-                )
+        verify_tasks = [
+            VerifyTask(
+                q,
+                by_kind["near"],
+                by_kind.get("prompt", []),
+                dump,
+                sigs["near"],
+                sigs.get("prompt"),
+                self.answers,
+                labels_path,
+                self.source,
+            )
+            for q in range(self.verify_parts)
+        ]
         edges = self.map(verify_reduce, verify_tasks)
-        q = self.verify_parts
-        near, prompt = Edges.concat(edges[:q]), Edges.concat(edges[q:])
+        near = Edges.concat([e[0] for e in edges])
+        prompt = Edges.concat([e[1] for e in edges])
+        stats["edges"] = len(near.i) + len(prompt.i)
         self.result.candidates = near.candidates + prompt.candidates
         self.result.verified = near.verified + prompt.verified
         return near, prompt

@@ -53,8 +53,9 @@ def write_partitioned(
 ) -> Partitioned:
     """Write ``rows`` grouped by ``part`` (stable: rows keep their order within a partition)."""
     if parts > 1:
-        order = np.argsort(part, kind="stable")
-        rows = rows[order]
+        if len(part) > 1 and not bool(np.all(part[1:] >= part[:-1])):  # else already grouped
+            order = np.argsort(part, kind="stable")
+            rows = rows[order]
         counts = np.bincount(part, minlength=parts)
     else:
         counts = np.array([len(rows)], dtype=np.int64)
