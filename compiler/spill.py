@@ -57,20 +57,43 @@ def _lines(path: Path, block: int = 1 << 20) -> Iterator[bytes]:
 class ChunkedSpill:
     def __init__(self, paths: Sequence[Path], offsets: Sequence[npt.NDArray[np.uint64]]) -> None:
         self.paths = list(paths)
-        self.offsets = list(offsets)
-        sizes = np.array([len(o) for o in self.offsets], dtype=np.int64)
+        self.offsets: list[npt.NDArray[np.uint64] | None] = list(offsets)
+        sizes = np.array([len(o) for o in offsets], dtype=np.int64)
         self.bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.id_suffix: dict[int, int] = {}  # global index -> n: the id of a repeat becomes "id~n"
         self._readers: dict[int, IO[bytes]] = {}
+        self._offset_files: list[Path] | None = None
 
     def __len__(self) -> int:
         return int(self.bases[-1])
 
     def __getstate__(self) -> dict[str, object]:
-        """Picklable for reducers in other processes (which re-read candidates): no open files."""
+        """Picklable for reducers in other processes (which re-read candidates): no open files,
+        and the offsets go once to files next to the spill (memory-mapped on demand there)."""
+        if self._offset_files is None:
+            files = []
+            for path, offsets in zip(self.paths, self.offsets, strict=True):
+                f = path.with_name(path.name + ".offsets")
+                np.asarray(offsets, dtype=np.uint64).tofile(f)
+                files.append(f)
+            self._offset_files = files
         state = dict(self.__dict__)
         state["_readers"] = {}
+        state["offsets"] = [None] * len(self.paths)
         return state
+
+    def _chunk_offsets(self, c: int) -> npt.NDArray[np.uint64]:
+        offsets = self.offsets[c]
+        if offsets is None:  # unpickled: map this chunk's offsets file
+            assert self._offset_files is not None
+            count = int(self.bases[c + 1] - self.bases[c])
+            offsets = (
+                np.memmap(self._offset_files[c], dtype=np.uint64, mode="r", shape=(count,))
+                if count
+                else np.zeros(0, np.uint64)
+            )
+            self.offsets[c] = offsets
+        return offsets
 
     def locate(self, i: int) -> tuple[int, int]:
         c = int(np.searchsorted(self.bases, i, side="right")) - 1
@@ -94,7 +117,7 @@ class ChunkedSpill:
                 self._readers.pop(oldest).close()
             fh = self.paths[c].open("rb")
         self._readers[c] = fh  # most recently used last
-        fh.seek(int(self.offsets[c][k]))
+        fh.seek(int(self._chunk_offsets(c)[k]))
         return self._example(i, fh.readline())
 
     def get(self, i: int) -> Example:

@@ -4,6 +4,7 @@ and every chunking, on a corpus with planted exact and near duplicates; a real l
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import time
 from pathlib import Path
@@ -285,6 +286,13 @@ def test_shuffle_stages_give_the_in_memory_index_result(
     )
     expected = whole.finish(spill.get)
     assert shuffled == expected
+    # reducers in other processes get the spill pickled: offsets travel as files, not arrays
+    blob = pickle.dumps(spill)
+    assert len(blob) < 2000 + 200 * len(results)
+    again = pickle.loads(blob)
+    for i in (0, len(spill) // 2, len(spill) - 1):
+        assert again.record(i) == spill.record(i)
+    again.close()
     assert len(expected.dropped) >= len(pairs["exact"]) and expected.candidates > 0
     assert any(d.kind == "near" for d in expected.dropped)
     spill.close()
