@@ -66,6 +66,8 @@ class DedupRun:
         self.chunks = list(chunks)
         self.bases = chunk_bases(self.chunks)
         self.n = self.bases[-1]
+        if self.n >= 1 << 32:  # candidate pairs are packed as j << 32 | i
+            raise ValueError(f"dedup handles at most 2^32 - 1 examples per compile, got {self.n}")
         self.labels = labels
         self.source = source
         self.workdir = workdir
