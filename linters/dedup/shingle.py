@@ -122,9 +122,13 @@ def batch_signatures(texts: Sequence[str], n: int, k: int) -> U8:
         valid[cut[(cut >= 0) & (cut < m)]] = False
         h = h[valid]
     h = _mix(h)
-    doc = np.repeat(np.arange(b, dtype=np.int64), np.maximum(lengths - (n - 1), 0))
-    # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles' hashes
-    cell = doc * k + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
+    row = np.repeat(np.arange(0, b * k, k, dtype=np.int64), np.maximum(lengths - (n - 1), 0))
+    # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles' hashes.
+    # The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a power of two.
+    if k & (k - 1) == 0:
+        cell = row + (h >> np.uint64(64 - (k.bit_length() - 1))).astype(np.int64)
+    else:
+        cell = row + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
     table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
     np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
     hit = np.zeros(b * k, dtype=bool)

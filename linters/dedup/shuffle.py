@@ -16,6 +16,7 @@ Row kinds (fixed-size little-endian records):
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,9 +110,12 @@ class Columns:
     bases: list[int]
     width: int
     _maps: dict[int, npt.NDArray[np.uint8]] = field(default_factory=dict, repr=False)
+    _bases: npt.NDArray[np.int64] | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"paths": self.paths, "bases": self.bases, "width": self.width, "_maps": {}}
+        state = dict(self.__dict__)
+        state["_maps"], state["_bases"] = {}, None
+        return state
 
     def _map(self, c: int) -> npt.NDArray[np.uint8]:
         m = self._maps.get(c)
@@ -128,15 +132,21 @@ class Columns:
         out = np.empty((len(idx), self.width), dtype=np.uint8)
         if not len(idx):
             return out
-        bases = np.asarray(self.bases, dtype=np.int64)
+        bases = self._bases_array()
         chunk = np.searchsorted(bases, idx, side="right") - 1
         for c in np.unique(chunk).tolist():
             sel = chunk == c
             out[sel] = self._map(c)[idx[sel] - bases[c]]
         return out
 
+    def _bases_array(self) -> npt.NDArray[np.int64]:
+        if self._bases is None:
+            self._bases = np.asarray(self.bases, dtype=np.int64)
+        return self._bases
+
     def row(self, i: int) -> bytes:
-        row: bytes = self.gather(np.array([i], dtype=np.int64))[0].tobytes()
+        c = bisect.bisect_right(self.bases, i) - 1
+        row: bytes = self._map(c)[i - self.bases[c]].tobytes()
         return row
 
 
