@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from tunespec.linters.findings import SEVERITY_ORDER, Finding, Severity
@@ -63,7 +63,8 @@ class Engine:
         self.examples_seen = 0
         #: code -> number of examples it fired on (for thresholds and statistics)
         self.fired: dict[str, int] = {}
-        self._by_source: dict[str, list[Rule]] = {}
+        #: source -> (code, check) of the example rules active for it
+        self._by_source: dict[str, list[tuple[str, Callable[[Example], Iterable[Violation]]]]] = {}
 
     def severity_of(self, code: str, cls: type[Rule] | None = None) -> Severity | None:
         override = self.lint.severity.get(code)
@@ -142,18 +143,21 @@ class Engine:
         suppressed = {str(c).upper() for c in suppress} if suppress else None
         out: list[Finding] = []
         self.examples_seen += 1
-        rules = self._by_source.get(example.source)
-        if rules is None:
-            rules = self._by_source[example.source] = [
-                r for r in self.example_rules if self.active(r.code, example.source)
+        checks = self._by_source.get(example.source)
+        if checks is None:
+            checks = self._by_source[example.source] = [
+                (r.code, r.check) for r in self.example_rules if self.active(r.code, example.source)
             ]
         content_hash: str | None = None
-        for rule in rules:
-            if suppressed and rule.code in suppressed:
+        for code, check in checks:
+            if suppressed and code in suppressed:
+                continue
+            violations = check(example)
+            if not violations:  # the usual answer: an empty tuple or list
                 continue
             fired = False
-            for v in rule.check(example):
-                f = self._finding(rule.code, example.origin, v, example.id, example.source)
+            for v in violations:
+                f = self._finding(code, example.origin, v, example.id, example.source)
                 if f is not None:
                     if content_hash is None:
                         content_hash = example.content_key()
@@ -161,7 +165,7 @@ class Engine:
                     out.append(f)
                     fired = True
             if fired:
-                self.fired[rule.code] = self.fired.get(rule.code, 0) + 1
+                self.fired[code] = self.fired.get(code, 0) + 1
         return out
 
     def observe(self, example: Example) -> None:

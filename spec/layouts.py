@@ -98,6 +98,15 @@ class LayoutMapper:
         self.messages_key = self.mapping.messages or defaults[0]
         self.role_key = self.mapping.role_key or defaults[1]
         self.content_key = self.mapping.content_key or defaults[2]
+        # per-record constants, read once
+        self._layout = layout
+        self._is_openai = layout == "openai"
+        self._system_field = self.mapping.system or ("system" if layout == "sharegpt" else None)
+        #: a turn holding only the role and content keys has no keys OpenAI would not know
+        self._plain_turn_ok = {self.role_key, self.content_key} <= OPENAI_MESSAGE_KEYS
+        m = self.mapping
+        self._id_field, self._label_field, self._context_field = m.id, m.label, m.context
+        self._keep = tuple(m.keep)
 
     # -- entry point -------------------------------------------------------------------
     def map(self, data: dict[str, Any], origin: Origin) -> Mapped:
@@ -107,10 +116,9 @@ class LayoutMapper:
             meta = self._meta(data)
         except MapFailure as failure:
             return Mapped(None, [failure.problem, *problems])
-        example = Example(messages=messages, origin=origin, source=self.name, layout=self.source.layout, meta=meta)
         source_id = meta.get("id")
-        example.id = str(source_id) if source_id not in (None, "") else ""
-        return Mapped(example, problems)
+        example_id = str(source_id) if source_id not in (None, "") else ""
+        return Mapped(Example(messages, origin, self.name, self._layout, meta, example_id), problems)
 
     # -- layouts -----------------------------------------------------------------------
     def _system(self, data: dict[str, Any], field: str | None) -> list[Message]:
@@ -127,11 +135,15 @@ class LayoutMapper:
             raise MapFailure(Problem(P.MISSING_MESSAGES, f"no '{key}' list", hint=f"record has keys: {present}; is the layout right? (set `layout` or `mapping.messages`)", json_path=_jp(key)))
         if not isinstance(turns, list):
             raise MapFailure(Problem(P.MISSING_MESSAGES, f"'{key}' is a {type(turns).__name__}, expected a list of turns", json_path=_jp(key)))
-        out = self._system(data, self.mapping.system or ("system" if self.source.layout == "sharegpt" else None))
-        is_openai = self.source.layout == "openai"
-        role_key, content_key, roles = self.role_key, self.content_key, self.roles
+        out = self._system(data, self._system_field) if self._system_field else []
+        is_openai = self._is_openai
+        role_key, content_key, roles, plain_ok = self.role_key, self.content_key, self.roles, self._plain_turn_ok
         for i, turn in enumerate(turns):
-            if type(turn) is dict and role_key in turn and (not is_openai or turn.keys() <= OPENAI_MESSAGE_KEYS):
+            if (
+                type(turn) is dict
+                and role_key in turn
+                and (not is_openai or (plain_ok and len(turn) == 2 and content_key in turn) or turn.keys() <= OPENAI_MESSAGE_KEYS)
+            ):
                 # the common case: a plain turn with a role and no unknown keys
                 raw_role = turn[role_key]
                 role = roles.get(raw_role) if type(raw_role) is str else None
@@ -197,18 +209,17 @@ class LayoutMapper:
 
     # -- metadata ----------------------------------------------------------------------
     def _meta(self, data: dict[str, Any]) -> dict[str, Any]:
-        m = self.mapping
         meta: dict[str, Any] = {}
-        id_field = m.id or ("id" if "id" in data else None)
+        id_field = self._id_field or ("id" if "id" in data else None)
         if id_field:
             value = _get(data, id_field)
             if value is not _MISSING and value is not None:
                 meta["id"] = value if isinstance(value, str | int) else str(value)
-        if m.label:
-            meta["label"] = _require_str(data, m.label)
-        if m.context:
-            meta["context"] = _require_str(data, m.context, optional=True)
-        for key in m.keep:
+        if self._label_field:
+            meta["label"] = _require_str(data, self._label_field)
+        if self._context_field:
+            meta["context"] = _require_str(data, self._context_field, optional=True)
+        for key in self._keep:
             value = _get(data, key)
             if value is not _MISSING:
                 meta[key] = value

@@ -162,17 +162,26 @@ class ReportBuilder:
     # -- streaming ------------------------------------------------------------------------
     def add_example(self, example: Example, split: str) -> None:
         messages = example.messages
-        prompt = "\n".join([m.content for m in messages if m.role != "assistant"])
-        answer = "\n".join([m.content for m in messages if m.role == "assistant"])
+        if (
+            len(messages) == 2
+            and messages[1].role == "assistant"
+            and messages[0].role != "assistant"
+        ):
+            prompt, answer = messages[0].content, messages[1].content  # the common shape
+        else:
+            prompt = "\n".join([m.content for m in messages if m.role != "assistant"])
+            answer = "\n".join([m.content for m in messages if m.role == "assistant"])
         lp, la = len(prompt), len(answer)
+        is_ascii = prompt.isascii() and answer.isascii()
         if self.counter is None:
-            if prompt.isascii() and answer.isascii():
+            if is_ascii:
                 tokens = (lp + 3) // 4 + (la + 3) // 4
             else:
                 tokens = estimate_tokens(prompt) + estimate_tokens(answer)
         else:
             tokens = sum(self.counter.count(m.content) for m in messages)
-        # Histogram.add, inlined: the five histograms get one value each per example
+        # Histogram.add, inlined: the five histograms get one value each per example, so
+        # their buffers fill together (and binning does not depend on where a batch ends)
         hists = self._hists
         if hists is None:
             lengths = self.lengths
@@ -183,31 +192,39 @@ class ReportBuilder:
                 lengths["tokens"],
                 self.turns,
             )
-        hists[0]._buf.append(lp)
+        first = hists[0]._buf
+        first.append(lp)
         hists[1]._buf.append(la)
         hists[2]._buf.append(lp + la)
         hists[3]._buf.append(tokens)
         hists[4]._buf.append(len(messages))
-        for hist in hists:
-            if len(hist._buf) >= hist.FLUSH:
+        if len(first) >= Histogram.FLUSH:
+            for hist in hists:
                 hist._flush()
         self.split_tokens[split] += tokens
         text = prompt[:160] + "\n" + answer[:80]
-        lang = ascii_language(text) if text.isascii() else script_language(text)
+        lang = ascii_language(text) if is_ascii else script_language(text)
         self.languages[lang] += 1
         if lang == "latin":
-            self._latin_seen += 1
+            seen = self._latin_seen = self._latin_seen + 1
             if len(self.latin_sample) < LANG_SAMPLE:
                 self.latin_sample.append(text)
             else:
-                j = self._rng.randrange(self._latin_seen)
+                # random.Random.randrange(seen), spelled out (the same draws, without its
+                # argument checks): reservoir sampling, one draw per Latin text
+                getrandbits = self._rng.getrandbits
+                k = seen.bit_length()
+                j = getrandbits(k)
+                while j >= seen:
+                    j = getrandbits(k)
                 if j < LANG_SAMPLE:
                     self.latin_sample[j] = text
-        label = example.label
+        value = example.meta.get("label")  # Example.label
+        label = "(none)" if value is None else str(value)
         per_split = self.labels.get(split)
         if per_split is None:
             per_split = self.labels[split] = Counter()
-        per_split[label if label is not None else "(none)"] += 1
+        per_split[label] += 1
 
     def add_reject(self, row: dict[str, Any]) -> None:
         reason = str(row.get("reason", "?"))

@@ -37,14 +37,14 @@ _ALPHA = re.compile(r"[^\W\d_]")
 def looks_english(text: str) -> bool:
     """At least one English function word per ten words (of the first 240 characters)."""
     head = text[:240]
-    words = len(head.split())
-    if words < 3:
-        return False
     if head.isascii():
         found: list[Any] = _EN_ASCII.findall(head.lower().encode())
     else:
         found = _EN.findall(head)
-    return len(found) >= max(1, words // 10)
+    if not found:  # needs at least one, whatever the word count: skip counting words
+        return False
+    words = len(head.split())
+    return words >= 3 and len(found) >= max(1, words // 10)
 
 
 def ascii_language(text: str) -> str:

@@ -97,17 +97,71 @@ def script_language(text: str) -> str | None:
     return _SCRIPT_LANG.get(best, "latin")
 
 
+class _LazyProbMap(dict[str, list[float]]):
+    """langdetect's n-gram → per-language probability table, filled on first lookup.
+
+    ``DetectorFactory.load_profile`` builds the whole table (~180k n-grams × 55 languages)
+    in Python, ~0.35 s before the first detection. A detector only ever asks about the
+    n-grams of its own text (``w in table``, then ``table[w]``), so this table parses the same
+    profile files in the same order and computes an entry, with the same arithmetic, the
+    first time its n-gram is asked about: detections are identical, and a few texts (the
+    report's sample) cost a few milliseconds.
+    """
+
+    def __init__(self, profiles: list[tuple[dict[str, int], list[int]]], langsize: int) -> None:
+        super().__init__()
+        self._profiles = profiles
+        self._langsize = langsize
+        self._absent: set[str] = set()
+
+    def __contains__(self, word: object) -> bool:
+        if dict.__contains__(self, word):
+            return True
+        if not isinstance(word, str) or word in self._absent:
+            return False
+        row: list[float] | None = None
+        length = len(word)
+        for index, (freq, n_words) in enumerate(self._profiles):
+            count = freq.get(word)
+            if count is None:
+                continue
+            if row is None:
+                row = [0.0] * self._langsize
+            if 1 <= length <= 3:
+                row[index] = 1.0 * count / n_words[length - 1]
+        if row is None:
+            self._absent.add(word)
+            return False
+        self[word] = row
+        return True
+
+
 def _detector_factory() -> Any:
+    """A seeded ``DetectorFactory`` over langdetect's bundled profiles, n-grams loaded lazily."""
     global _factory
     if _factory is None:
+        import os
+
+        import orjson
         from langdetect import DetectorFactory
-        from langdetect.detector_factory import init_factory
+        from langdetect.detector_factory import PROFILES_DIRECTORY
 
         DetectorFactory.seed = 0
-        init_factory()
-        from langdetect import detector_factory
-
-        _factory = detector_factory._factory
+        factory = DetectorFactory()
+        # as DetectorFactory.load_profile: directory order, dot files and non-files skipped,
+        # probability rows as long as the directory listing
+        names = os.listdir(PROFILES_DIRECTORY)
+        profiles: list[tuple[dict[str, int], list[int]]] = []
+        for name in names:
+            path = os.path.join(PROFILES_DIRECTORY, name)
+            if name.startswith(".") or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as fh:
+                data = orjson.loads(fh.read())
+            factory.langlist.append(data["name"])
+            profiles.append((data.get("freq") or {}, data.get("n_words") or [0, 0, 0]))
+        factory.word_lang_prob_map = _LazyProbMap(profiles, len(names))
+        _factory = factory
     return _factory
 
 
