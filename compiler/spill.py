@@ -20,9 +20,20 @@ from tunespec.spec.example import Example, Message, Origin
 MAX_OPEN = 128  # chunk files kept open for random access (least recently used closed first)
 
 
-def spilled_example(line: bytes) -> tuple[Example, str]:
-    """The example and raw record of one spill line (see ``mapstage.spill_row``)."""
-    example_id, turns, meta, source, layout, o, raw = orjson.loads(line)
+RawRef = tuple[int, int, int]  # (chunk, byte offset, byte length) in the chunk's raw file
+
+
+def raw_file(spill_path: Path) -> Path:
+    """The side file holding the raw records of a spill file's examples (``mapstage``)."""
+    return spill_path.with_name(spill_path.name + ".raw")
+
+
+def spilled_example(line: bytes, chunk: int = 0) -> tuple[Example, RawRef]:
+    """The example of one spill line and where its raw record is (see ``mapstage.spill_row``).
+
+    The raw record lives in a side file: it is needed only when the example is dropped as a
+    duplicate, so the spill lines stay small and cheap to parse."""
+    example_id, turns, meta, source, layout, o, raw_pos, raw_len = orjson.loads(line)
     return (
         Example(
             [Message(role, content) for role, content in turns],
@@ -32,7 +43,7 @@ def spilled_example(line: bytes) -> tuple[Example, str]:
             meta,
             example_id,
         ),
-        raw,
+        (chunk, raw_pos, raw_len),
     )
 
 
@@ -99,14 +110,26 @@ class ChunkedSpill:
         c = int(np.searchsorted(self.bases, i, side="right")) - 1
         return c, i - int(self.bases[c])
 
-    def _example(self, i: int, line: bytes) -> tuple[Example, str]:
-        ex, raw = spilled_example(line)
+    def _example(self, i: int, line: bytes, chunk: int) -> tuple[Example, RawRef]:
+        ex, raw = spilled_example(line, chunk)
         n = self.id_suffix.get(i)
         if n is not None:
             ex.id = f"{ex.id}~{n}"
         return ex, raw
 
+    def raw(self, ref: RawRef) -> str:
+        """The raw record text of a spilled example."""
+        c, pos, size = ref
+        with raw_file(self.paths[c]).open("rb") as fh:
+            fh.seek(pos)
+            return fh.read(size).decode("utf-8", "surrogatepass")
+
     def record(self, i: int) -> tuple[Example, str]:
+        """The example at global index ``i`` and its raw record."""
+        ex, ref = self._read(i)
+        return ex, self.raw(ref)
+
+    def _read(self, i: int) -> tuple[Example, RawRef]:
         if not 0 <= i < len(self):
             raise IndexError(i)
         c, k = self.locate(i)
@@ -118,24 +141,24 @@ class ChunkedSpill:
             fh = self.paths[c].open("rb")
         self._readers[c] = fh  # most recently used last
         fh.seek(int(self._chunk_offsets(c)[k]))
-        return self._example(i, fh.readline())
+        return self._example(i, fh.readline(), c)
 
     def get(self, i: int) -> Example:
-        return self.record(i)[0]
+        return self._read(i)[0]
 
-    def chunk(self, c: int) -> Iterator[tuple[int, Example, str]]:
-        """(global index, example, raw) of one chunk, in order."""
+    def chunk(self, c: int) -> Iterator[tuple[int, Example, RawRef]]:
+        """(global index, example, raw record reference) of one chunk, in order."""
         i = int(self.bases[c])
         id_suffix = self.id_suffix
         for line in _lines(self.paths[c]):
             if id_suffix:
-                ex, raw = self._example(i, line)
+                ex, raw = self._example(i, line, c)
             else:
-                ex, raw = spilled_example(line)
+                ex, raw = spilled_example(line, c)
             yield i, ex, raw
             i += 1
 
-    def __iter__(self) -> Iterator[tuple[int, Example, str]]:
+    def __iter__(self) -> Iterator[tuple[int, Example, RawRef]]:
         for c in range(len(self.paths)):
             yield from self.chunk(c)
 

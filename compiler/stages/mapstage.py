@@ -4,8 +4,9 @@ A pure function of its :class:`ChunkTask` (plus the spec file): the same bytes c
 whichever executor runs it, in whichever process. It writes three files next to each other
 in the scratch folder and returns only small fixed-size per-example arrays:
 
-- ``chunk-N.spill``: kept examples, one JSON array per line (the example plus its raw record,
-  see :func:`spill_row`);
+- ``chunk-N.spill``: kept examples, one JSON array per line (the example plus where its raw
+  record is, see :func:`spill_row`), and ``chunk-N.spill.raw``: their raw records, read back
+  only for examples dropped as duplicates;
 - ``chunk-N.rejects``: reject rows of this chunk, exactly as they go to ``rejects.jsonl``;
 - ``chunk-N.side``: every finding and every read/map problem (replayed on the driver into the
   report and the dataset-level rules, then deleted);
@@ -32,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from tunespec.compiler.spill import raw_file
 from tunespec.compiler.stages.chunks import ChunkTask, read_chunk
 from tunespec.compiler.targets import apply_system_prompt
 from tunespec.linters.dedup.features import FeatureBuilder, write_features
@@ -147,8 +149,9 @@ def reject_row(
     return row
 
 
-def spill_row(example: Example, raw: str) -> list[Any]:
-    """One spill line: the example's fields in a fixed order, then its raw record.
+def spill_row(example: Example, raw_pos: int, raw_len: int) -> list[Any]:
+    """One spill line: the example's fields in a fixed order, then where its raw record is in
+    the chunk's raw side file (offset, length in bytes).
 
     A compact array (read back by :func:`tunespec.compiler.spill.spilled_example`): cheaper to
     write and parse than :meth:`Example.to_dict`, and the spill is scratch, never an output.
@@ -161,7 +164,8 @@ def spill_row(example: Example, raw: str) -> list[Any]:
         example.source,
         example.layout,
         [o.path, o.line, o.index, o.col],
-        raw,
+        raw_pos,
+        raw_len,
     ]
 
 
@@ -213,9 +217,10 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     dumps = orjson.dumps
     normalize, check_example = w.normalizer.example, engine.check_example
     target, reject_on_error, split_key = w.spec.target, w.reject_on_error, w.split_key
-    pos = 0
+    pos = raw_pos = 0
     with (
         chunk_file(task.scratch, task.number, "spill").open("wb") as spill,
+        raw_file(chunk_file(task.scratch, task.number, "spill")).open("wb") as raw_out,
         chunk_file(task.scratch, task.number, "rejects").open("wb") as rejects,
         chunk_file(task.scratch, task.number, "side").open("wb") as side,
     ):
@@ -302,7 +307,10 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
                     )
                     continue
             id_kept.append(1)
-            line = dumps(spill_row(example, rec.raw), option=_NL)
+            raw_bytes = rec.raw.encode("utf-8", "surrogatepass")
+            line = dumps(spill_row(example, raw_pos, len(raw_bytes)), option=_NL)
+            raw_out.write(raw_bytes)
+            raw_pos += len(raw_bytes)
             offsets.append(pos)
             spill.write(line)
             pos += len(line)

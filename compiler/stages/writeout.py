@@ -83,7 +83,7 @@ class OutputWriter:
                     message,
                     example.origin,
                     example.source,
-                    raw,
+                    spill.raw(raw),
                     hint="duplicates over-weight one example; keep one copy",
                     extra={
                         "id": example.id,
