@@ -73,12 +73,12 @@ class Example:
     @property
     def prompt_text(self) -> str:
         """Everything the model is given: system and user turns, in order."""
-        return "\n".join(m.content for m in self.messages if m.role != "assistant")
+        return "\n".join([m.content for m in self.messages if m.role != "assistant"])
 
     @property
     def answer_text(self) -> str:
         """The assistant turns, in order."""
-        return "\n".join(m.content for m in self.messages if m.role == "assistant")
+        return "\n".join([m.content for m in self.messages if m.role == "assistant"])
 
     @property
     def final_answer(self) -> str:
