@@ -30,6 +30,13 @@ class Origin:
     def __hash__(self) -> int:
         return hash((self.path, self.line, self.index, self.col))
 
+    # the pickled state of a frozen dataclass (every protocol works, old pickles still load)
+    def __getstate__(self) -> list[Any]:
+        return [self.path, self.line, self.index, self.col]
+
+    def __setstate__(self, state: list[Any]) -> None:
+        self.path, self.line, self.index, self.col = state
+
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
 
@@ -73,12 +80,12 @@ class Example:
     @property
     def prompt_text(self) -> str:
         """Everything the model is given: system and user turns, in order."""
-        return "\n".join(m.content for m in self.messages if m.role != "assistant")
+        return "\n".join([m.content for m in self.messages if m.role != "assistant"])
 
     @property
     def answer_text(self) -> str:
         """The assistant turns, in order."""
-        return "\n".join(m.content for m in self.messages if m.role == "assistant")
+        return "\n".join([m.content for m in self.messages if m.role == "assistant"])
 
     @property
     def final_answer(self) -> str:
