@@ -17,8 +17,17 @@ from tunespec.spec.example import ROLES, Example, Message, Origin
 from tunespec.spec.models.sources import DEFAULT_SHAREGPT_ROLES, MappingSpec, SourceSpec
 from tunespec.spec.problems import Problem
 
-OPENAI_MESSAGE_KEYS = frozenset({"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight", "refusal"})
-OPENAI_ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant", "tool": "tool", "function": "tool"}
+OPENAI_MESSAGE_KEYS = frozenset(
+    {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight", "refusal"}
+)
+OPENAI_ROLES = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+    "function": "tool",
+}
 
 
 class MapFailure(Exception):
@@ -62,9 +71,22 @@ def _require_str(data: dict[str, Any], key: str, *, optional: bool = False) -> s
         if optional:
             return None
         present = ", ".join(sorted(data)[:8]) or "none"
-        raise MapFailure(Problem(P.MISSING_FIELD, f"missing field '{key}'", hint=f"record has keys: {present}; map the right column in `sources[].mapping`", json_path=_jp(key)))
+        raise MapFailure(
+            Problem(
+                P.MISSING_FIELD,
+                f"missing field '{key}'",
+                hint=f"record has keys: {present}; map the right column in `sources[].mapping`",
+                json_path=_jp(key),
+            )
+        )
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MapFailure(Problem(P.WRONG_TYPE, f"field '{key}' is a {type(value).__name__}, expected a string", json_path=_jp(key)))
+        raise MapFailure(
+            Problem(
+                P.WRONG_TYPE,
+                f"field '{key}' is a {type(value).__name__}, expected a string",
+                json_path=_jp(key),
+            )
+        )
     return str(value)
 
 
@@ -118,7 +140,9 @@ class LayoutMapper:
             return Mapped(None, [failure.problem, *problems])
         source_id = meta.get("id")
         example_id = str(source_id) if source_id not in (None, "") else ""
-        return Mapped(Example(messages, origin, self.name, self._layout, meta, example_id), problems)
+        return Mapped(
+            Example(messages, origin, self.name, self._layout, meta, example_id), problems
+        )
 
     # -- layouts -----------------------------------------------------------------------
     def _system(self, data: dict[str, Any], field: str | None) -> list[Message]:
@@ -132,17 +156,39 @@ class LayoutMapper:
         turns = _get(data, key)
         if turns is _MISSING:
             present = ", ".join(sorted(data)[:8]) or "none"
-            raise MapFailure(Problem(P.MISSING_MESSAGES, f"no '{key}' list", hint=f"record has keys: {present}; is the layout right? (set `layout` or `mapping.messages`)", json_path=_jp(key)))
+            raise MapFailure(
+                Problem(
+                    P.MISSING_MESSAGES,
+                    f"no '{key}' list",
+                    hint=f"record has keys: {present}; is the layout right? (set `layout` or `mapping.messages`)",
+                    json_path=_jp(key),
+                )
+            )
         if not isinstance(turns, list):
-            raise MapFailure(Problem(P.MISSING_MESSAGES, f"'{key}' is a {type(turns).__name__}, expected a list of turns", json_path=_jp(key)))
+            raise MapFailure(
+                Problem(
+                    P.MISSING_MESSAGES,
+                    f"'{key}' is a {type(turns).__name__}, expected a list of turns",
+                    json_path=_jp(key),
+                )
+            )
         out = self._system(data, self._system_field) if self._system_field else []
         is_openai = self._is_openai
-        role_key, content_key, roles, plain_ok = self.role_key, self.content_key, self.roles, self._plain_turn_ok
+        role_key, content_key, roles, plain_ok = (
+            self.role_key,
+            self.content_key,
+            self.roles,
+            self._plain_turn_ok,
+        )
         for i, turn in enumerate(turns):
             if (
                 type(turn) is dict
                 and role_key in turn
-                and (not is_openai or (plain_ok and len(turn) == 2 and content_key in turn) or turn.keys() <= OPENAI_MESSAGE_KEYS)
+                and (
+                    not is_openai
+                    or (plain_ok and len(turn) == 2 and content_key in turn)
+                    or turn.keys() <= OPENAI_MESSAGE_KEYS
+                )
             ):
                 # the common case: a plain turn with a role and no unknown keys
                 raw_role = turn[role_key]
@@ -153,32 +199,88 @@ class LayoutMapper:
                     continue
             path = f"$.{key}[{i}]"
             if not isinstance(turn, dict):
-                raise MapFailure(Problem(P.MESSAGE_MISSING_KEY, f"turn {i} is a {type(turn).__name__}, expected an object", json_path=path))
+                raise MapFailure(
+                    Problem(
+                        P.MESSAGE_MISSING_KEY,
+                        f"turn {i} is a {type(turn).__name__}, expected an object",
+                        json_path=path,
+                    )
+                )
             if self.role_key not in turn:
-                raise MapFailure(Problem(P.MESSAGE_MISSING_KEY, f"turn {i} has no '{self.role_key}'", json_path=f"{path}.{self.role_key}", hint=f"turn keys: {', '.join(sorted(turn))}"))
+                raise MapFailure(
+                    Problem(
+                        P.MESSAGE_MISSING_KEY,
+                        f"turn {i} has no '{self.role_key}'",
+                        json_path=f"{path}.{self.role_key}",
+                        hint=f"turn keys: {', '.join(sorted(turn))}",
+                    )
+                )
             if is_openai:
                 extra = sorted(k for k in turn if k not in OPENAI_MESSAGE_KEYS)
                 if extra:
-                    problems.append(Problem(P.UNKNOWN_MESSAGE_KEY, f"turn {i} has unrecognized key(s) {', '.join(extra)}", json_path=f"{path}.{extra[0]}", hint="OpenAI accepts role, content, name, tool_calls, tool_call_id, weight", fatal=False))
+                    problems.append(
+                        Problem(
+                            P.UNKNOWN_MESSAGE_KEY,
+                            f"turn {i} has unrecognized key(s) {', '.join(extra)}",
+                            json_path=f"{path}.{extra[0]}",
+                            hint="OpenAI accepts role, content, name, tool_calls, tool_call_id, weight",
+                            fatal=False,
+                        )
+                    )
             raw_role = turn[self.role_key]
             role = self.roles.get(str(raw_role)) if isinstance(raw_role, str) else None
             if role is None:
-                raise MapFailure(Problem(P.UNKNOWN_ROLE, f"unrecognized role {raw_role!r} in turn {i}", json_path=f"{path}.{self.role_key}", hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source"))
+                raise MapFailure(
+                    Problem(
+                        P.UNKNOWN_ROLE,
+                        f"unrecognized role {raw_role!r} in turn {i}",
+                        json_path=f"{path}.{self.role_key}",
+                        hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source",
+                    )
+                )
             content = turn.get(self.content_key, _MISSING)
             if content is _MISSING or content is None:
                 if turn.get("tool_calls") or turn.get("function_call"):
                     import json
 
-                    content = json.dumps(turn.get("tool_calls") or turn.get("function_call"), ensure_ascii=False, sort_keys=True)
+                    content = json.dumps(
+                        turn.get("tool_calls") or turn.get("function_call"),
+                        ensure_ascii=False,
+                        sort_keys=True,
+                    )
                 else:
-                    raise MapFailure(Problem(P.MISSING_CONTENT, f"turn {i} ({role}) has no '{self.content_key}'", json_path=f"{path}.{self.content_key}", hint="every turn needs text"))
+                    raise MapFailure(
+                        Problem(
+                            P.MISSING_CONTENT,
+                            f"turn {i} ({role}) has no '{self.content_key}'",
+                            json_path=f"{path}.{self.content_key}",
+                            hint="every turn needs text",
+                        )
+                    )
             if isinstance(content, list):  # OpenAI content parts
-                texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+                texts = [
+                    p.get("text")
+                    for p in content
+                    if isinstance(p, dict) and p.get("type") == "text"
+                ]
                 if len(texts) != len(content) or not all(isinstance(t, str) for t in texts):
-                    raise MapFailure(Problem(P.WRONG_TYPE, f"turn {i} content has non-text parts", json_path=f"{path}.{self.content_key}", hint="only text content parts can be compiled"))
+                    raise MapFailure(
+                        Problem(
+                            P.WRONG_TYPE,
+                            f"turn {i} content has non-text parts",
+                            json_path=f"{path}.{self.content_key}",
+                            hint="only text content parts can be compiled",
+                        )
+                    )
                 content = "".join(t for t in texts if isinstance(t, str))
             if not isinstance(content, str):
-                raise MapFailure(Problem(P.WRONG_TYPE, f"turn {i} content is a {type(content).__name__}, expected a string", json_path=f"{path}.{self.content_key}"))
+                raise MapFailure(
+                    Problem(
+                        P.WRONG_TYPE,
+                        f"turn {i} content is a {type(content).__name__}, expected a string",
+                        json_path=f"{path}.{self.content_key}",
+                    )
+                )
             out.append(Message(role, content))
         return out
 
@@ -188,13 +290,21 @@ class LayoutMapper:
         extra = _require_str(data, m.input or "input", optional=True)
         output = _require_str(data, m.response or "output") or ""
         prompt = f"{instruction}\n\n{extra}" if extra and extra.strip() else instruction
-        return [*self._system(data, m.system or "system"), Message("user", prompt), Message("assistant", output)]
+        return [
+            *self._system(data, m.system or "system"),
+            Message("user", prompt),
+            Message("assistant", output),
+        ]
 
     def _prompt_completion(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         m = self.mapping
         prompt = _require_str(data, m.prompt or "prompt") or ""
         completion = _require_str(data, m.response or "completion") or ""
-        return [*self._system(data, m.system), Message("user", prompt), Message("assistant", completion)]
+        return [
+            *self._system(data, m.system),
+            Message("user", prompt),
+            Message("assistant", completion),
+        ]
 
     def _custom(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         m = self.mapping
@@ -205,7 +315,11 @@ class LayoutMapper:
         if extra and extra.strip():
             prompt = f"{prompt}\n\n{extra}"
         response = _require_str(data, m.response or "") or ""
-        return [*self._system(data, m.system), Message("user", prompt), Message("assistant", response)]
+        return [
+            *self._system(data, m.system),
+            Message("user", prompt),
+            Message("assistant", response),
+        ]
 
     # -- metadata ----------------------------------------------------------------------
     def _meta(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -225,7 +339,19 @@ class LayoutMapper:
                 meta[key] = value
         suppress = data.get(self.suppress_key)
         if suppress:
-            meta["suppress"] = [suppress] if isinstance(suppress, str) else [str(s) for s in suppress]
+            if isinstance(suppress, str):
+                meta["suppress"] = [suppress]
+            elif isinstance(suppress, list) and all(isinstance(c, str) for c in suppress):
+                meta["suppress"] = list(suppress)
+            else:
+                raise MapFailure(
+                    Problem(
+                        P.WRONG_TYPE,
+                        f"field '{self.suppress_key}' is a {type(suppress).__name__}, expected a rule code or a list of rule codes",
+                        hint='e.g. "tunespec_ignore": ["DS201"]',
+                        json_path=_jp(self.suppress_key),
+                    )
+                )
         return meta
 
 

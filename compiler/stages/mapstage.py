@@ -286,7 +286,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
             for f in findings:
                 side.write(finding_line(f, idpos))
             res.findings += len(findings)
-            if reject_on_error:
+            if reject_on_error and findings:
                 errors = [f for f in findings if f.severity == "error"]
                 if errors:
                     first = errors[0]

@@ -1,0 +1,104 @@
+"""Fast paths must agree exactly with the slow reference they replace."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import unicodedata
+from typing import Any
+
+import orjson
+import pytest
+
+from tunespec.spec.example import Origin
+from tunespec.spec.layouts import LayoutMapper
+from tunespec.spec.models.sources import SourceSpec
+from tunespec.spec.normalize import nfkc
+
+
+def _strings(rng: random.Random, n: int) -> list[str]:
+    pools = [
+        "abcXYZ 012 .,!?",
+        "ｱｲｳｴｵ ＡＢＣ ０１２ ！？（）　、。「」",  # half/full-width forms, ideographic space
+        "日本語のテキストです。漢字とかなカナ",
+        "é è ñ ü ß ﬁ ﬂ Å Ω µ ½ ² ㍻ ㈱ ℃ ™",  # compatibility characters
+        "e\u0301 a\u0308 \u1100\u1161 \u30ab\u3099",  # combining sequences
+        "\U0001f600 \u200b \u00a0 \u2003 \u3000",
+    ]
+    out = []
+    for _ in range(n):
+        k = rng.randint(0, 40)
+        out.append("".join(rng.choice(rng.choice(pools)) for _ in range(k)))
+    out += ["", "ａ", "Ａ\u0301", "　", "ｶﾞ", "ＡＢＣ\u0300"]
+    return out
+
+
+def test_nfkc_equals_unicodedata() -> None:
+    rng = random.Random(7)
+    for s in _strings(rng, 20000):
+        assert nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
+
+
+def test_origin_is_a_hashable_value_that_pickles() -> None:
+    a, b = Origin("d.jsonl", 3, 2, 5), Origin("d.jsonl", 3, 2, 5)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != Origin("d.jsonl", 3, 2, 6)
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(a, protocol)) == a
+    assert orjson.loads(orjson.dumps(a.to_dict())) == {
+        "path": "d.jsonl",
+        "line": 3,
+        "col": 5,
+        "index": 2,
+    }
+    assert str(a) == "d.jsonl:3:5"
+
+
+def test_lazy_langdetect_table_gives_the_full_tables_probabilities() -> None:
+    from langdetect import DetectorFactory
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    from tunespec.linters.text.lang import _detector_factory
+
+    full = DetectorFactory()
+    full.load_profile(PROFILES_DIRECTORY)
+    lazy = _detector_factory()
+    assert lazy.langlist == full.langlist
+    texts = [
+        "The quick brown fox jumps over the lazy dog",
+        "Le renard brun rapide saute par-dessus le chien paresseux",
+        "Der schnelle braune Fuchs springt über den faulen Hund",
+        "El rápido zorro marrón salta sobre el perro perezoso",
+        "Szybki brązowy lis przeskakuje nad leniwym psem",
+        "Hızlı kahverengi tilki tembel köpeğin üzerinden atlar",
+    ]
+    for text in texts:
+        probs: list[Any] = []
+        for factory in (full, lazy):
+            DetectorFactory.seed = 0
+            factory.seed = 0
+            detector = factory.create()
+            detector.append(text)
+            probs.append([(p.lang, p.prob) for p in detector.get_probabilities()])
+        assert probs[0] == probs[1], text
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("DS201", True), (["DS201", "DS202"], True), (7, False), ({"a": 1}, False), ([1], False)],
+)
+def test_suppress_key_of_the_wrong_type_is_a_located_problem(value: Any, ok: bool) -> None:
+    mapper = LayoutMapper(SourceSpec(path="d.jsonl", layout="openai"))
+    record = {
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
+        "tunespec_ignore": value,
+    }
+    mapped = mapper.map(record, Origin("d.jsonl", 1, 0))
+    if ok:
+        assert mapped.example is not None
+        assert mapped.example.meta["suppress"] == ([value] if isinstance(value, str) else value)
+    else:
+        assert mapped.example is None
+        problem = mapped.problems[0]
+        assert problem.code == "DS106" and problem.json_path == "$.tunespec_ignore"
+        assert problem.hint and "DS201" in problem.hint
