@@ -111,12 +111,17 @@ class Validator(Protocol):
         ...
 
 
-def build_validator(schema: OutputSchemaSpec, loaded: LoadedSpec | None = None) -> Validator:
-    """The validator for an ``output_schema:`` section (files resolve against the spec)."""
+def build_validator(
+    schema: OutputSchemaSpec, loaded: LoadedSpec | None = None, *, stable_messages: bool = True
+) -> Validator:
+    """The validator for an ``output_schema:`` section (files resolve against the spec).
+
+    ``stable_messages``: JSON Schema messages worded the same whichever validator library is
+    installed (lint and compile); off, jsonschema-rs words them where installed (faster)."""
     if schema.kind == "json_schema":
         from tunespec.linters.validators.json_schema import JsonSchemaValidator
 
-        return JsonSchemaValidator.from_spec(schema, loaded)
+        return JsonSchemaValidator.from_spec(schema, loaded, stable_messages=stable_messages)
     if schema.kind == "sql":
         from tunespec.linters.validators.sql import SqlValidator
 

@@ -104,7 +104,12 @@ class JsonSchemaValidator:
     kind = "json_schema"
 
     def __init__(
-        self, schema: dict[str, Any] | bool, *, check_formats: bool = False, use_fast: bool = True
+        self,
+        schema: dict[str, Any] | bool,
+        *,
+        check_formats: bool = False,
+        use_fast: bool = True,
+        stable_messages: bool = True,
     ) -> None:
         import jsonschema
 
@@ -119,6 +124,10 @@ class JsonSchemaValidator:
             ) from None
         checker = jsonschema.FormatChecker() if check_formats else None
         self.schema = schema
+        #: messages from jsonschema whatever is installed, so lint findings and compile
+        #: artefacts are the same bytes with or without jsonschema-rs (which then only decides
+        #: validity); scoring turns this off for speed (its aggregates use (path, keyword) only)
+        self.stable_messages = stable_messages
         self._slow = cls(schema, format_checker=checker)
         self._fast: Any = None
         if use_fast and not check_formats:  # format checkers differ between libraries
@@ -133,9 +142,17 @@ class JsonSchemaValidator:
 
     @classmethod
     def from_spec(
-        cls, spec: OutputSchemaSpec, loaded: LoadedSpec | None = None
+        cls,
+        spec: OutputSchemaSpec,
+        loaded: LoadedSpec | None = None,
+        *,
+        stable_messages: bool = True,
     ) -> JsonSchemaValidator:
-        return cls(load_schema(spec, loaded), check_formats=spec.check_formats)
+        return cls(
+            load_schema(spec, loaded),
+            check_formats=spec.check_formats,
+            stable_messages=stable_messages,
+        )
 
     @property
     def fast(self) -> bool:
@@ -144,11 +161,11 @@ class JsonSchemaValidator:
     def errors_of(self, value: Any) -> list[ValidationError]:
         """Every schema violation of a parsed value, ordered by JSON path then keyword.
 
-        jsonschema-rs reports them where installed, jsonschema otherwise; the (path, keyword)
-        pairs are the same either way (the wording of messages may differ slightly).
+        jsonschema reports them, or jsonschema-rs where installed when ``stable_messages`` is
+        off; the (path, keyword) pairs are the same either way, the wording of messages is not.
         """
         found: list[ValidationError] | None = None
-        if self._fast is not None:
+        if self._fast is not None and not self.stable_messages:
             try:
                 raw = list(self._fast.iter_errors(value))
                 # a `false` subschema is reported per item by jsonschema-rs, once by jsonschema
