@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import shutil
@@ -45,7 +46,19 @@ def test_histogram_stats() -> None:
     d = h.to_dict()
     assert (d["count"], d["sum"], d["min"], d["max"]) == (6, 1111, 0, 1000)
     assert sum(c for _, c in d["bins"]) == 6
-    assert d["p50"] >= 5 and d["p50"] < 8 and d["p99"] == 1000
+    assert (d["p50"], d["p90"], d["p99"]) == (5, 1000, 1000)  # exact, nearest rank
+
+
+def test_histogram_quantiles_are_exact() -> None:
+    rng = random.Random(1)
+    for n in (1, 2, 7, 1000, 20000):
+        values = [rng.choice([rng.randint(0, 300), rng.randint(0, 200_000)]) for _ in range(n)]
+        h = Histogram()
+        for v in values:
+            h.add(v)
+        ranked = sorted(values)
+        for q in (0.5, 0.9, 0.99):
+            assert h.quantile(q) == ranked[max(1, math.ceil(q * n)) - 1], (n, q)
 
 
 WORDS = [

@@ -56,15 +56,20 @@ def openai_epochs(n_examples: int, default: int = 3) -> int:
 
 
 class Histogram:
-    """Streaming length histogram on fixed log-spaced bins (exact count/sum/min/max).
+    """Streaming length histogram on fixed log-spaced bins, with exact count, sum, min, max and
+    exact quantiles (lengths are integers: a count per distinct value, memory bounded by the
+    number of distinct lengths, never by the number of examples).
 
     Values are buffered and binned with numpy every ``FLUSH`` values: only aggregates are kept.
     """
 
     FLUSH = 8192
+    DENSE = 1 << 16  # lengths below this are counted in an array, longer ones in a dict
 
     def __init__(self) -> None:
         self.bins = np.zeros(len(EDGES), dtype=np.int64)
+        self.dense = np.zeros(self.DENSE, dtype=np.int64)
+        self.sparse: dict[int, int] = {}
         self.n = 0
         self.total = 0
         self.lo: int | None = None
@@ -83,6 +88,11 @@ class Histogram:
         self._buf = []
         idx = np.searchsorted(_EDGES, values, side="right") - 1
         self.bins += np.bincount(idx, minlength=len(EDGES))
+        small = values < self.DENSE
+        self.dense += np.bincount(values[small], minlength=self.DENSE)
+        if not small.all():
+            for v in values[~small].tolist():
+                self.sparse[v] = self.sparse.get(v, 0) + 1
         self.n += len(values)
         self.total += int(values.sum())
         self.hi = max(self.hi, int(values.max()))
@@ -90,15 +100,20 @@ class Histogram:
         self.lo = lo if self.lo is None else min(self.lo, lo)
 
     def quantile(self, q: float) -> int:
-        """Upper edge of the bin holding the q-quantile (capped at the max)."""
+        """The exact q-quantile (nearest rank: the smallest value with at least q·n values
+        at or below it)."""
         self._flush()
         if not self.n:
             return 0
-        target, seen = q * self.n, 0
-        for i, c in enumerate(self.bins.tolist()):
-            seen += c
-            if c and seen >= target:
-                return min(self.hi, EDGES[i + 1] - 1 if i + 1 < len(EDGES) else self.hi)
+        target = max(1, math.ceil(q * self.n))
+        cum = np.cumsum(self.dense)
+        if cum[-1] >= target:
+            return int(np.searchsorted(cum, target))
+        seen = int(cum[-1])
+        for v in sorted(self.sparse):
+            seen += self.sparse[v]
+            if seen >= target:
+                return v
         return self.hi
 
     def to_dict(self) -> dict[str, Any]:
