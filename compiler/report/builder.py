@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tunespec.compiler.report.langmix import ascii_language, script_language
 from tunespec.linters.findings import Finding
@@ -29,6 +30,8 @@ LANG_SAMPLE = 8  # Latin texts that are not obviously English: langdetect on a s
 # histogram edges: 0 then 4 steps per doubling up to 2^24
 EDGES: list[int] = sorted({0, *(round(2 ** (k / 4)) for k in range(0, 97))})
 _EDGES = np.asarray(EDGES, dtype=np.int64)
+_DENSE = 1 << 16  # lengths below this are counted in an array, longer ones in a dict
+_DENSE_BIN = np.searchsorted(_EDGES, np.arange(_DENSE), side="right") - 1  # bin of each length
 
 
 def clip(text: str, cap: int = TEXT_CAP) -> str:
@@ -64,10 +67,9 @@ class Histogram:
     """
 
     FLUSH = 8192
-    DENSE = 1 << 16  # lengths below this are counted in an array, longer ones in a dict
+    DENSE = _DENSE
 
     def __init__(self) -> None:
-        self.bins = np.zeros(len(EDGES), dtype=np.int64)
         self.dense = np.zeros(self.DENSE, dtype=np.int64)
         self.sparse: dict[int, int] = {}
         self.n = 0
@@ -86,8 +88,6 @@ class Histogram:
             return
         values = np.asarray(self._buf, dtype=np.int64)
         self._buf = []
-        idx = np.searchsorted(_EDGES, values, side="right") - 1
-        self.bins += np.bincount(idx, minlength=len(EDGES))
         small = values < self.DENSE
         self.dense += np.bincount(values[small], minlength=self.DENSE)
         if not small.all():
@@ -98,6 +98,14 @@ class Histogram:
         self.hi = max(self.hi, int(values.max()))
         lo = int(values.min())
         self.lo = lo if self.lo is None else min(self.lo, lo)
+
+    def bins(self) -> npt.NDArray[np.int64]:
+        """Counts per log-spaced bin, from the counts per distinct length."""
+        self._flush()
+        out = np.bincount(_DENSE_BIN, weights=self.dense, minlength=len(EDGES)).astype(np.int64)
+        for v, c in self.sparse.items():
+            out[int(np.searchsorted(_EDGES, v, side="right")) - 1] += c
+        return out
 
     def quantile(self, q: float) -> int:
         """The exact q-quantile (nearest rank: the smallest value with at least q·n values
@@ -118,7 +126,7 @@ class Histogram:
 
     def to_dict(self) -> dict[str, Any]:
         self._flush()
-        counts = self.bins.tolist()
+        counts = self.bins().tolist()
         used = [i for i, c in enumerate(counts) if c]
         bins = [] if not used else [[EDGES[i], counts[i]] for i in range(used[0], used[-1] + 1)]
         return {

@@ -37,6 +37,12 @@ BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
 ANSWER_BYTES = 8
 
 
+def prompt_pass(spec: DedupSpec) -> bool:
+    """Whether near-duplicate prompts are searched too (the conflict pass): with conflicts on
+    and a key other than the prompt (with ``key: prompt`` the near pass already compares them)."""
+    return spec.conflicts and spec.near and spec.key != "prompt"
+
+
 @dataclass
 class Features:
     """Dedup state of consecutive examples (picklable)."""
@@ -56,7 +62,7 @@ class FeatureBuilder:
     def __init__(self, spec: DedupSpec) -> None:
         self.spec = spec
         self.key = spec.key
-        self.check_prompts = spec.conflicts and spec.near and spec.key != "prompt"
+        self.check_prompts = prompt_pass(spec)
         self._hashes = bytearray()
         self._answers = bytearray()
         self.labels: list[str | None] = []
@@ -179,7 +185,7 @@ def write_features(
         features.key_sigs.tofile(out.column("ksig"))
         out.has_key_sigs = True
         out.key_bands = _band_rows(features.key_sigs, spec, plan, Path(out.column("kband")))
-        if spec.conflicts and spec.key != "prompt":  # the conflict pass compares prompts
+        if prompt_pass(spec):
             psigs = features.prompt_sigs.reshape(-1, spec.num_perm)
             psigs.tofile(out.column("psig"))
             out.has_prompt_sigs = True

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.features import prompt_pass
 from tunespec.linters.dedup.parts import ShingleCache, UnionFind
 from tunespec.linters.dedup.reduce import (
     BandTask,
@@ -98,7 +99,7 @@ class DedupRun:
     def _near(self, reps: npt.NDArray[np.bool_]) -> tuple[Edges, Edges]:
         spec, wd = self.spec, self.workdir
         passes: list[tuple[Literal["near", "prompt"], str, str]] = [("near", "key_bands", "ksig")]
-        if spec.conflicts and spec.key != "prompt":
+        if prompt_pass(spec):
             passes.append(("prompt", "prompt_bands", "psig"))
         reps_path = str(wd / "reps.npy")
         labels_path = str(wd / "labels.npy")

@@ -22,6 +22,7 @@ _FENCE_OPEN_ONLY = re.compile(
 _FENCE_INNER = re.compile(
     r"(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+#.-]*)[^\n]*\n(?P<body>.*?)\n[ \t]*(?P=fence)", re.S
 )
+EMPTY = "the answer is empty"
 _LANG_LINE = re.compile(r"\A(?:json|sql|sqlite|text|plaintext)[ \t]*\n", re.I)
 
 
@@ -82,3 +83,16 @@ _SQL_WORD = re.compile(r"\b(?:select|insert|update|delete|create|with|values|pra
 def mentions_sql(text: str) -> bool:
     """Whether text has any SQL keyword at all (prose without one has no SQL to check)."""
     return bool(_SQL_WORD.search(text))
+
+
+def plain_answer(text: str, extract: bool) -> tuple[str, bool] | str:
+    """(body, fenced) of a plain-text answer (a label, a regex-checked sentence), or why there
+    is none: the shared first step of the validators that need no parsing."""
+    if not text.strip():
+        return EMPTY
+    if not extract:
+        return text.strip(), False
+    got = strip_fences(text)
+    if got.text is None:
+        return "nothing inside the code fence"
+    return got.text, got.fenced

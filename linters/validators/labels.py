@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunespec.linters.validators import ValidationError, Verdict
-from tunespec.linters.validators.extract import strip_fences
+from tunespec.linters.validators.extract import EMPTY, plain_answer
 from tunespec.spec.errors import UserError
 
 if TYPE_CHECKING:
@@ -66,14 +66,10 @@ class LabelValidator:
     def validate(
         self, text: str, meta: dict[str, Any] | None = None, *, extract: bool = True
     ) -> Verdict:
-        if not text.strip():
-            return Verdict("empty", [ValidationError("the answer is empty")])
-        body, fenced = text.strip(), False
-        if extract:
-            got = strip_fences(text)
-            if got.text is None:
-                return Verdict("not_found", [ValidationError("nothing inside the code fence")])
-            body, fenced = got.text, got.fenced
+        got = plain_answer(text, extract)
+        if isinstance(got, str):
+            return Verdict("empty" if got == EMPTY else "not_found", [ValidationError(got)])
+        body, fenced = got
         found = self._lookup.get(self._key(body))
         if found is None and extract:
             # tolerate quoting and a trailing period around a label ("'billing'.")

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from tunespec.linters.validators import ValidationError, Verdict
-from tunespec.linters.validators.extract import strip_fences
+from tunespec.linters.validators.extract import EMPTY, plain_answer
 
 
 class RegexValidator:
@@ -19,14 +19,10 @@ class RegexValidator:
     def validate(
         self, text: str, meta: dict[str, Any] | None = None, *, extract: bool = True
     ) -> Verdict:
-        if not text.strip():
-            return Verdict("empty", [ValidationError("the answer is empty")])
-        body, fenced = text.strip(), False
-        if extract:
-            got = strip_fences(text)
-            if got.text is None:
-                return Verdict("not_found", [ValidationError("nothing inside the code fence")])
-            body, fenced = got.text, got.fenced
+        got = plain_answer(text, extract)
+        if isinstance(got, str):
+            return Verdict("empty" if got == EMPTY else "not_found", [ValidationError(got)])
+        body, fenced = got
         if self.regex.fullmatch(body):
             return Verdict("match", [], body, text=body, fenced=fenced)
         shown = body if len(body) <= 60 else body[:57] + "..."
