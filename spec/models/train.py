@@ -40,7 +40,19 @@ class TrainSpec(StrictModel):
         0.0,
         ge=0,
         le=1,
-        description="Fail when more than this share of rows has zero trainable tokens or loses its end-of-turn token.",
+        description="Fail when more than this share of train rows has zero trainable tokens or a label-mask problem.",
+    )
+    max_lost_eot: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fail when more than this share of train rows loses an end-of-turn token to truncation.",
+    )
+    max_dropped_rows: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Fail when `length_policy: drop` drops more than this share of train rows.",
     )
     seed: int = Field(42, description="Training seed.")
     early_stopping_patience: int | None = Field(
