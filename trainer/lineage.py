@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -45,10 +44,14 @@ def build_lineage(
     train_config: dict[str, Any],
     overrides: dict[str, Any],
     argv: list[str],
+    command: str,
     audit_summary: dict[str, Any],
     metrics: dict[str, Any],
     output_kind: str,
+    loss_curve: list[dict[str, Any]],
+    sessions: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """Everything needed to trace a model to its data, base weights, settings and training history."""
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "artefact": {
@@ -63,10 +66,12 @@ def build_lineage(
         "train": train_config,
         "overrides": overrides,
         "argv": argv,
-        "command": " ".join([Path(sys.argv[0]).name, *argv]) if sys.argv else None,
+        "command": command,
         "libraries": library_versions(),
-        "audit": {k: audit_summary.get(k) for k in ("mask_source", "bad_share", "splits")},
+        "audit": {k: audit_summary.get(k) for k in ("mask_source", "bad_share", "gates", "splits")},
         "metrics": metrics,
+        "loss_curve": loss_curve,
+        "sessions": sessions,
     }
 
 

@@ -148,6 +148,7 @@ def build_trainer(
     out_dir: Path,
     device: str,
     stream: TextIO = sys.stderr,
+    extra_callbacks: list[Any] | None = None,
 ) -> tuple[Any, Any]:
     """A configured ``Trainer`` and its progress callback."""
     from transformers import EarlyStoppingCallback, Trainer
@@ -155,7 +156,7 @@ def build_trainer(
     has_eval = eval_rows is not None and len(eval_rows) > 0
     args = training_arguments(cfg, out_dir, device, has_eval)
     progress = make_progress_callback(stream)
-    callbacks: list[Any] = [progress]
+    callbacks: list[Any] = [progress, *(extra_callbacks or [])]
     if device == "cpu" and cfg.method == "qlora":
         callbacks.append(make_guard_callback(model))
     if cfg.early_stopping_patience and has_eval:

@@ -49,19 +49,74 @@ def split_base(base_model: str) -> tuple[str, str | None]:
     return base_model, None
 
 
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _hub_snapshot(repo_id: str) -> Path | None:
+    """The local snapshot folder of a hub id (its name is the commit), or None when not cached."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - huggingface_hub comes with transformers
+        return None
+    found = try_to_load_from_cache(repo_id, "config.json")
+    return Path(found).parent if isinstance(found, str) else None
+
+
 def base_fingerprint(base_model: str) -> dict[str, Any]:
-    """Identify the base model: its path and the sha256 of its config.json (or of the .gguf file)."""
+    """Identify the base model by its weights: sha256 of every weight file (safetensors, bin, gguf)
+    plus config.json, and one ``sha256`` over them all; for a hub id, the cached revision."""
     folder, gguf = split_base(base_model)
     info: dict[str, Any] = {"base_model": base_model}
-    target = Path(folder) / gguf if gguf else Path(folder) / "config.json"
-    if target.is_file():
-        h = hashlib.sha256()
-        with target.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                h.update(block)
-        info["hashed_file"] = target.name
-        info["sha256"] = h.hexdigest()
+    root = Path(folder)
+    if not root.is_dir():
+        snapshot = _hub_snapshot(base_model)
+        info["hub_id"] = base_model
+        info["revision"] = snapshot.name if snapshot is not None else None
+        if snapshot is None:
+            return info
+        root = snapshot
+    if gguf:
+        files = [root / gguf]
+    else:
+        files = sorted(
+            p
+            for p in root.iterdir()
+            if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name == "config.json")
+        )
+    hashes = {p.name: _sha256(p) for p in files}
+    info["files"] = hashes
+    combined = hashlib.sha256()
+    for name, digest in sorted(hashes.items()):
+        combined.update(f"{name}={digest}\n".encode())
+    info["sha256"] = combined.hexdigest()
     return info
+
+
+def check_base_model(base_model: str) -> None:
+    """Fail early (exit 2, nothing loaded) on a base model that cannot load."""
+    p = Path(base_model)
+    if p.suffix == ".gguf" or p.is_dir():
+        folder, gguf = split_base(base_model)
+        if not gguf and not (Path(folder) / "config.json").is_file():
+            raise UserError(
+                f"base model folder {p} has no config.json (and no .gguf file)",
+                hint="pass a model folder saved with save_pretrained, a .gguf file or a hub id",
+            )
+        return
+    looks_local = p.is_absolute() or base_model.startswith(".") or base_model.count("/") > 1
+    if looks_local or p.exists():
+        raise UserError(
+            f"base model not found: {base_model}",
+            hint="pass a local model folder (config.json + weights), a .gguf file or a hub id",
+        )
 
 
 def pick_device() -> str:
