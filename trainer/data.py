@@ -296,6 +296,30 @@ class Collator:
         return {"input_ids": ids, "labels": labels, "attention_mask": attn}
 
 
+class FlatCollator:
+    """Packs a batch into one sequence without padding (``train.packing``). Position ids restart at
+    0 for every row, from which transformers builds a block-diagonal causal mask (no row attends to
+    another), and each row's first label is ignored (no row's last token learns to predict the
+    next row's first)."""
+
+    def __call__(self, rows: list[dict[str, list[int]]]) -> dict[str, Any]:
+        import torch
+
+        ids: list[int] = []
+        labels: list[int] = []
+        positions: list[int] = []
+        for r in rows:
+            ids += r["input_ids"]
+            labels += [IGNORE_INDEX, *r["labels"][1:]]
+            positions += range(len(r["input_ids"]))
+        return {
+            "input_ids": torch.tensor([ids], dtype=torch.long),
+            "labels": torch.tensor([labels], dtype=torch.long),
+            "position_ids": torch.tensor([positions], dtype=torch.long),
+            "use_cache": False,  # transformers only detects packed rows without a KV cache
+        }
+
+
 class RowsDataset:
     """A list of tokenized rows as a map-style dataset for ``Trainer``."""
 

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from tunespec.spec.errors import UserError
 from tunespec.spec.models.train import TrainSpec
-from tunespec.trainer.data import Collator, RowsDataset
+from tunespec.trainer.data import Collator, FlatCollator, RowsDataset
 
 
 def make_progress_callback(stream: TextIO = sys.stderr) -> Any:
@@ -130,7 +130,10 @@ def training_arguments(cfg: TrainSpec, out_dir: Path, device: str, has_eval: boo
         greater_is_better=False if early else None,
         seed=cfg.seed,
         data_seed=cfg.seed,
-        report_to="none",
+        optim=cfg.optimizer,
+        bf16=cfg.mixed_precision == "bf16",
+        fp16=cfg.mixed_precision == "fp16",
+        report_to="none",  # TensorBoard is added by build_trainer (event files in OUT/runs)
         remove_unused_columns=False,
         include_num_input_tokens_seen="non_padding",
         use_cpu=device == "cpu",
@@ -161,12 +164,19 @@ def build_trainer(
         callbacks.append(make_guard_callback(model))
     if cfg.early_stopping_patience and has_eval:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
+    if cfg.report_to == "tensorboard" and args.process_index == 0:
+        from torch.utils.tensorboard import SummaryWriter
+        from transformers.integrations import TensorBoardCallback
+
+        callbacks.append(
+            TensorBoardCallback(tb_writer=SummaryWriter(log_dir=str(out_dir / "runs")))
+        )
     trainer = Trainer(
         model=model,
         args=args,
         train_dataset=train_rows,
         eval_dataset=eval_rows if has_eval else None,
-        data_collator=Collator(int(tokenizer.pad_token_id)),
+        data_collator=FlatCollator() if cfg.packing else Collator(int(tokenizer.pad_token_id)),
         processing_class=tokenizer,
         callbacks=callbacks,
     )

@@ -135,7 +135,8 @@ def pick_dtype(cfg: TrainSpec, device: str) -> Any:
     return torch.float32
 
 
-def load_tokenizer(base_model: str) -> Any:
+def load_tokenizer(base_model: str, chat_template: str | None = None) -> Any:
+    """The base model's tokenizer; ``chat_template`` (Jinja text) replaces its template."""
     from transformers import AutoTokenizer
 
     folder, gguf = split_base(base_model)
@@ -150,20 +151,27 @@ def load_tokenizer(base_model: str) -> Any:
             f"cannot load tokenizer of {base_model}: {exc}",
             hint="pass a local model folder with tokenizer files",
         ) from None
+    if chat_template:
+        tok.chat_template = chat_template
     if not tok.chat_template:
         raise UserError(
-            f"tokenizer of {base_model} has no chat template", hint="use an instruct/chat model"
+            f"tokenizer of {base_model} has no chat template",
+            hint="use an instruct/chat model, or set train.chat_template",
         )
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return tok
 
 
-def load_base(base_model: str, dtype: Any, device: str, quantization: Any = None) -> Any:
+def load_base(
+    base_model: str, dtype: Any, device: str, quantization: Any = None, attn: str = "auto"
+) -> Any:
     from transformers import AutoModelForCausalLM
 
     folder, gguf = split_base(base_model)
     kwargs: dict[str, Any] = {"dtype": dtype}
+    if attn != "auto":
+        kwargs["attn_implementation"] = attn
     if gguf:
         kwargs["gguf_file"] = gguf
     if quantization is not None:
@@ -292,14 +300,14 @@ def load_for_training(cfg: TrainSpec, device: str | None = None) -> Any:
             bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=dtype if device == "cuda" else torch.float32,
         )
-        model = load_base(cfg.base_model, dtype, device, quant)
+        model = load_base(cfg.base_model, dtype, device, quant, cfg.attn_implementation)
         model = prepare_model_for_kbit_training(  # type: ignore[no-untyped-call]
             model, use_gradient_checkpointing=cfg.gradient_checkpointing
         )
         if device == "cpu":
             guard_cpu_4bit(model)
         return get_peft_model(model, lora_config(cfg))
-    model = load_base(cfg.base_model, dtype, device)
+    model = load_base(cfg.base_model, dtype, device, None, cfg.attn_implementation)
     if cfg.gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()

@@ -15,7 +15,7 @@ from tunespec.spec.artefact import artefact_hash, iter_split, verify_artefact
 from tunespec.spec.errors import UserError
 from tunespec.spec.models.train import TrainSpec
 from tunespec.trainer.audit import AuditResult, Gates, check_gates, format_summary, run_audit
-from tunespec.trainer.config import ResolvedConfig, resolve_config
+from tunespec.trainer.config import ResolvedConfig, chat_template_text, resolve_config
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Plan:
     device: str
     base: dict[str, Any]
     identity: dict[str, Any]
+    template: str | None = None
     resume: Path | None = None
     sessions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -46,6 +47,34 @@ def check_scheduler(name: str) -> None:
         raise UserError(
             f"invalid training setting train.lr_scheduler: unknown scheduler {name!r}",
             hint="one of " + ", ".join(known),
+        )
+
+
+def check_optimizer(name: str) -> None:
+    from transformers.training_args import OptimizerNames
+
+    known = [o.value for o in OptimizerNames]
+    if name not in known:
+        raise UserError(
+            f"invalid training setting train.optimizer: unknown optimizer {name!r}",
+            hint="one of " + ", ".join(known),
+        )
+
+
+def check_optional_libraries(cfg: TrainSpec, device: str) -> None:
+    import importlib.util
+
+    if cfg.attn_implementation == "flash_attention_2" and (
+        device != "cuda" or importlib.util.find_spec("flash_attn") is None
+    ):
+        raise UserError(
+            "train.attn_implementation flash_attention_2 needs a CUDA GPU and the flash-attn package",
+            hint="use sdpa or eager",
+        )
+    if cfg.report_to == "tensorboard" and importlib.util.find_spec("tensorboard") is None:
+        raise UserError(
+            "train.report_to tensorboard needs the tensorboard package",
+            hint="pip install 'tunespec[tensorboard]'",
         )
 
 
@@ -77,12 +106,17 @@ def make_plan(ns: argparse.Namespace, argv: list[str], overrides: dict[str, Any]
     cfg = resolved.train
     assert cfg.base_model
     check_scheduler(cfg.lr_scheduler)
+    check_optimizer(cfg.optimizer)
     check_base_model(cfg.base_model)
     device = check_device(ns.device)
+    if cfg.mixed_precision == "fp16" and device != "cuda":
+        raise UserError("train.mixed_precision fp16 needs a CUDA GPU", hint="use bf16 or no on CPU")
+    check_optional_libraries(cfg, device)
+    template = chat_template_text(cfg.chat_template) if cfg.chat_template else None
     out_dir = Path(ns.out) if ns.out else Path("runs") / artefact.resolve().name
     base = base_fingerprint(cfg.base_model)
     identity = run_identity(artefact_hash(manifest), base, cfg.model_dump(mode="json"))
-    plan = Plan(list(argv), artefact, manifest, resolved, out_dir, device, base, identity)
+    plan = Plan(list(argv), artefact, manifest, resolved, out_dir, device, base, identity, template)
     if ns.resume:
         plan.resume = find_checkpoint(ns.resume, out_dir)
         plan.sessions = list(check_checkpoint(plan.resume, identity).get("sessions", []))
@@ -225,7 +259,7 @@ def train(
         f"method {cfg.method} on {plan.device}",
         file=stream,
     )
-    tokenizer = load_tokenizer(cfg.base_model)
+    tokenizer = load_tokenizer(cfg.base_model, plan.template)
     result = audit(plan, tokenizer, stream)
     if ns.audit_only:
         return {"audit": result.summary}

@@ -75,6 +75,27 @@ class TrainSpec(StrictModel):
     gradient_checkpointing: bool = Field(
         False, description="Trade compute for memory (recommended for QLoRA on large models)."
     )
+    chat_template: str | None = Field(
+        None,
+        description="Chat template replacing the tokenizer's: a Jinja file (relative to the spec) or a known name (`chatml`).",
+    )
+    optimizer: str = Field(
+        "adamw_torch",
+        description="transformers optimizer name (`adamw_torch`, `adafactor`, `sgd`, ...).",
+    )
+    attn_implementation: Literal["auto", "eager", "sdpa", "flash_attention_2"] = Field(
+        "auto", description="Attention implementation (`auto`: the model's default)."
+    )
+    mixed_precision: Literal["no", "bf16", "fp16"] = Field(
+        "no", description="Autocast training in bfloat16 or float16 (fp16 needs a CUDA GPU)."
+    )
+    packing: bool = Field(
+        False,
+        description="Pack each batch's rows into one sequence without padding; position ids restart per row so no row attends to another.",
+    )
+    report_to: Literal["none", "tensorboard"] = Field(
+        "none", description="Also log to TensorBoard (event files in `OUT/runs`)."
+    )
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto",
         description="Weights/compute dtype: `auto` is bfloat16 on CUDA GPUs that support it, else float32.",
