@@ -135,3 +135,29 @@ def test_packing_optimizer_attention_bf16_and_tensorboard_in_one_run(
     acc = EventAccumulator(str(events[0].parent))
     acc.Reload()
     assert [e.step for e in acc.Scalars("train/loss")] == [1, 2, 3]
+
+
+def test_torchrun_two_cpu_processes_report_and_save_once(project: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    tunespec = shutil.which("tunespec", path=str(Path(sys.executable).parent))
+    assert tunespec
+    out = tmp_path / "ddp"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--no-python"]
+    cmd += [tunespec, "train", str(project / "art"), "--out", str(out), "--max-steps", "3"]
+    cmd += ["--device", "cpu"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=500)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("done: LoRA adapter") == 1  # rank 0 reports
+    assert done.stderr.count("audit: mask from") == 1
+    lineage = orjson.loads((out / "lineage.json").read_bytes())
+    assert lineage["metrics"]["world_size"] == 2 and lineage["metrics"]["global_step"] == 3
+    checkpoint = out / "checkpoints" / "checkpoint-3"
+    assert (checkpoint / "rng_state_0.pth").is_file() and (checkpoint / "rng_state_1.pth").is_file()
+    assert (checkpoint / "tunespec_run.json").is_file()
+    audit = (out / "audit.jsonl").read_bytes().splitlines()
+    assert len(audit) == len({orjson.loads(line)["id"] for line in audit})  # written once

@@ -42,8 +42,8 @@ def run_identity(artefact_hash: str, base: dict[str, Any], train: dict[str, Any]
     return {"artefact_hash": artefact_hash, "base_model": base, "train": train}
 
 
-def check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    """Refuse a folder a previous run has written to, unless ``overwrite`` (then clear its checkpoints)."""
+def check_out_dir(out_dir: Path, overwrite: bool, clear: bool = True) -> None:
+    """Refuse a folder a previous run has written to, unless ``overwrite`` (then ``clear`` its checkpoints)."""
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
@@ -57,7 +57,8 @@ def check_out_dir(out_dir: Path, overwrite: bool) -> None:
             f"output folder {out_dir} is not empty ({shown})",
             hint="pass --resume to continue that run, --overwrite to start over in it, or another --out",
         )
-    shutil.rmtree(out_dir / CHECKPOINTS, ignore_errors=True)
+    if clear:
+        shutil.rmtree(out_dir / CHECKPOINTS, ignore_errors=True)
 
 
 def _step(path: Path) -> int:

@@ -39,6 +39,16 @@ class Plan:
         return self.resolved.train
 
 
+def process_rank() -> int:
+    """This process's global rank under torchrun / accelerate launch (0 when not distributed)."""
+    import os
+
+    try:
+        return int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return 0
+
+
 def check_scheduler(name: str) -> None:
     from transformers.trainer_utils import SchedulerType
 
@@ -121,7 +131,7 @@ def make_plan(ns: argparse.Namespace, argv: list[str], overrides: dict[str, Any]
         plan.resume = find_checkpoint(ns.resume, out_dir)
         plan.sessions = list(check_checkpoint(plan.resume, identity).get("sessions", []))
     elif not ns.audit_only:
-        check_out_dir(out_dir, ns.overwrite)
+        check_out_dir(out_dir, ns.overwrite, clear=process_rank() == 0)
     plan.sessions.append(
         {
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -148,8 +158,9 @@ def audit(plan: Plan, tokenizer: Any, stream: TextIO) -> AuditResult:
     ):
         splits["validation"] = iter_split(plan.artefact, "validation")
     gates = Gates(cfg.max_bad_rows, cfg.max_lost_eot, cfg.max_dropped_rows)
+    out_dir = plan.out_dir if process_rank() == 0 else None  # every rank audits, one writes
     result = run_audit(
-        tokenizer, splits, cfg.max_length, cfg.length_policy, gates, plan.out_dir, enforce=False
+        tokenizer, splits, cfg.max_length, cfg.length_policy, gates, out_dir, enforce=False
     )
     print(format_summary(result.summary), file=stream)
     check_gates(result, plan.out_dir)
@@ -205,6 +216,7 @@ def run_metrics(
     metrics["num_input_tokens_seen"] = int(trainer.state.num_input_tokens_seen or 0)
     metrics["train_tokens_per_s"] = progress.overall_tokens_per_s(trainer.state)
     metrics["wall_s"] = round(wall, 3)
+    metrics["world_size"] = trainer.args.world_size
     metrics["wall_s_total"] = round(sum(float(s.get("wall_s", 0)) for s in plan.sessions), 3)
     if trainer.eval_dataset is not None:
         metrics.update(final_eval(trainer))
@@ -249,8 +261,12 @@ def train(
     ns: argparse.Namespace, argv: list[str], overrides: dict[str, Any], stream: TextIO = sys.stderr
 ) -> dict[str, Any]:
     """The whole run; returns the lineage written (or the audit summary with ``--audit-only``)."""
+    import io
+
     from tunespec.trainer.model import load_tokenizer
 
+    if process_rank() != 0:  # under torchrun / accelerate launch: one process reports
+        stream = io.StringIO()
     plan = make_plan(ns, argv, overrides)
     cfg = plan.cfg
     assert cfg.base_model
