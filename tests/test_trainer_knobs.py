@@ -161,3 +161,51 @@ def test_torchrun_two_cpu_processes_report_and_save_once(project: Path, tmp_path
     assert (checkpoint / "tunespec_run.json").is_file()
     audit = (out / "audit.jsonl").read_bytes().splitlines()
     assert len(audit) == len({orjson.loads(line)["id"] for line in audit})  # written once
+
+
+def test_schema_validity_is_measured_at_each_evaluation(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tunespec.linters.scoring.cli import main as score_main
+    from tunespec.trainer.cli import generate_main
+
+    spec = yaml.safe_load((project / "tunespec.yaml").read_text(encoding="utf-8"))
+    spec["output_schema"] = {"kind": "regex", "pattern": "^[^A-Z]*$"}  # some random answers pass
+    (project / "validity.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    art = tmp_path / "art"
+    compile_spec(project / "validity.yaml", art)
+    out = tmp_path / "run"
+    argv = [str(art), "--out", str(out), "--max-steps", "4", "--eval-steps", "2", "--lr", "1e-2"]
+    argv += ["--validity-examples", "50", "--validity-max-new-tokens", "6"]
+    argv += ["--eval-batch-size", "8", "--best-metric", "schema_compliance"]
+    assert train_main(argv) == 0
+    assert "validity on " in capsys.readouterr().err
+    lineage = orjson.loads((out / "lineage.json").read_bytes())
+    evals = [p for p in lineage["loss_curve"] if "eval_loss" in p]
+    assert [p["step"] for p in evals] == [2, 4]
+    assert all(0 <= p["eval_schema_compliance"] <= 1 for p in evals)
+    metrics = lineage["metrics"]
+    assert metrics["best_eval_schema_compliance"] == max(p["eval_schema_compliance"] for p in evals)
+    # the best checkpoint by validity is the one saved and reported
+    assert metrics["eval_schema_compliance"] == metrics["best_eval_schema_compliance"]
+    # the same figure as `tunespec generate` + `tunespec score` on the saved (best) model
+    preds = tmp_path / "preds.jsonl"
+    argv = [str(out), str(art), "--split", "validation", "--out", str(preds)]
+    assert generate_main([*argv, "--max-new-tokens", "6", "--batch-size", "8"]) == 0
+    scored = tmp_path / "score"
+    score_argv = ["--spec", str(project / "validity.yaml"), str(preds), "--references", str(art)]
+    score_main([*score_argv, "--split", "validation", "--out", str(scored), "--quiet"])
+    doc = orjson.loads((scored / "score.json").read_bytes())
+    assert doc["metrics"]["schema_compliance"]["mean"] == pytest.approx(
+        metrics["eval_schema_compliance"]
+    )
+
+
+def test_validity_settings_are_checked_before_loading(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    art = [str(project / "art"), "--out", str(tmp_path / "out")]
+    assert train_main([*art, "--best-metric", "schema_compliance"]) == 2
+    assert "needs train.validity_examples" in capsys.readouterr().err
+    assert train_main([*art, "--validity-examples", "4"]) == 2
+    assert "needs a spec with an output_schema" in capsys.readouterr().err

@@ -110,12 +110,12 @@ def train_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run_train(argv: list[str], stream: TextIO = sys.stderr) -> dict[str, Any]:
+def run_train(argv: list[str], stream: TextIO | None = None) -> dict[str, Any]:
     """The whole `tunespec train` flow; returns the lineage written. Raises UserError."""
     ns = train_parser().parse_args(argv)
     from tunespec.trainer.run import train
 
-    return train(ns, list(argv), collect_overrides(ns), stream)
+    return train(ns, list(argv), collect_overrides(ns), stream or sys.stderr)
 
 
 def generate_parser() -> argparse.ArgumentParser:

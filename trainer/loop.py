@@ -98,12 +98,14 @@ def training_arguments(cfg: TrainSpec, out_dir: Path, device: str, has_eval: boo
     save_steps = cfg.save_steps or (cfg.eval_steps if eval_strategy == "steps" else None)
     save_strategy = "steps" if save_steps else "epoch"
     early = bool(cfg.early_stopping_patience) and has_eval
-    if early and (
+    by_validity = cfg.best_metric == "schema_compliance" and has_eval
+    best = early or by_validity
+    if best and (
         eval_strategy != save_strategy
         or (save_steps and cfg.eval_steps and save_steps % cfg.eval_steps)
     ):
         raise UserError(
-            "early stopping needs checkpoints at evaluations: save_steps must be a multiple of eval_steps",
+            "early stopping and best-checkpoint selection need checkpoints at evaluations: save_steps must be a multiple of eval_steps",
             hint="leave train.save_steps unset, or set it to a multiple of train.eval_steps",
         )
     return TrainingArguments(
@@ -125,9 +127,11 @@ def training_arguments(cfg: TrainSpec, out_dir: Path, device: str, has_eval: boo
         save_strategy=save_strategy,
         save_steps=save_steps or 500,
         save_total_limit=cfg.save_total_limit,
-        load_best_model_at_end=early,
-        metric_for_best_model="eval_loss" if early else None,
-        greater_is_better=False if early else None,
+        load_best_model_at_end=best,
+        metric_for_best_model=("eval_schema_compliance" if by_validity else "eval_loss")
+        if best
+        else None,
+        greater_is_better=by_validity if best else None,
         seed=cfg.seed,
         data_seed=cfg.seed,
         optim=cfg.optimizer,
@@ -159,6 +163,7 @@ def build_trainer(
     has_eval = eval_rows is not None and len(eval_rows) > 0
     args = training_arguments(cfg, out_dir, device, has_eval)
     progress = make_progress_callback(stream)
+    # extra callbacks (validity) run before early stopping reads the evaluation's metrics
     callbacks: list[Any] = [progress, *(extra_callbacks or [])]
     if device == "cpu" and cfg.method == "qlora":
         callbacks.append(make_guard_callback(model))
@@ -166,11 +171,10 @@ def build_trainer(
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
     if cfg.report_to == "tensorboard" and args.process_index == 0:
         from torch.utils.tensorboard import SummaryWriter
-        from transformers.integrations import TensorBoardCallback
+        from transformers.integrations.integration_utils import TensorBoardCallback
 
-        callbacks.append(
-            TensorBoardCallback(tb_writer=SummaryWriter(log_dir=str(out_dir / "runs")))
-        )
+        writer = SummaryWriter(log_dir=str(out_dir / "runs"))
+        callbacks.append(TensorBoardCallback(tb_writer=writer))  # type: ignore[no-untyped-call]
     trainer = Trainer(
         model=model,
         args=args,

@@ -16,6 +16,7 @@ from tunespec.spec.errors import UserError
 from tunespec.spec.models.train import TrainSpec
 from tunespec.trainer.audit import AuditResult, Gates, check_gates, format_summary, run_audit
 from tunespec.trainer.config import ResolvedConfig, chat_template_text, resolve_config
+from tunespec.trainer.validity import check_validity_settings
 
 
 @dataclass
@@ -123,6 +124,7 @@ def make_plan(ns: argparse.Namespace, argv: list[str], overrides: dict[str, Any]
         raise UserError("train.mixed_precision fp16 needs a CUDA GPU", hint="use bf16 or no on CPU")
     check_optional_libraries(cfg, device)
     template = chat_template_text(cfg.chat_template) if cfg.chat_template else None
+    check_validity_settings(cfg, resolved.spec, "validation.jsonl" in manifest["outputs"])
     out_dir = Path(ns.out) if ns.out else Path("runs") / artefact.resolve().name
     base = base_fingerprint(cfg.base_model)
     identity = run_identity(artefact_hash(manifest), base, cfg.model_dump(mode="json"))
@@ -180,7 +182,16 @@ def final_eval(trainer: Any) -> dict[str, Any]:
 
 def loss_curve(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per logged step: training loss, learning rate, evaluation loss (across resumes)."""
-    keep = ("loss", "learning_rate", "grad_norm", "eval_loss", "num_input_tokens_seen")
+    keep = (
+        "loss",
+        "learning_rate",
+        "grad_norm",
+        "eval_loss",
+        "num_input_tokens_seen",
+        "eval_schema_compliance",
+        "eval_parse_validity",
+        "eval_exact_match",
+    )
     out = []
     for h in log_history:
         point = {k: h[k] for k in keep if k in h}
@@ -221,7 +232,9 @@ def run_metrics(
     if trainer.eval_dataset is not None:
         metrics.update(final_eval(trainer))
     if trainer.state.best_metric is not None:
-        metrics["best_eval_loss"] = trainer.state.best_metric
+        metrics["best_" + (trainer.args.metric_for_best_model or "eval_loss")] = (
+            trainer.state.best_metric
+        )
         metrics["best_checkpoint"] = trainer.state.best_model_checkpoint
     if plan.device == "cuda":
         import torch
@@ -240,7 +253,14 @@ def fit(
 
     train_rows = RowsDataset(result.kept["train"])
     eval_rows = RowsDataset(result.kept["validation"]) if result.kept.get("validation") else None
-    record = make_checkpoint_callback(plan.identity, plan.sessions)
+    callbacks = [make_checkpoint_callback(plan.identity, plan.sessions)]
+    if plan.cfg.validity_examples and plan.resolved.spec is not None and eval_rows is not None:
+        from tunespec.trainer.validity import make_validity_callback
+
+        callbacks.insert(
+            0,
+            make_validity_callback(tokenizer, plan.resolved.spec, plan.artefact, plan.cfg, stream),
+        )
     trainer, progress = build_trainer(
         model,
         tokenizer,
@@ -250,7 +270,7 @@ def fit(
         plan.out_dir,
         plan.device,
         stream,
-        extra_callbacks=[record],
+        extra_callbacks=callbacks,
     )
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=str(plan.resume) if plan.resume else None)

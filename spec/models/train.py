@@ -60,6 +60,18 @@ class TrainSpec(StrictModel):
         ge=1,
         description="Stop after this many evaluations without validation-loss improvement.",
     )
+    validity_examples: int | None = Field(
+        None,
+        ge=1,
+        description="At each evaluation, generate answers for this many validation examples and score them with the spec's `output_schema` validators (as `tunespec score` does).",
+    )
+    validity_max_new_tokens: int = Field(
+        256, ge=1, description="Token budget of each answer generated for `validity_examples`."
+    )
+    best_metric: Literal["eval_loss", "schema_compliance"] = Field(
+        "eval_loss",
+        description="What early stopping and the best checkpoint follow: validation loss, or the schema compliance of generated answers (needs `validity_examples`).",
+    )
     eval_steps: int | None = Field(
         None, ge=1, description="Evaluate every N steps (default: once per epoch)."
     )
