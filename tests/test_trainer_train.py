@@ -410,3 +410,28 @@ def test_audit_only_prints_every_count_without_loading_weights(
     )
     assert done.returncode == 2
     assert "gates: FAIL" in done.stderr and "losing an end-of-turn token" in done.stderr
+
+
+def test_hub_ids_record_the_cached_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub.constants
+
+    from tunespec.trainer.model import base_fingerprint
+
+    rev = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = tmp_path / "models--org--tiny" / "snapshots" / rev
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (snapshot / "model.safetensors").write_bytes(b"weights")
+    (tmp_path / "models--org--tiny" / "refs").mkdir()
+    (tmp_path / "models--org--tiny" / "refs" / "main").write_text(rev)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    info = base_fingerprint("org/tiny")
+    assert info["hub_id"] == "org/tiny" and info["revision"] == rev
+    assert info["files"]["model.safetensors"] == hashlib.sha256(b"weights").hexdigest()
+    assert base_fingerprint("org/not-cached") == {
+        "base_model": "org/not-cached",
+        "hub_id": "org/not-cached",
+        "revision": None,
+    }
