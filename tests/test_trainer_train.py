@@ -371,16 +371,6 @@ def test_arguments_are_checked_before_any_model_loads(
     assert not out.exists()  # nothing was audited, loaded or written
 
 
-def test_base_model_hash_covers_the_weights(project: Path, tmp_path: Path) -> None:
-    from tunespec.trainer.model import base_fingerprint
-
-    other = build_tiny_model(tmp_path / "other", seed=1)  # same config.json, other weights
-    assert (other / "config.json").read_bytes() == (project / "model" / "config.json").read_bytes()
-    a, b = base_fingerprint(str(project / "model")), base_fingerprint(str(other))
-    assert a["files"]["config.json"] == b["files"]["config.json"]
-    assert a["sha256"] != b["sha256"]
-
-
 def test_audit_only_prints_every_count_without_loading_weights(
     project: Path, tmp_path: Path
 ) -> None:
@@ -410,28 +400,3 @@ def test_audit_only_prints_every_count_without_loading_weights(
     )
     assert done.returncode == 2
     assert "gates: FAIL" in done.stderr and "losing an end-of-turn token" in done.stderr
-
-
-def test_hub_ids_record_the_cached_revision(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import huggingface_hub.constants
-
-    from tunespec.trainer.model import base_fingerprint
-
-    rev = "0123456789abcdef0123456789abcdef01234567"
-    snapshot = tmp_path / "models--org--tiny" / "snapshots" / rev
-    snapshot.mkdir(parents=True)
-    (snapshot / "config.json").write_text("{}")
-    (snapshot / "model.safetensors").write_bytes(b"weights")
-    (tmp_path / "models--org--tiny" / "refs").mkdir()
-    (tmp_path / "models--org--tiny" / "refs" / "main").write_text(rev)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
-    info = base_fingerprint("org/tiny")
-    assert info["hub_id"] == "org/tiny" and info["revision"] == rev
-    assert info["files"]["model.safetensors"] == hashlib.sha256(b"weights").hexdigest()
-    assert base_fingerprint("org/not-cached") == {
-        "base_model": "org/not-cached",
-        "hub_id": "org/not-cached",
-        "revision": None,
-    }

@@ -75,6 +75,39 @@ def build_lineage(
     }
 
 
+def loss_curve(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per logged step: training loss, learning rate, evaluation loss (across resumes)."""
+    keep = (
+        "loss",
+        "learning_rate",
+        "grad_norm",
+        "eval_loss",
+        "num_input_tokens_seen",
+        "eval_schema_compliance",
+        "eval_parse_validity",
+        "eval_exact_match",
+    )
+    out = []
+    for h in log_history:
+        point = {k: h[k] for k in keep if k in h}
+        if point and "step" in h:
+            out.append({"step": h["step"], **point})
+    return out
+
+
+def total_train_loss(curve: list[dict[str, Any]]) -> float | None:
+    """Mean training loss over every step of every session (each logged loss covers the steps since
+    the previous log)."""
+    total, steps, prev = 0.0, 0, 0
+    for point in curve:
+        if "loss" in point:
+            n = max(int(point["step"]) - prev, 0)
+            total += float(point["loss"]) * n
+            steps += n
+            prev = int(point["step"])
+    return total / steps if steps else None
+
+
 def write_lineage(out_dir: Path, lineage: dict[str, Any]) -> Path:
     path = Path(out_dir) / LINEAGE_FILE
     path.write_bytes(orjson.dumps(lineage, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))

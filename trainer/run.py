@@ -16,6 +16,7 @@ from tunespec.spec.errors import UserError
 from tunespec.spec.models.train import TrainSpec
 from tunespec.trainer.audit import AuditResult, Gates, check_gates, format_summary, run_audit
 from tunespec.trainer.config import ResolvedConfig, chat_template_text, resolve_config
+from tunespec.trainer.lineage import loss_curve, total_train_loss
 from tunespec.trainer.validity import check_validity_settings
 
 
@@ -178,39 +179,6 @@ def final_eval(trainer: Any) -> dict[str, Any]:
     logged = [h for h in state.log_history if "eval_loss" in h and h.get("step") == step]
     final = logged[-1] if logged else trainer.evaluate()
     return {k: v for k, v in final.items() if k.startswith("eval_") and isinstance(v, int | float)}
-
-
-def loss_curve(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per logged step: training loss, learning rate, evaluation loss (across resumes)."""
-    keep = (
-        "loss",
-        "learning_rate",
-        "grad_norm",
-        "eval_loss",
-        "num_input_tokens_seen",
-        "eval_schema_compliance",
-        "eval_parse_validity",
-        "eval_exact_match",
-    )
-    out = []
-    for h in log_history:
-        point = {k: h[k] for k in keep if k in h}
-        if point and "step" in h:
-            out.append({"step": h["step"], **point})
-    return out
-
-
-def total_train_loss(curve: list[dict[str, Any]]) -> float | None:
-    """Mean training loss over every step of every session (each logged loss covers the steps since
-    the previous log)."""
-    total, steps, prev = 0.0, 0, 0
-    for point in curve:
-        if "loss" in point:
-            n = max(int(point["step"]) - prev, 0)
-            total += float(point["loss"]) * n
-            steps += n
-            prev = int(point["step"])
-    return total / steps if steps else None
 
 
 def run_metrics(
