@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +36,12 @@ def _ready(_: int) -> int:
     return os.getpid()
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; the parent alone handles it (it stops the pool,
+    # then removes the temporary folder), so a worker never dies half-way through a file.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # fork: workers share the parent's imports and hash seed; elsewhere (macOS, Windows) spawn,
     # and the stages do not depend on the hash seed (tested through Ray, which runs them in
@@ -51,12 +58,20 @@ class ProcessExecutor:
         if jobs < 2:
             raise ValueError("ProcessExecutor needs at least 2 jobs; use LocalExecutor for 1")
         self.parallelism = jobs
-        self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
+        self._pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=_context(), initializer=_ignore_interrupts
+        )
         # start every worker now, while this process has no other threads (fork safety)
         list(self._pool.map(_ready, range(jobs)))
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        return list(self._pool.map(fn, items))
+        try:
+            return list(self._pool.map(fn, items))
+        except BaseException:
+            # a failed or interrupted stage: no task may still be writing into the scratch
+            # folder when the caller cleans it up
+            self.close()
+            raise
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
