@@ -161,11 +161,11 @@ def test_guard_keeps_lora_weights_moving_after_an_eval_pass(
         loss = model(**batch).loss
         loss.backward()
         optim.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         eval_pass(model, batch)
         model.train()
     assert packed_cpu_layers(model) == 0
-    moved = [not torch.equal(a, p.detach()) for a, p in zip(start, params)]
+    moved = [not torch.equal(a, p.detach()) for a, p in zip(start, params, strict=True)]
     assert all(moved), f"{moved.count(False)} of {len(moved)} LoRA tensors never moved"
     assert losses[-1] < losses[0]
 
