@@ -64,6 +64,7 @@ def make_validity_callback(
 
     schema = spec.spec.output_schema
     assert schema is not None and cfg.validity_examples
+    kind = schema.kind
     validator = build_validator(schema, spec, stable_messages=False)
     refs = read_references(artefact, "validation").items
     rows = [r for r in iter_split(artefact, "validation") if str(r.get("id")) in refs]
@@ -88,7 +89,7 @@ def make_validity_callback(
                 for i, (r, t) in enumerate(zip(rows, texts, strict=True))
             }
             results, _ = score(validator, preds, {k: refs[k] for k in preds}, [])
-            agg = aggregate(results, schema.kind)
+            agg = aggregate(results, kind)
             found = {
                 key: float(agg[name]["mean"])
                 for name, key in METRICS.items()
