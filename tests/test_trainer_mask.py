@@ -3,6 +3,7 @@ the same rows through TRL's own masking (when ``trl`` is installed)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,9 @@ def test_tool_calls_are_trained_and_tools_reach_the_template(
         f"\nIt is sunny.{IM_END}",
     ]
     assert "# Tools\nget_weather" in tokenizer.decode(enc.input_ids)  # tools= was passed
+    as_string = {**TOOL_ROW, "tools": json.dumps(TOOLS)}  # LLaMA-Factory keeps tools as a string
+    again = encode(tokenizer, "t", chat_of(as_string), end_of_turn_ids(tokenizer), generation)
+    assert again.input_ids == enc.input_ids and again.labels == enc.labels
     assert "sunny\n</tool_response>" in tokenizer.decode(enc.input_ids)
 
 

@@ -63,7 +63,14 @@ def chat_of(row: dict[str, Any]) -> Chat:
         msgs.append({k: m[k] for k in MESSAGE_KEYS if k in m})
         weights.append(0 if m.get("weight") == 0 else 1)
     tools = row.get("tools") or None
-    return Chat(msgs, tools, weights)
+    if isinstance(tools, str):  # some exporters keep the tool list as a JSON string
+        import json
+
+        try:
+            tools = json.loads(tools) or None
+        except ValueError:
+            tools = None
+    return Chat(msgs, tools if isinstance(tools, list) else None, weights)
 
 
 @dataclass
