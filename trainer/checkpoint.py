@@ -85,7 +85,8 @@ def find_checkpoint(resume: str | bool, out_dir: Path) -> Path:
 
 
 def _diff(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    keys = sorted((set(recorded) | set(now)) - RESUMABLE)
+    # the base model is compared by its weights' hash, not by the path that names it
+    keys = sorted((set(recorded) | set(now)) - RESUMABLE - {"base_model"})
     return [k for k in keys if recorded.get(k) != now.get(k)]
 
 
