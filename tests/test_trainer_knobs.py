@@ -209,3 +209,21 @@ def test_validity_settings_are_checked_before_loading(
     assert "needs train.validity_examples" in capsys.readouterr().err
     assert train_main([*art, "--validity-examples", "4"]) == 2
     assert "needs a spec with an output_schema" in capsys.readouterr().err
+
+
+def test_batched_generation_returns_answers_in_row_order(project: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tunespec.spec.artefact import iter_split
+    from tunespec.trainer.generate import generate_texts
+
+    tok = AutoTokenizer.from_pretrained(str(project / "model"))
+    model = AutoModelForCausalLM.from_pretrained(str(project / "model"))
+    rows = list(iter_split(project / "art", "train"))[:12]
+    rows[3] = {
+        **rows[3],
+        "messages": [{"role": "user", "content": "x " * 30}, rows[3]["messages"][1]],
+    }
+    alone = [generate_texts(model, tok, [r], 5, 1)[0] for r in rows]
+    assert generate_texts(model, tok, rows, 5, 4) == alone  # sorted by length, then put back
+    assert model.training is False and tok.padding_side == "right"

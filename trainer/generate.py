@@ -24,6 +24,15 @@ def prompt_messages(row: dict[str, Any]) -> list[dict[str, Any]]:
     return msgs[:last] if last is not None else msgs
 
 
+def _prompt(tokenizer: Any, row: dict[str, Any]) -> str:
+    tools = chat_of(row).tools
+    kwargs: dict[str, Any] = {"tools": tools} if tools else {}
+    text = tokenizer.apply_chat_template(
+        prompt_messages(row), tokenize=False, add_generation_prompt=True, **kwargs
+    )
+    return str(text)
+
+
 def generate_texts(
     model: Any,
     tokenizer: Any,
@@ -40,22 +49,20 @@ def generate_texts(
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"
     stop = sorted(end_of_turn_ids(tokenizer))
-    texts: list[str] = []
+    prompts = [_prompt(tokenizer, r) for r in rows]
+    # similar lengths together: less left padding per batch; answers go back in row order
+    order = sorted(range(len(rows)), key=lambda k: len(prompts[k]))
+    texts = [""] * len(rows)
+    done = 0
     model.eval()
     try:
-        for start in range(0, len(rows), batch_size):
-            chunk = rows[start : start + batch_size]
-            prompts = []
-            for r in chunk:
-                tools = chat_of(r).tools
-                kwargs: dict[str, Any] = {"tools": tools} if tools else {}
-                prompts.append(
-                    tokenizer.apply_chat_template(
-                        prompt_messages(r), tokenize=False, add_generation_prompt=True, **kwargs
-                    )
-                )
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
             enc = tokenizer(
-                prompts, add_special_tokens=False, padding=True, return_tensors="pt"
+                [prompts[k] for k in chunk],
+                add_special_tokens=False,
+                padding=True,
+                return_tensors="pt",
             ).to(device)
             with torch.no_grad():
                 out = model.generate(
@@ -68,9 +75,11 @@ def generate_texts(
                     eos_token_id=stop or None,
                 )
             new = out[:, enc["input_ids"].shape[1] :]
-            texts += [tokenizer.decode(ids, skip_special_tokens=True).strip() for ids in new]
+            for k, ids in zip(chunk, new, strict=True):
+                texts[k] = tokenizer.decode(ids, skip_special_tokens=True).strip()
+            done += len(chunk)
             if progress is not None:
-                print(f"  generated {len(texts)}/{len(rows)}", file=progress, flush=True)
+                print(f"  generated {done}/{len(rows)}", file=progress, flush=True)
     finally:
         tokenizer.padding_side = side
         model.train(was_training)
