@@ -33,6 +33,7 @@ from tunespec.linters.validators.sql_sandbox import NotAllowedError, Sandbox
 __all__ = ["ContextDB", "SqlValidator", "normalize_sql", "split_statements"]
 
 DB_CACHE_SIZE = 64
+VERDICT_CACHE_SIZE = 4096
 _NO_SUCH = re.compile(r"no such (table|column): (.+)")
 
 
@@ -67,6 +68,10 @@ class SqlValidator:
         self._dbs: OrderedDict[str, ContextDB] = OrderedDict()
         self._empty = Sandbox()
         self._schemas: OrderedDict[str, GlotSchema] = OrderedDict()
+        #: sqlglot verdicts by (answer, context): parsing and qualifying cost milliseconds
+        self._glot_verdicts: OrderedDict[
+            tuple[str, str | None], tuple[Status, list[ValidationError]]
+        ] = OrderedDict()
 
     # -- contexts ------------------------------------------------------------------
     def database(self, context: str) -> ContextDB:
@@ -173,13 +178,21 @@ class SqlValidator:
     def _check_sqlglot(
         self, query: str, context: str | None
     ) -> tuple[Status, list[ValidationError]]:
+        key = (query, context)
+        hit = self._glot_verdicts.get(key)
+        if hit is not None:
+            self._glot_verdicts.move_to_end(key)
+            return hit
         tree, verdict = parse_answer(query, self.dialect)
-        if tree is None or not context:
-            return verdict
-        schema = self.glot_schema(context)
-        if schema.problems:
-            return verdict  # DS310 reports the context; the answer's syntax is fine
-        return check_names(tree, schema, self.dialect)
+        if tree is not None and context:
+            schema = self.glot_schema(context)
+            # a schema with problems is DS310's finding: the answer's syntax is all we check
+            if not schema.problems:
+                verdict = check_names(tree, schema, self.dialect)
+        self._glot_verdicts[key] = verdict
+        if len(self._glot_verdicts) > VERDICT_CACHE_SIZE:
+            self._glot_verdicts.popitem(last=False)
+        return verdict
 
     # -- comparison ----------------------------------------------------------------
     def canonical(self, verdict: Verdict) -> str | None:

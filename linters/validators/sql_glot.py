@@ -156,7 +156,9 @@ def check_names(
     try:
         qualify(
             tree,
-            schema=MappingSchema(dict[str, object](schema.tables), dialect=dialect, normalize=False),
+            schema=MappingSchema(
+                dict[str, object](schema.tables), dialect=dialect, normalize=False
+            ),
             dialect=dialect,
             validate_qualify_columns=True,
             quote_identifiers=False,
