@@ -205,6 +205,20 @@ def test_runaway_queries_stop_at_the_instruction_limit(db: ContextDB) -> None:
     assert any("too slow" in p for p in hostile.problems)
 
 
+def test_memory_hungry_queries_stop_at_the_heap_limit(db: ContextDB) -> None:
+    conn = db.sandbox.conn
+    before = int(conn.execute("PRAGMA hard_heap_limit").fetchone()[0])
+    assert before > 0  # the sandbox set one
+    db.sandbox.setup("PRAGMA hard_heap_limit = 64000000")  # smaller: the test stays cheap
+    try:
+        sort = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20) SELECT zeroblob(10000000) || x FROM c ORDER BY 1"
+        with pytest.raises(LimitError, match="memory"):
+            db.execute(sort)
+    finally:
+        db.sandbox.setup(f"PRAGMA hard_heap_limit = {before}")
+    assert db.execute("SELECT COUNT(*) FROM city") == [(2,)]
+
+
 def test_row_cap(db: ContextDB) -> None:
     many = (
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50) SELECT x FROM c"

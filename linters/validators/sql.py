@@ -33,6 +33,7 @@ from tunespec.linters.validators.sql_sandbox import NotAllowedError, Sandbox
 __all__ = ["ContextDB", "SqlValidator", "normalize_sql", "split_statements"]
 
 DB_CACHE_SIZE = 64
+DB_CACHE_BYTES = 256 * 1024 * 1024
 VERDICT_CACHE_SIZE = 4096
 _NO_SUCH = re.compile(r"no such (table|column): (.+)")
 
@@ -66,6 +67,7 @@ class SqlValidator:
         self.dialect = dialect.lower()
         self.sqlite = self.dialect in ("sqlite", "sqlite3")
         self._dbs: OrderedDict[str, ContextDB] = OrderedDict()
+        self._db_bytes = 0
         self._empty = Sandbox()
         self._schemas: OrderedDict[str, GlotSchema] = OrderedDict()
         #: sqlglot verdicts by (answer, context): parsing and qualifying cost milliseconds
@@ -80,8 +82,14 @@ class SqlValidator:
         if db is None:
             db = ContextDB(context)
             self._dbs[context] = db
-            if len(self._dbs) > DB_CACHE_SIZE:
-                self._dbs.popitem(last=False)[1].close()
+            self._db_bytes += db.size_bytes
+            # few and small enough to stay far below the sandbox's heap limit
+            while len(self._dbs) > 1 and (
+                len(self._dbs) > DB_CACHE_SIZE or self._db_bytes > DB_CACHE_BYTES
+            ):
+                old = self._dbs.popitem(last=False)[1]
+                self._db_bytes -= old.size_bytes
+                old.close()
         else:
             self._dbs.move_to_end(context)
         return db

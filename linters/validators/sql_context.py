@@ -143,6 +143,8 @@ class ContextDB:
                 self.has_data = True
                 break
         self.sandbox.setup("PRAGMA query_only = ON")
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        self.size_bytes = int(pages) * int(self.conn.execute("PRAGMA page_size").fetchone()[0])
 
     def _table_names(self) -> set[str]:
         rows = self.sandbox.run(

@@ -3,7 +3,9 @@
 Every connection is in memory and hardened before any dataset text reaches it:
 
 - ``enable_load_extension(False)``; the attached-database limit is 0 (no ``ATTACH``, no
-  ``VACUUM INTO``); ``temp_store`` is memory; the database is capped at ``MAX_DB_BYTES``.
+  ``VACUUM INTO``); ``temp_store`` is memory; the database is capped at ``MAX_DB_BYTES``,
+  strings and blobs at ``MAX_TEXT``, and sqlite's heap (process-wide, unless the host set a
+  limit) at ``HEAP_LIMIT_BYTES``.
 - An authorizer (``set_authorizer``) allows, per phase, only what that phase needs:
 
   ``load``   building a context database: CREATE TABLE / CREATE INDEX / INSERT (and the reads
@@ -32,7 +34,10 @@ from typing import Any, Literal
 Phase = Literal["setup", "load", "check", "run"]
 Kind = Literal["create_table", "create_index", "insert", "skip", "drop_if_exists", "forbidden"]
 
-MAX_DB_BYTES = 64 * 1024 * 1024
+MAX_DB_BYTES = 32 * 1024 * 1024
+#: sqlite's process-wide heap ceiling, set unless the host set one: a hostile statement that
+#: sorts or builds gigabytes fails with "out of memory" instead of taking the machine down
+HEAP_LIMIT_BYTES = 1024 * 1024 * 1024
 MAX_SECONDS = 10.0
 LOAD_STEPS = 20_000_000
 RUN_STEPS = 10_000_000
@@ -162,6 +167,8 @@ class Sandbox:
             self.conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
             self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_TEXT)
             self.conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_TEXT)
+        if int(self.conn.execute("PRAGMA hard_heap_limit").fetchone()[0]) == 0:
+            self.conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
         page_size = int(self.conn.execute("PRAGMA page_size").fetchone()[0])
         self.conn.execute(f"PRAGMA max_page_count = {MAX_DB_BYTES // page_size}")
         self.conn.execute("PRAGMA temp_store = MEMORY")
@@ -227,6 +234,8 @@ class Sandbox:
             rows = cur.fetchall() if max_rows is None else cur.fetchmany(max_rows + 1)
         except sqlite3.Error as exc:
             raise self._explain(exc, calls > limit) from None
+        except MemoryError:  # sqlite's heap limit (SQLITE_NOMEM), not Python's
+            raise LimitError("too big: stopped at the memory limit") from None
         finally:
             self.conn.set_progress_handler(None, 0)
             self.phase = "check"
