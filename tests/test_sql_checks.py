@@ -201,3 +201,32 @@ def test_dslint_context_without_tables_is_a_finding(
     assert "d.jsonl:1:1 DS310" in out and "statement not allowed: the table t" in out
     assert "d.jsonl:3:1 DS310" in out and "defines no table" in out
     assert "d.jsonl:2:1" not in out
+
+
+def test_score_reads_the_schema_from_the_reference_user_turn(
+    tmp_path: Path, spec_for, write_spec, run_score, write_jsonl, load_out, capsys
+) -> None:
+    """Scoring sees the same schema as linting: a conversation reference without a context
+    uses the CREATE TABLE statements of its user turn."""
+    spec = spec_for(write_spec, {"kind": "sql", "dialect": "mysql"})
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [
+            {"id": i, **_chat(GEO + "\ncities in texas?", "SELECT city_name FROM city")}
+            for i in ("a", "b")
+        ],
+    )
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [
+            {"id": "a", "prediction": "SELECT CITY_NAME FROM CITY"},
+            {"id": "b", "prediction": "SELECT name FROM city"},
+        ],
+    )
+    out = tmp_path / "o"
+    code, _, _ = run_score(
+        ["--spec", str(spec), str(preds), "--references", str(refs), "--out", str(out)], capsys
+    )
+    assert code == 0
+    _, failures = load_out(out)
+    assert set(failures) == {"b"} and failures["b"]["status"] == "unknown_column"

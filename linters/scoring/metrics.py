@@ -81,6 +81,16 @@ def _results_equal(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], ordered: 
     return Counter(map(repr, a)) == Counter(map(repr, b))
 
 
+def _meta(context: str | None, ref: Reference | None) -> dict[str, Any] | None:
+    """What the validator sees besides the answer: the context, else the reference's user turns
+    (SQL reads its schema from their CREATE TABLE statements, as the linter does)."""
+    if context is not None:
+        return {"context": context}
+    if ref is not None and ref.prompt is not None:
+        return {"prompt": ref.prompt}
+    return None
+
+
 @dataclass
 class Scorer:
     validator: Validator
@@ -89,10 +99,10 @@ class Scorer:
     _ref_cache: dict[str, Verdict] = field(default_factory=dict)
 
     def _ref_verdict(self, ref: Reference) -> Verdict:
-        key = (ref.context or "") + "\x00" + ref.text
+        key = (ref.context or "") + "\x00" + (ref.prompt or "") + "\x00" + ref.text
         hit = self._ref_cache.get(key)
         if hit is None:
-            hit = self.validator.validate(ref.text, {"context": ref.context}, extract=True)
+            hit = self.validator.validate(ref.text, _meta(ref.context, ref), extract=True)
             self._ref_cache[key] = hit
         return hit
 
@@ -106,8 +116,7 @@ class Scorer:
             )
         else:
             context = pred.context if pred.context is not None else (ref.context if ref else None)
-            meta = {"context": context} if context is not None else None
-            verdict = self.validator.validate(pred.text, meta, extract=True)
+            verdict = self.validator.validate(pred.text, _meta(context, ref), extract=True)
             # errors are shared with the validator's cache: replaced, never mutated
             result = ExampleScore(pid, verdict.status, verdict.errors, pred.text, line=pred.line)
         if self.kind == "labels":
