@@ -65,8 +65,7 @@ def parse_answer(query: str, dialect: str) -> tuple[Any, tuple[Status, list[Vali
     try:
         trees = [t for t in sqlglot.parse(query, read=dialect) if t is not None]
     except ParseError as exc:
-        first = exc.errors[0] if exc.errors else {}
-        return None, _error("syntax_error", str(first.get("description") or exc).strip(), "syntax")
+        return None, _error("syntax_error", _parse_message(exc), "syntax")
     except Exception as exc:  # TokenError and others for garbage
         return None, _error(
             "syntax_error", str(exc).splitlines()[0] if str(exc) else "syntax error", "syntax"
@@ -81,6 +80,17 @@ def parse_answer(query: str, dialect: str) -> tuple[Any, tuple[Status, list[Vali
     if misuse:
         return None, _error("parse_error", misuse, "compile")
     return trees[0], ("match", [])
+
+
+def _parse_message(exc: Any) -> str:
+    """sqlglot's first error in words: ``Expecting ) near 'FROM' (line 1, col 28)``."""
+    first = exc.errors[0] if exc.errors else {}
+    text = str(first.get("description") or str(exc).splitlines()[0]).strip()
+    text = re.sub(r"<class 'sqlglot\.[\w.]*\.(\w+)'>", r"\1", text).rstrip(". ")
+    near = str(first.get("highlight") or "").strip()
+    if near and first.get("line") is not None:
+        return f"{text} near {near[:40]!r} (line {first['line']}, col {first.get('col')})"
+    return text
 
 
 def _aggregate_misuse(tree: Any) -> str | None:
