@@ -262,3 +262,24 @@ def test_validator_never_blames_the_answer_for_a_broken_context() -> None:
         assert v.validate("SELECT s.gpa FROM student AS s WHERE", meta).status == "syntax_error"
         origin, problems = v.context_problems(meta)
         assert origin == "context" and problems
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "'" + ";" * 400_000,  # an unclosed quote before many semicolons
+        "CREATE TRIGGER t AFTER INSERT ON x BEGIN " + "SELECT 1;" * 50_000,
+        "CREATE TABLE t(a int(\n" * 50_000,  # column lists that never close
+        "CREATE TABLE t(" + "(" * 200_000,
+    ],
+    ids=["unclosed-quote", "trigger-body", "unclosed-lists", "deep-parens"],
+)
+def test_hostile_contexts_cost_linear_time(hostile: str) -> None:
+    """Splitting and prompt extraction never go quadratic: each case is about a megabyte."""
+    start = time.monotonic()
+    for dialect in ("sqlite", "mysql"):
+        v = SqlValidator(dialect)
+        v.validate("SELECT a FROM t", {"context": hostile})
+        v.validate("SELECT a FROM t", {"prompt": hostile})
+        assert v.context_problems({"context": hostile})[1]
+    assert time.monotonic() - start < 20

@@ -29,6 +29,10 @@ _CREATE_TABLE_AT = re.compile(
     rf"\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}(?:\.{_NAME})?\s*\(",
     re.I,
 )
+_STATEMENT_END = re.compile(
+    r"'[^']*(?:''[^']*)*'|\"[^\"]*(?:\"\"[^\"]*)*\"|`[^`]*`|--[^\n]*|/\*.*?\*/|;", re.S
+)
+_MAX_OPEN = 64
 _SPECIAL = re.compile(r"[()'\"`;]")
 _QUOTED = r"'[^']*'|\"[^\"]*\"|`[^`]*`"
 _COLUMN_LIST = re.compile(rf"\((?:[^()'\"`;]|{_QUOTED}|\((?:[^()'\"`;]|{_QUOTED})*\))*\)")
@@ -37,17 +41,27 @@ ALLOWED_HINT = "a schema context may hold only CREATE TABLE, CREATE INDEX and IN
 
 
 def split_statements(script: str) -> list[str]:
-    """Split a SQL script into statements at each ``;`` that sqlite3 says ends a complete one."""
+    """Split a SQL script into statements at each ``;`` that ends a complete one.
+
+    Quotes and comments are skipped by one regex scan; each remaining ``;`` is confirmed with
+    sqlite3's ``complete_statement`` (a trigger's body holds ``;``s). After ``_MAX_OPEN``
+    unconfirmed ones (an unclosed quote or trigger) the rest is one statement, so a hostile
+    script costs linear time, not quadratic."""
     out: list[str] = []
-    start = 0
-    pos = script.find(";")
-    while pos != -1:
-        if sqlite3.complete_statement(script[start : pos + 1]):
-            stmt = script[start : pos + 1].strip()
+    start, misses = 0, 0
+    for m in _STATEMENT_END.finditer(script):
+        if m.group() != ";":
+            continue
+        end = m.end()
+        if sqlite3.complete_statement(script[start:end]):
+            stmt = script[start:end].strip()
             if stmt.strip(";").strip():
                 out.append(stmt)
-            start = pos + 1
-        pos = script.find(";", pos + 1)
+            start, misses = end, 0
+        else:
+            misses += 1
+            if misses > _MAX_OPEN:
+                break
     if script[start:].strip():
         out.append(script[start:].strip())
     return out
@@ -62,9 +76,11 @@ def schema_from_prompt(text: str) -> str | None:
     nested parentheses respected), plus any table options up to a ``;`` on the same line. One
     whose list never closes ends at its first ``;`` (or the end of the text) and fails to load."""
     found: list[str] = []
-    for m in _CREATE_TABLE_AT.finditer(text):
+    pos = 0
+    while (m := _CREATE_TABLE_AT.search(text, pos)) is not None:
         end = _statement_end(text, m.end() - 1)
         found.append(text[m.start() : end].strip().rstrip(";") + ";")
+        pos = max(end, m.end())  # never rescanned: linear in the prompt's length
     return "\n".join(found) if found else None
 
 
