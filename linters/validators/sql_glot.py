@@ -12,6 +12,7 @@ oracle...); elsewhere (mysql, bigquery, tsql, duckdb...) quoted names match case
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,10 @@ class GlotSchema:
     problems: list[str] = field(default_factory=list)
     #: tables whose columns are unknown (``CREATE TABLE ... AS SELECT``): no column check
     opaque: set[str] = field(default_factory=set)
+
+
+# sqlglot logs a warning whenever it falls back to an opaque Command; we report those ourselves
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def _quoted_keeps_case(dialect: str) -> bool:
@@ -135,7 +140,8 @@ def read_schema(context: str, dialect: str) -> GlotSchema:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             out.problems.append(f"does not parse ({message}): {shorten(body)}")
             continue
-        if not isinstance(tree, exp.Create):
+        if not isinstance(tree, exp.Create):  # sqlglot's fallback for syntax it can't read
+            out.problems.append(f"does not parse as {dialect}: {shorten(body)}")
             continue
         normalize_names(tree, dialect)
         target = tree.this
