@@ -31,7 +31,7 @@ import numpy as np
 
 from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
-from tunespec.compiler.spill import ChunkedSpill
+from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
 from tunespec.compiler.split import assign_splits
 from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, merge_notes
 from tunespec.compiler.stages.driver import (
@@ -40,11 +40,9 @@ from tunespec.compiler.stages.driver import (
     LazyKeys,
     LazyLabels,
     plan_chunks,
-    read_rejects,
-    read_side,
 )
 from tunespec.compiler.stages.ids import repeat_suffixes
-from tunespec.compiler.stages.mapstage import ChunkResult, chunk_file, process_chunk
+from tunespec.compiler.stages.mapstage import ChunkResult, process_chunk
 from tunespec.compiler.stages.writeout import OutputWriter
 from tunespec.compiler.writer import ArtefactWriter
 from tunespec.linters.dedup.shuffle import ShufflePlan
@@ -138,13 +136,10 @@ class Compiler:
         self.executor: Executor = executor or LocalExecutor()
         self.chunk_bytes = _chunk_bytes(chunk_bytes)
         self.progress = Progress(enabled=show_progress)
-        self.engine = Engine(loaded)
-        self.report: Any = _make_report_builder(loaded)
         self.dedup = bool(self.spec.dedup.exact or self.spec.dedup.near)
-        if self.dedup:  # DS401-DS403 come from the compile's own dedup pass
-            self.engine.dataset_rules = [
-                r for r in self.engine.dataset_rules if r.code not in DEDUP_CODES
-            ]
+        # with dedup on, DS401-DS403 come from the compile's own dedup pass
+        self.engine = Engine(loaded, skip_dataset=DEDUP_CODES if self.dedup else ())
+        self.report: Any = _make_report_builder(loaded)
         self.sink = FindingSink(self.report)
         self.records_in = 0
         self.rejects: Counter[str] = Counter()
@@ -203,9 +198,7 @@ class Compiler:
                 r = results[c]
                 records += r.records_in
                 file_notes.append(r.notes)
-                self.engine.examples_seen += r.examples_seen
-                for code, n in r.fired.items():
-                    self.engine.fired[code] = self.engine.fired.get(code, 0) + n
+                self.engine.add_counters(r.counters)
                 for line, row in read_rejects(
                     chunk_file(scratch, r.number, "rejects"), r.reject_idpos, id_bases[c], suffix
                 ):

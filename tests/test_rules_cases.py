@@ -34,6 +34,15 @@ from tunespec.linters.runner import lint_targets, project_targets, targets_for_f
 
 DATA = Path(__file__).parent / "data" / "rules"
 SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec")
+# dslint with a spec lints the normalized text, as compile does: the cases test the rules on
+# the text as written unless a case file's ``spec`` sets ``normalize``
+AS_WRITTEN = {
+    "unicode": "none",
+    "trim": False,
+    "strip_trailing_spaces": False,
+    "newlines": "keep",
+    "max_blank_lines": None,
+}
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +100,7 @@ def codes_for(doc: dict[str, Any], case: Any, tmp: Path, *, with_spec: bool) -> 
         )
     else:
         source = _merge({"path": name, "layout": "openai"}, doc.get("source", {}))
-        spec = _merge({"sources": [source]}, doc.get("spec") or {})
+        spec = _merge({"sources": [source], "normalize": AS_WRITTEN}, doc.get("spec") or {})
         if _special(case) and "_spec" in case:
             spec = _merge(spec, case["_spec"])
         spec_path = tmp / "tunespec.yaml"

@@ -11,15 +11,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from tunespec.compiler.engines.base import Executor
 from tunespec.compiler.stages.chunks import ChunkTask, ScanResult, is_jsonl, scan_range, scan_tasks
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
-from tunespec.spec.example import Origin
-from tunespec.spec.problems import Problem
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary
 
@@ -132,42 +129,6 @@ class FindingSink:
         for (code, sev), n in sorted(self.counts.items()):
             out.setdefault(code, {})[sev] = n
         return out
-
-
-def read_side(
-    path: Path, id_base: int, suffix: dict[int, int]
-) -> Iterator[Finding | tuple[Problem, Origin]]:
-    """Findings and problems a chunk wrote, with repeated ids made unique."""
-    with path.open("rb") as fh:
-        for line in fh:
-            r = orjson.loads(line)
-            if r[0] == "f":
-                idpos = r[1]
-                f = Finding(*r[2:])
-                if idpos >= 0 and suffix and (n := suffix.get(id_base + idpos)) is not None:
-                    f.example_id = f"{f.example_id}~{n}"
-                yield f
-            else:
-                yield Problem(r[1], r[2], r[3], r[4], r[5], r[6]), Origin(r[7], r[8], r[9], r[10])
-
-
-def read_rejects(
-    path: Path, idpos: npt.NDArray[np.int64], id_base: int, suffix: dict[int, int]
-) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """(line bytes, row) of a chunk's rejects; rows of repeated ids get their unique id."""
-    positions = idpos.tolist()
-    with path.open("rb") as fh:
-        for k, line in enumerate(fh):
-            row = orjson.loads(line)
-            p = positions[k]
-            if p >= 0 and suffix and (n := suffix.get(id_base + p)) is not None:
-                old = row.get("id", "")
-                row["id"] = f"{old}~{n}"
-                for f in row.get("findings", ()):
-                    if f.get("example_id") == old:
-                        f["example_id"] = row["id"]
-                line = orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
-            yield line, row
 
 
 class LazyKeys(Sequence[str]):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tunespec.compiler.spill import ChunkedSpill
-from tunespec.compiler.stages.mapstage import reject_row
+from tunespec.compiler.spill import ChunkedSpill, reject_row
 from tunespec.compiler.targets import to_row
 from tunespec.compiler.writer import ArtefactWriter
 from tunespec.linters.engine import Engine
