@@ -285,7 +285,7 @@ class Compiler:
             scratch.mkdir()
             files = expand_sources(self.loaded)
             total = sum(f.path.stat().st_size for f in files if f.path.is_file())
-            self.shuffle = ShufflePlan.for_input(total, getattr(self.executor, "parallelism", 1))
+            self.shuffle = ShufflePlan.for_input(total, self.executor.parallelism)
             plan = plan_chunks(
                 files,
                 self.spec,

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tunespec.spec.errors import EXIT_CLEAN
+from tunespec.spec.cli import command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,14 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@command("tunespec compile", "lint, dedup, normalize and split sources into an artefact")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from tunespec.compiler.pipeline import compile_spec
 
     if args.engine == "ray":
-        from tunespec.compiler.engines import compile_with_ray
+        from tunespec.compiler.engines import RayExecutor, ray_session
 
-        result = compile_with_ray(args.spec, args.out, address=args.address)
+        with ray_session(args.address):
+            result = compile_spec(args.spec, args.out, executor=RayExecutor())
     else:
         result = compile_spec(args.spec, args.out, show_progress=not args.no_progress)
     counts = result.counts
@@ -66,10 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ):
                 print(f.format(), file=sys.stderr)
                 shown += 1
-        hidden = (
-            getattr(result, "error_count", sum(1 for f in result.findings if f.severity == "error"))
-            - shown
-        )
+        hidden = result.error_count - shown
         if hidden > 0:
             print(f"... and {hidden} more (see rejects.jsonl and report.json)", file=sys.stderr)
     per = counts["per_split"]
@@ -78,4 +77,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"compiled {counts['records_in']} records → train {per['train']}, validation {per['validation']}, "
         f"test {per['test']}; rejected {counts['rejected']} ({rejects}) → {result.out_dir}"
     )
-    return result.exit_code if result.exit_code != EXIT_CLEAN else EXIT_CLEAN
+    return result.exit_code
