@@ -31,20 +31,23 @@ import numpy as np
 
 from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
+from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
 from tunespec.compiler.split import assign_splits
-from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, merge_notes
+from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, merge_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
     InputFile,
     LazyKeys,
     LazyLabels,
+    Report,
     plan_chunks,
 )
 from tunespec.compiler.stages.ids import repeat_suffixes
 from tunespec.compiler.stages.mapstage import ChunkResult, process_chunk
 from tunespec.compiler.stages.writeout import OutputWriter
 from tunespec.compiler.writer import ArtefactWriter
+from tunespec.linters.dedup.result import DedupResult, Duplicate
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
@@ -139,7 +142,7 @@ class Compiler:
         self.dedup = bool(self.spec.dedup.exact or self.spec.dedup.near)
         # with dedup on, DS401-DS403 come from the compile's own dedup pass
         self.engine = Engine(loaded, skip_dataset=DEDUP_CODES if self.dedup else ())
-        self.report: Any = _make_report_builder(loaded)
+        self.report: Report | None = ReportBuilder(loaded, loaded.spec.tokenizer)
         self.sink = FindingSink(self.report)
         self.records_in = 0
         self.rejects: Counter[str] = Counter()
@@ -159,7 +162,7 @@ class Compiler:
         self,
         writer: ArtefactWriter,
         files: list[InputFile],
-        plan: list[list[Any]],
+        plan: list[list[ChunkTask]],
         results: list[ChunkResult],
     ) -> tuple[list[dict[str, Any]], ChunkedSpill]:
         suffix = repeat_suffixes([r.id_hashes for r in results])
@@ -233,7 +236,9 @@ class Compiler:
         return inputs, spill
 
     # -- dedup, split, pass 2 -------------------------------------------------------------
-    def _dedup(self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path) -> Any:
+    def _dedup(
+        self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
+    ) -> DedupResult:
         """The dedup shuffles (exact, bands, verify) through the executor, then driver steps."""
         from tunespec.linters.dedup.run import run_dedup
 
@@ -250,10 +255,10 @@ class Compiler:
 
     def _assign(
         self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
-    ) -> tuple[list[int], dict[int, Any], Any]:
+    ) -> tuple[list[int], dict[int, Duplicate], DedupResult | None]:
         n = len(spill)
         group = np.arange(n, dtype=np.int64)
-        dropped: dict[int, Any] = {}
+        dropped: dict[int, Duplicate] = {}
         result = None
         if self.dedup:
             result = self._dedup(spill, results, scratch)
@@ -313,8 +318,6 @@ class Compiler:
             if self.report is not None:
                 self.report.set_counts(manifest["counts"])
                 report = self.report.build()
-                from tunespec.compiler.report import write_reports
-
                 write_reports(report, writer.tmp)
             writer.commit(manifest, scratch=[SCRATCH])
         except BaseException:
@@ -364,14 +367,6 @@ class Compiler:
             },
             "outputs": outputs,
         }
-
-
-def _make_report_builder(loaded: LoadedSpec) -> Any:
-    try:
-        from tunespec.compiler.report import ReportBuilder
-    except ImportError:
-        return None
-    return ReportBuilder(loaded, loaded.spec.tokenizer)
 
 
 def default_out_dir(loaded: LoadedSpec) -> Path:

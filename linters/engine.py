@@ -202,23 +202,28 @@ class Engine:
             rule.observe(example)
 
     def finish(self, fallback_path: str = "<dataset>") -> list[Finding]:
-        from tunespec.spec.example import Origin
-
         out: list[Finding] = []
         for rule in self.dataset_rules:
             for v in rule.finish():
-                origin = v.example.origin if v.example is not None else Origin(fallback_path, 1, -1)
-                f = self._finding(
-                    rule.code,
-                    origin,
-                    v,
-                    v.example.id if v.example else None,
-                    v.example.source if v.example else None,
-                )
+                f = self.violation_finding(rule.code, v, fallback_path)
                 if f is not None:
                     out.append(f)
         out.extend(self.threshold_findings(fallback_path))
         return out
+
+    def violation_finding(
+        self, code: str, v: Violation, fallback_path: str = "<dataset>"
+    ) -> Finding | None:
+        """A dataset-level violation as a finding (None: the rule is off for its source);
+        it points at ``v.example`` when it has one, else at the top of ``fallback_path``."""
+        from tunespec.spec.example import Origin
+
+        ex = v.example
+        if not self.active(code, ex.source if ex is not None else None):
+            return None
+        if ex is None:
+            return self._finding(code, Origin(fallback_path, 1, -1), v, None, None)
+        return self._finding(code, ex.origin, v, ex.id, ex.source)
 
     def threshold_findings(self, fallback_path: str = "<dataset>") -> list[Finding]:
         """One finding per thresholded rule that fired on more than its share of examples."""

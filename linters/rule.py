@@ -143,6 +143,8 @@ def all_rules() -> dict[str, type[Rule]]:
 
     found: dict[str, type[Rule]] = {}
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):  # helpers shared by rules (_dedup, _length)
+            continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
         for value in vars(module).values():
             if (

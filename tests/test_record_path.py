@@ -99,3 +99,37 @@ def test_every_step_counts_what_it_saw_and_dropped() -> None:
     # the engine's own counters: every linted example, each rule once per example it fired on
     counters = engine.take_counters()
     assert counters.examples == 14 and counters.fired["DS205"] == 3
+
+
+def test_duplicate_findings_are_the_same_in_compile_and_dslint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DS401/DS402 are worded once and take the configured severities in both."""
+    import shutil
+
+    import yaml
+
+    from tunespec.compiler.pipeline import compile_spec
+    from tunespec.linters.runner import lint_targets, project_targets
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPORA[-1].parent, corpus)
+    spec_file = corpus / "tunespec.yaml"
+    spec = yaml.safe_load(spec_file.read_text())
+    spec["lint"]["severity"] = {"DS401": "error", "DS402": "info"}
+    spec_file.write_text(yaml.safe_dump(spec))
+    monkeypatch.chdir(corpus)  # dslint shows paths relative to here, compile to the spec
+    result = compile_spec(spec_file, tmp_path / "out")
+    compiled = sorted(
+        (f.code, f.severity, f.path, f.line, f.message)
+        for f in result.findings
+        if f.code in DROPPED_DUPLICATES
+    )
+    (run,) = lint_targets(project_targets(spec_file), project=True)
+    linted = sorted(
+        (f.code, f.severity, f.path, f.line, f.message)
+        for f in run.findings
+        if f.code in DROPPED_DUPLICATES
+    )
+    assert {(c, s) for c, s, *_ in compiled} == {("DS401", "error"), ("DS402", "info")}
+    assert compiled == linted

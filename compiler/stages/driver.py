@@ -4,19 +4,29 @@ assigning splits by cluster id."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from tunespec.compiler.engines.base import Executor
-from tunespec.compiler.stages.chunks import ChunkTask, ScanResult, is_jsonl, scan_range, scan_tasks
+from tunespec.compiler.stages.chunks import (
+    ChunkTask,
+    ScanResult,
+    ScanTask,
+    is_jsonl,
+    scan_range,
+    scan_tasks,
+)
+from tunespec.linters.dedup.result import DedupResult
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
+from tunespec.spec.example import Example
+from tunespec.spec.models import Spec
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary
 
@@ -30,7 +40,7 @@ class InputFile:
 
 def plan_chunks(
     files: Sequence[InputFile],
-    spec: Any,
+    spec: Spec,
     spec_path: str,
     spec_hash: str,
     scratch: Path,
@@ -39,7 +49,7 @@ def plan_chunks(
     shuffle: ShufflePlan | None = None,
 ) -> list[list[ChunkTask]]:
     """Chunks of every input file (a list per file). JSON Lines files are scanned in parallel."""
-    scans: list[Any] = []
+    scans: list[ScanTask] = []
     owners: list[int] = []
     for fi, item in enumerate(files):
         if not item.path.exists():
@@ -62,7 +72,7 @@ def plan_chunks(
     number = 0
     for fi, item in enumerate(files):
         source = spec.sources[item.source_index]
-        base = {
+        base: dict[str, Any] = {
             "spec_path": spec_path,
             "spec_hash": spec_hash,
             "scratch": str(scratch),
@@ -94,11 +104,27 @@ def plan_chunks(
     return out
 
 
+class Report(Protocol):
+    """What the compile feeds the quality report (:class:`tunespec.compiler.report.ReportBuilder`)."""
+
+    def add_example(self, example: Example, split: str) -> None: ...
+
+    def add_reject(self, row: dict[str, Any]) -> None: ...
+
+    def add_findings(self, findings: Iterable[Finding]) -> None: ...
+
+    def set_dedup(self, result: DedupResult, get_example: Callable[[int], Example]) -> None: ...
+
+    def set_counts(self, counts: dict[str, Any]) -> None: ...
+
+    def build(self) -> dict[str, Any]: ...
+
+
 class FindingSink:
     """Every finding passes through here once: to the report builder, into per-rule counts,
     and into a capped list for the printed summary. Findings are never all held at once."""
 
-    def __init__(self, report: Any) -> None:
+    def __init__(self, report: Report | None) -> None:
         self.report = report
         self.counts: Counter[tuple[str, str]] = Counter()
         self.errors = 0
