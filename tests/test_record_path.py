@@ -133,3 +133,30 @@ def test_duplicate_findings_are_the_same_in_compile_and_dslint(
     )
     assert {(c, s) for c, s, *_ in compiled} == {("DS401", "error"), ("DS402", "info")}
     assert compiled == linted
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The shop opens at nine every weekday morning.",
+        '{"intent": "billing", "reply": "ok"}',
+        "価格は1200円です。",
+    ],
+)
+def test_report_and_length_rules_count_the_same_tokens(answer: str) -> None:
+    """One token estimate: the report's token total is what DS603/DS604 count per turn."""
+    from tunespec.compiler.report.builder import ReportBuilder
+    from tunespec.linters.text.tokens import EstimateCounter
+    from tunespec.spec.example import Example, Message, Origin
+
+    question = "When does the shop open?"
+    example = Example(
+        [Message("user", question), Message("assistant", answer)],
+        Origin("d.jsonl", 1, 0),
+        "s",
+        "openai",
+    )
+    report = ReportBuilder(None)
+    report.add_example(example, "train")
+    counter = EstimateCounter()
+    assert report.split_tokens["train"] == counter.count(question) + counter.count(answer)
