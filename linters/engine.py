@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tunespec.linters.findings import SEVERITY_ORDER, Finding, Severity
+from tunespec.linters.findings import Finding, Severity
 from tunespec.linters.rule import Rule, RuleContext, Violation, all_rules
 
 if TYPE_CHECKING:
@@ -248,7 +248,3 @@ class Engine:
                 )
             )
         return out
-
-    @staticmethod
-    def is_error(findings: Iterable[Finding]) -> bool:
-        return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER["error"] for f in findings)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -157,12 +157,6 @@ def all_rules() -> dict[str, type[Rule]]:
                     raise RuntimeError(f"duplicate rule code {value.code}")
                 found[value.code] = value
     return dict(sorted(found.items()))
-
-
-def iter_rules(stage: Stage | None = None) -> Iterator[type[Rule]]:
-    for rule in all_rules().values():
-        if stage is None or rule.stage == stage:
-            yield rule
 
 
 def get_rule(code: str) -> type[Rule] | None:

@@ -43,10 +43,6 @@ class Origin:
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "col": self.col, "index": self.index}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Origin:
-        return cls(str(data["path"]), int(data["line"]), int(data["index"]), int(data.get("col", 1)))
-
 
 @dataclass(slots=True)
 class Message:
@@ -101,34 +97,3 @@ class Example:
         """A hash of the (already normalized) conversation: the exact-duplicate key."""
         text = "".join([f"{m.role}\x1f{m.content}\x1e" for m in self.messages])
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "messages": [m.to_dict() for m in self.messages],
-            "meta": self.meta,
-            "source": self.source,
-            "layout": self.layout,
-            "origin": self.origin.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Example:
-        messages = []
-        for m in data["messages"]:
-            role, content = m["role"], m["content"]
-            messages.append(
-                Message(
-                    role if type(role) is str else str(role),
-                    content if type(content) is str else str(content),
-                )
-            )
-        o = data["origin"]
-        return cls(
-            messages=messages,
-            origin=Origin(str(o["path"]), int(o["line"]), int(o["index"]), int(o.get("col", 1))),
-            source=str(data.get("source", "")),
-            layout=str(data.get("layout", "")),
-            meta=dict(data.get("meta") or {}),
-            id=str(data.get("id", "")),
-        )
