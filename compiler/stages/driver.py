@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -167,10 +167,17 @@ class LazyKeys(Sequence[str]):
     def __len__(self) -> int:
         return len(self.reps)
 
-    def __getitem__(self, j: Any) -> Any:
+    @overload
+    def __getitem__(self, j: int) -> str: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[str]: ...
+
+    def __getitem__(self, j: int | slice) -> str | list[str]:
         if isinstance(j, slice):
             return [self[k] for k in range(*j.indices(len(self)))]
-        return self.digests[self.reps[j]].tobytes().hex()
+        digest: bytes = self.digests[self.reps[j]].tobytes()
+        return digest.hex()
 
     def __iter__(self) -> Iterator[str]:
         d = self.digests
@@ -189,7 +196,13 @@ class LazyLabels(Sequence[str | None]):
     def __len__(self) -> int:
         return len(self.reps)
 
-    def __getitem__(self, j: Any) -> Any:
+    @overload
+    def __getitem__(self, j: int) -> str | None: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[str | None]: ...
+
+    def __getitem__(self, j: int | slice) -> str | list[str | None] | None:
         if isinstance(j, slice):
             return [self[k] for k in range(*j.indices(len(self)))]
         v = int(self.labels[self.reps[j]])
