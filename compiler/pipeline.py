@@ -236,9 +236,7 @@ class Compiler:
         return inputs, spill
 
     # -- dedup, split, pass 2 -------------------------------------------------------------
-    def _dedup(
-        self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
-    ) -> DedupResult:
+    def _dedup(self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path) -> DedupResult:
         """The dedup shuffles (exact, bands, verify) through the executor, then driver steps."""
         from tunespec.linters.dedup.run import run_dedup
 

@@ -127,4 +127,3 @@ def _join(ray: Any, address: str, env: dict[str, Any], common: dict[str, Any]) -
             f"cannot join the Ray cluster at {address}: {exc}",
             hint="check --address (host:port of the head's GCS, or ray://host:10001), and that the cluster is running",
         ) from None
-
