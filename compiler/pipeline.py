@@ -20,7 +20,6 @@ same byte for byte whichever executor ran the map stage and however the input wa
 
 from __future__ import annotations
 
-import glob
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from tunespec.compiler.stages.driver import (
     LazyKeys,
     LazyLabels,
     Report,
+    expand_sources,
     plan_chunks,
 )
 from tunespec.compiler.stages.ids import repeat_suffixes
@@ -52,7 +52,7 @@ from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.artefact import FORMAT_VERSION, SPLITS, sha256_file
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, UserError
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS
 from tunespec.spec.loader import LoadedSpec, load_spec
 from tunespec.spec.version import __version__
 
@@ -90,37 +90,24 @@ class CompileResult:
         return counts
 
 
-def expand_sources(loaded: LoadedSpec) -> list[InputFile]:
-    """Every input file of every source, sorted, as (path, path shown in origins)."""
-    out: list[InputFile] = []
-    for si, source in enumerate(loaded.spec.sources):
-        pattern = str(loaded.resolve(source.path))
-        matches = (
-            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
-        )
-        matches = [m for m in matches if not glob.has_magic(pattern) or os.path.isfile(m)]
-        if not matches:
-            raise UserError(
-                f"source path matches no file: {source.path}",
-                path=str(loaded.path),
-                code="SPEC",
-                hint="paths are relative to the spec file's folder",
-            )
-        for m in matches:
-            p = Path(m)
-            try:
-                display = p.resolve().relative_to(loaded.root).as_posix()
-            except ValueError:
-                display = p.as_posix()
-            out.append(InputFile(p, display, si))
-    return out
+MIN_AUTO_CHUNK_BYTES = 1 << 20
 
 
-def _chunk_bytes(value: int | None) -> int:
+def _chunk_bytes(value: int | None) -> int | None:
+    """The chunk size the user chose (argument, then $TUNESPEC_CHUNK_BYTES), or None: auto."""
     if value is not None:
         return max(1, value)
     env = os.environ.get("TUNESPEC_CHUNK_BYTES")
-    return max(1, int(env)) if env else DEFAULT_CHUNK_BYTES
+    return max(1, int(env)) if env else None
+
+
+def auto_chunk_bytes(total: int, parallelism: int) -> int:
+    """With several workers, cut the input into about four chunks per worker (so they all have
+    work to the end), between 1 MiB and the default; alone, the default. Chunking never changes
+    the artefact (tested)."""
+    if parallelism <= 1:
+        return DEFAULT_CHUNK_BYTES
+    return max(MIN_AUTO_CHUNK_BYTES, min(DEFAULT_CHUNK_BYTES, total // (4 * parallelism)))
 
 
 class Compiler:
@@ -288,14 +275,16 @@ class Compiler:
             scratch.mkdir()
             files = expand_sources(self.loaded)
             total = sum(f.path.stat().st_size for f in files if f.path.is_file())
-            self.shuffle = ShufflePlan.for_input(total, self.executor.parallelism)
+            parallelism = self.executor.parallelism
+            self.shuffle = ShufflePlan.for_input(total, parallelism)
+            chunk = self.chunk_bytes or auto_chunk_bytes(total, parallelism)
             plan = plan_chunks(
                 files,
                 self.spec,
                 str(Path(self.loaded.path).resolve()),
                 self.loaded.spec_hash,
                 scratch,
-                self.chunk_bytes,
+                chunk,
                 self.executor,
                 self.shuffle,
             )

@@ -6,8 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunespec.spec.cli import command
+
+if TYPE_CHECKING:
+    from tunespec.compiler.pipeline import CompileResult
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,24 +43,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="executor: in-process (default) or a Ray cluster",
     )
     p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        help="worker processes for the local engine (default: every available core; 1: in this process)",
+    )
+    p.add_argument(
         "--address",
         help="Ray cluster address (with --engine ray); none starts a local Ray on loopback",
     )
     return p
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("needs at least 1")
+    return value
+
+
+def _compile_local(args: argparse.Namespace) -> CompileResult:
+    from tunespec.compiler.engines.process import ProcessExecutor, available_cores
+    from tunespec.compiler.pipeline import compile_spec
+
+    jobs = args.jobs if args.jobs is not None else available_cores()
+    show = not args.no_progress
+    if jobs == 1:
+        return compile_spec(args.spec, args.out, show_progress=show)
+    with ProcessExecutor(jobs) as pool:
+        return compile_spec(args.spec, args.out, show_progress=show, executor=pool)
+
+
 @command("tunespec compile", "lint, dedup, normalize and split sources into an artefact")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tunespec.compiler.pipeline import compile_spec
-
     if args.engine == "ray":
         from tunespec.compiler.engines import RayExecutor, ray_session
+        from tunespec.compiler.pipeline import compile_spec
 
         with ray_session(args.address):
             result = compile_spec(args.spec, args.out, executor=RayExecutor())
     else:
-        result = compile_spec(args.spec, args.out, show_progress=not args.no_progress)
+        result = _compile_local(args)
     counts = result.counts
     if not args.quiet:
         shown = 0

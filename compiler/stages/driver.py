@@ -1,8 +1,10 @@
-"""Small driver steps: planning chunks, merging chunk outputs in order, counting findings,
-assigning splits by cluster id."""
+"""Small driver steps: finding the input files, planning chunks, merging chunk outputs in
+order, counting findings, assigning splits by cluster id."""
 
 from __future__ import annotations
 
+import glob
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Example
+from tunespec.spec.loader import LoadedSpec
 from tunespec.spec.models import Spec
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary
@@ -36,6 +39,32 @@ class InputFile:
     path: Path
     display: str
     source_index: int
+
+
+def expand_sources(loaded: LoadedSpec) -> list[InputFile]:
+    """Every input file of every source, sorted, as (path, path shown in origins)."""
+    out: list[InputFile] = []
+    for si, source in enumerate(loaded.spec.sources):
+        pattern = str(loaded.resolve(source.path))
+        matches = (
+            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        )
+        matches = [m for m in matches if not glob.has_magic(pattern) or os.path.isfile(m)]
+        if not matches:
+            raise UserError(
+                f"source path matches no file: {source.path}",
+                path=str(loaded.path),
+                code="SPEC",
+                hint="paths are relative to the spec file's folder",
+            )
+        for m in matches:
+            p = Path(m)
+            try:
+                display = p.resolve().relative_to(loaded.root).as_posix()
+            except ValueError:
+                display = p.as_posix()
+            out.append(InputFile(p, display, si))
+    return out
 
 
 def plan_chunks(
