@@ -94,6 +94,8 @@ class Example:
         return None if value is None else str(value)
 
     def content_key(self) -> str:
-        """A hash of the (already normalized) conversation: the exact-duplicate key."""
+        """A hash of the (already normalized) conversation, every turn and role: the split key
+        ``conversation`` and the findings' content hash. (Dedup compares its own keys, with
+        whitespace folded and system turns left out: ``linters.dedup.shingle.key_texts``.)"""
         text = "".join([f"{m.role}\x1f{m.content}\x1e" for m in self.messages])
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
