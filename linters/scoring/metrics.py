@@ -210,7 +210,7 @@ def _score(
     problems: list[InputProblem],
     predictions_path: str,
 ) -> tuple[list[ExampleScore], list[InputProblem]]:
-    scorer = Scorer(validator, getattr(validator, "kind", ""), references is not None)
+    scorer = Scorer(validator, validator.kind, references is not None)
     results: list[ExampleScore] = []
     if references is None:
         for pid, pred in predictions.items():
