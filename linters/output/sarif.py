@@ -8,7 +8,7 @@ from pathlib import PurePath
 from typing import Any, TextIO
 
 from tunespec.linters.findings import Finding
-from tunespec.spec.version import __version__
+from tunespec.spec.version import version
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -77,7 +77,7 @@ def sarif_document(findings: Sequence[Finding]) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "dslint",
-                        "version": __version__,
+                        "version": version(),
                         "informationUri": INFO_URI,
                         "rules": rules,
                     }
