@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from tunespec.compiler.card import write_card
 from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
 from tunespec.compiler.spill import ChunkedSpill
@@ -316,6 +317,7 @@ class Compiler:
             spill.close()
             outputs = writer.close_outputs()
             manifest = self._manifest(inputs, per_split, outputs)
+            write_card(writer.tmp, manifest, self.spec.license)
             report = None
             if self.report is not None:
                 self.report.set_counts(manifest["counts"])
