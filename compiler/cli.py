@@ -24,6 +24,7 @@ SUMMARIES = {
     "explain": "explain one lint rule",
     "report": "re-render an artefact's quality report",
     "diff": "compare two artefacts",
+    "export": "write a LLaMA-Factory, Axolotl, TRL or OpenAI config for an artefact",
     "train": "LoRA/QLoRA fine-tune on an artefact (needs tunespec[train])",
     "generate": "write predictions of a trained model (needs tunespec[train])",
     "score": "score model outputs against the spec's output schema",

@@ -13,7 +13,9 @@ import pytest
 from tunespec.linters.cli import lint_main, main
 from tunespec.linters.select import skip_reason
 
-CHAT = {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}
+CHAT = {
+    "messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+}
 ALPACA = {"instruction": "Add 2 and 2.", "input": "", "output": "4"}
 
 
@@ -70,8 +72,14 @@ def test_sources_only_lints_just_the_spec_sources(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write(tmp_path / "tunespec.yaml", "sources:\n  - {path: data/*.jsonl, layout: openai}\n")
-    source = _write(tmp_path / "data" / "a.jsonl", json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n")
-    other = _write(tmp_path / "eval" / "b.jsonl", json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n")
+    source = _write(
+        tmp_path / "data" / "a.jsonl",
+        json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n",
+    )
+    other = _write(
+        tmp_path / "eval" / "b.jsonl",
+        json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n",
+    )
     monkeypatch.chdir(tmp_path)
     rc = main(["--sources-only", "--format", "json", "data/a.jsonl", "eval/b.jsonl"])
     out, err = capsys.readouterr()

@@ -81,4 +81,6 @@ def test_rows_with_different_optional_keys_load_with_declared_features(
     assert set(train.column_names) == set(names)
     with_history = [r for r in train if r["history"]]
     assert with_history and isinstance(with_history[0]["history"][0], list)
-    assert any(r["system"] is None for r in train) and any(r["system"] == "Be brief." for r in train)
+    assert any(r["system"] is None for r in train) and any(
+        r["system"] == "Be brief." for r in train
+    )
