@@ -209,8 +209,8 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         stdin = args.stdin_path.as_posix() if args.stdin_path is not None else None
         for display, reason in skipped:
-            shown = STDIN_NAME if display == stdin else display
-            print(f"skipped {shown}: {reason}", file=sys.stderr)
+            label = STDIN_NAME if display == stdin else display
+            print(f"skipped {label}: {reason}", file=sys.stderr)
     select, ignore = _codes(args.select), _codes(args.ignore)
     project = not args.files
     runs = lint_targets(targets, select=select, ignore=ignore, project=project, fix=args.fix)
