@@ -27,7 +27,6 @@ class Progress:
             from rich.console import Console
             from rich.progress import (
                 BarColumn,
-                MofNCompleteColumn,
                 SpinnerColumn,
                 TextColumn,
                 TimeElapsedColumn,
@@ -38,7 +37,7 @@ class Progress:
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn(),
+                _count_column(),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
@@ -97,6 +96,27 @@ class Progress:
 
         return run
 
+    def map(
+        self,
+        executor: Any,
+        fn: Callable[[T], R],
+        items: list[T],
+        label: str,
+        count: Callable[[R], int] | None = None,
+    ) -> list[R]:
+        """``executor.map(fn, items)`` with a stage line: per chunk with records and rate
+        in-process; a spinner with the elapsed time on worker processes or Ray (the function
+        travels to other processes, the display cannot)."""
+        from tunespec.compiler.engines.base import LocalExecutor
+
+        if not self.enabled:
+            return list(executor.map(fn, items))
+        if isinstance(executor, LocalExecutor):
+            return executor.map(self.wrap(fn, label, len(items), count), items)
+        workers = getattr(executor, "parallelism", 1)
+        with self.stage(f"{label} {len(items):,} chunks on {workers} workers"):
+            return list(executor.map(fn, items))
+
     def track(self, items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
         if not self.enabled:
             yield from items
@@ -107,3 +127,17 @@ class Progress:
             for item in items:
                 yield item
                 advance(1)
+
+
+def _count_column() -> Any:
+    """``done/total`` for stages that know their total; nothing (not ``0/?``) for the others."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class CountColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            if task.total is None:
+                return Text("")
+            return Text(f"{int(task.completed):,}/{int(task.total):,}")
+
+    return CountColumn()
