@@ -187,3 +187,31 @@ def test_init_scaffold_commits_through_its_own_config(
     assert blocked.returncode != 0, out
     assert "data/examples.jsonl:3:1 DS111" in out, out
     assert git("rev-list", "--count", "HEAD", cwd=ds) == "1"
+
+
+def test_hook_environment_is_lean(
+    tmp_path: Path,
+    write_jsonl: Callable[..., Path],
+    hooks: tuple[list[str], str, str, dict[str, str]],
+) -> None:
+    """What pre-commit installs for the hooks: at most 150 MB, no scipy (datasketch is a
+    benchmark baseline, not a dependency)."""
+    pre_commit, repo, rev, env = hooks
+    ds = tmp_path / "dataset"
+    write_jsonl(ds / "d.jsonl", [{"messages": [{"role": "user", "content": "hi"}]}])
+    (ds / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: dslint\n",
+        encoding="utf-8",
+    )
+    git("init", "-q", cwd=ds)
+    git("add", "-A", cwd=ds)
+    _run([*pre_commit, "install-hooks"], ds, env)
+    envs = list(Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*"))
+    assert envs, "pre-commit built no python environment"
+    for py_env in envs:
+        size = sum(
+            f.stat().st_size for f in py_env.rglob("*") if f.is_file() and not f.is_symlink()
+        )
+        assert size <= 150 * 2**20, f"{py_env}: {size / 2**20:.0f} MiB"
+        site = list(py_env.glob("lib/python*/site-packages"))
+        assert site and not list(site[0].glob("scipy*")) and not list(site[0].glob("datasketch*"))
