@@ -231,3 +231,39 @@ def test_export_refuses_a_tampered_artefact(artefact: Callable[[str], Path]) -> 
         fh.write("{}\n")
     with pytest.raises(UserError, match="does not match its manifest"):
         export_main([str(folder), "--to", "openai"])
+
+
+def test_llamafactory_maps_only_columns_the_rows_have(
+    tmp_path: Path,
+    write_jsonl: Callable[..., Path],
+    write_spec: Callable[..., Path],
+    llamafactory: types.SimpleNamespace,
+) -> None:
+    """Plain alpaca data (no system prompt, no history, like LLaMA-Factory's alpaca_en_demo):
+    mapping `system`/`history` would make LLaMA-Factory's converter raise KeyError."""
+    rows = [
+        {"instruction": f"Name the number after {i}.", "input": "", "output": f"{i + 1}."}
+        for i in range(30)
+    ]
+    write_jsonl(tmp_path / "alpaca.jsonl", rows)
+    spec = write_spec(
+        {
+            "name": "plain",
+            "sources": [{"path": "alpaca.jsonl", "layout": "alpaca"}],
+            "target": {"format": "instruction"},
+            "dedup": {"near": False},
+            "lint": {"min_examples": 0},
+        }
+    )
+    folder = tmp_path / "art"
+    assert compile_main([str(spec), "--out", str(folder), "-q", "--no-progress"]) == 0
+    out = tmp_path / "lf"
+    assert export_main([str(folder), "--to", "llamafactory", "--out", str(out)]) == 0
+    columns = json.loads((out / "dataset_info.json").read_text())["plain_train"]["columns"]
+    assert "system" not in columns and "history" not in columns
+    (attr,) = llamafactory.parse(["plain_train"], str(out))
+    convert = llamafactory.converter(attr.formatting, attr, llamafactory.args(dataset_dir=str(out)))
+    loaded = datasets.load_dataset("json", data_files=str(out / attr.dataset_name), split="train")
+    converted = [convert(row) for row in loaded]
+    assert len(converted) == len(loaded) > 0
+    assert all(c["_response"][0]["content"].endswith(".") for c in converted)

@@ -99,8 +99,13 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 # -- LLaMA-Factory -----------------------------------------------------------------------
-def llamafactory_entry(file_name: str, target: str) -> dict[str, Any]:
-    """One ``dataset_info.json`` entry for a split file of the given target format."""
+def llamafactory_entry(
+    file_name: str, target: str, present: set[str] | None = None
+) -> dict[str, Any]:
+    """One ``dataset_info.json`` entry for a split file of the given target format.
+
+    ``present``: the columns the artefact's rows have; optional ones (``system``, ``history``)
+    are mapped only when some row has them (LLaMA-Factory indexes every mapped column)."""
     if target == "chat":
         return {
             "file_name": file_name,
@@ -115,13 +120,10 @@ def llamafactory_entry(file_name: str, target: str) -> dict[str, Any]:
             },
         }
     if target == "instruction":
-        columns = {
-            "prompt": "instruction",
-            "query": "input",
-            "response": "output",
-            "system": "system",
-            "history": "history",
-        }
+        columns = {"prompt": "instruction", "query": "input", "response": "output"}
+        for optional in ("system", "history"):
+            if present is None or optional in present:
+                columns[optional] = optional
     else:
         columns = {"prompt": "prompt", "response": "completion"}
     return {"file_name": file_name, "formatting": "alpaca", "columns": columns}
@@ -146,9 +148,12 @@ def _llamafactory(folder: Path, out: Path, name: str, target: str, splits: list[
             raise UserError(f"cannot merge into {path}: invalid JSON ({exc})") from None
         if not isinstance(info, dict):
             raise UserError(f"cannot merge into {path}: not a JSON object")
+    from tunespec.compiler.card import row_schema
+
+    present = set(row_schema(folder) or {}) or None
     for split in splits:
         file_name = _relative(folder / split_file(split), out)
-        info[f"{name}_{split}"] = llamafactory_entry(file_name, target)
+        info[f"{name}_{split}"] = llamafactory_entry(file_name, target, present)
     _write_text(path, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     evals = [f"{name}_{s}" for s in splits if s != "train"]
     print(f"LLaMA-Factory: dataset_dir: {out}, dataset: {name}_train", file=sys.stderr)
