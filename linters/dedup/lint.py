@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
+from tunespec.linters.dedup.index import DedupIndex, DedupResult
 from tunespec.linters.findings import Finding, Severity
 from tunespec.spec.example import Example
 from tunespec.spec.models.dedup import DedupSpec
-
-if TYPE_CHECKING:  # numpy is imported only when dedup really runs (dslint start-up)
-    from tunespec.linters.dedup.index import DedupResult
 
 EXACT, NEAR, CONFLICT = "DS401", "DS402", "DS403"
 SEVERITY: dict[str, Severity] = {EXACT: "warning", NEAR: "warning", CONFLICT: "warning"}
@@ -83,8 +80,6 @@ def result_findings(result: DedupResult, get_example: Callable[[int], Example]) 
 
 def lint_duplicates(examples: Sequence[Example], spec: DedupSpec) -> list[Finding]:
     """DS401/DS402/DS403 findings for examples held in memory (dslint's project hook)."""
-    from tunespec.linters.dedup.index import DedupIndex
-
     index = DedupIndex(spec)
     for i, ex in enumerate(examples):
         index.add(i, ex)
@@ -113,8 +108,6 @@ class SharedDedup:
 
     def violations(self, code: str) -> list[tuple[Example, str]]:
         if self._done is None:
-            from tunespec.linters.dedup.index import DedupIndex
-
             index = DedupIndex(self.spec)
             for i, ex in enumerate(self.examples):
                 index.add(i, ex)
