@@ -9,12 +9,16 @@ when stderr is not a terminal (CI logs, pipes, pre-commit) or ``--no-progress`` 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def _ignore(n: int = 1) -> None:
+    """``advance`` when the display is off."""
 
 
 class Progress:
@@ -55,7 +59,7 @@ class Progress:
     def stage(self, label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
         """A stage line; yields ``advance(n)``. Without a total it is a spinner with the time."""
         if not self.enabled:
-            yield lambda n=1: None
+            yield _ignore
             return
         bar = self._bar()
         task = bar.add_task(label, total=total, rate="")
@@ -121,7 +125,7 @@ class Progress:
         if not self.enabled:
             yield from items
             return
-        if total is None and hasattr(items, "__len__"):
+        if total is None and isinstance(items, Sized):
             total = len(items)
         with self.stage(label, total) as advance:
             for item in items:
