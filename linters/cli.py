@@ -18,18 +18,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunespec.linters.findings import Finding
 from tunespec.linters.output import FORMATS, default_format, render
-from tunespec.linters.runner import (
-    LintRun,
-    Target,
-    lint_targets,
-    project_targets,
-    targets_for_files,
-)
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
 from tunespec.spec.version import version
+
+if TYPE_CHECKING:  # the lint machinery is imported after parsing: --help/--version stay fast
+    from tunespec.linters.runner import LintRun, Target
 
 __all__ = ["Finding", "lint_main", "main"]
 
@@ -151,6 +148,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "dslint") -> int:
 
 
 def _targets(args: argparse.Namespace, skipped: list[tuple[str, str]]) -> list[Target]:
+    from tunespec.linters.runner import project_targets, targets_for_files
+
     if args.spec is not None and args.no_spec:
         raise UserError("--spec and --no-spec exclude each other")
     if args.files and args.project:
@@ -206,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     skipped: list[tuple[str, str]] = []
     targets = _targets(args, skipped)
+    from tunespec.linters.runner import lint_targets
+
     if not args.quiet:
         stdin = args.stdin_path.as_posix() if args.stdin_path is not None else None
         for display, reason in skipped:
