@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--min-validity must be between 0 and 1, got {args.min_validity}")
     loaded = _load_spec(args.spec)
     schema = loaded.spec.output_schema
-    validator = build_validator(schema, loaded, stable_messages=False)
+    validator = build_validator(schema, loaded)
     references = None
     problems = []
     if args.references is not None:
