@@ -150,7 +150,6 @@ def run(args: argparse.Namespace) -> int:
         "spec": str(loaded.path),
         "spec_hash": loaded.spec_hash,
         "kind": schema.kind,
-        "fast_path": bool(getattr(validator, "fast", False)),
         "input_problems": [p.to_dict() for p in problems],
     }
     if args.out is not None:
