@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from tunespec.spec.models.base import StrictModel
 
@@ -59,6 +66,14 @@ class OutputSchemaSpec(StrictModel):
     @classmethod
     def _draft_as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_serializer(mode="wrap")
+    def _omit_default_draft(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # an unset draft is left out, so specs written before the option keep their spec_hash
+        data = handler(self)
+        if self.draft is None and isinstance(data, dict):
+            data.pop("draft", None)
+        return data
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> OutputSchemaSpec:
