@@ -60,6 +60,14 @@ def _meta_error(schema: Any, draft: Draft) -> Any:
 
 
 def check_schema(schema: Any, draft: Draft, declared: bool, where: str) -> None:
+    problem = check_patterns(schema)
+    if problem is not None:
+        raise UserError(
+            f"output_schema: the pattern at #{problem[0]}: {problem[1]}",
+            path=where,
+            code="SPEC",
+            hint="JSON Schema patterns are ECMA-262 (JavaScript) regular expressions",
+        )
     error = _meta_error(schema, draft)
     if error is not None:
         accepted = [d for d in URIS if d != draft and _meta_error(schema, d) is None]
@@ -69,14 +77,6 @@ def check_schema(schema: Any, draft: Draft, declared: bool, where: str) -> None:
             path=where,
             code="SPEC",
             hint=refusal_hint(draft, declared, accepted),
-        )
-    problem = check_patterns(schema)
-    if problem is not None:
-        raise UserError(
-            f"output_schema: the pattern at #{problem[0]}: {problem[1]}",
-            path=where,
-            code="SPEC",
-            hint="JSON Schema patterns are ECMA-262 (JavaScript) regular expressions",
         )
 
 

@@ -105,14 +105,16 @@ def check_refs(
 
 
 def ref_error(exc: BaseException, ref: str, pointer: str, where: str) -> UserError:
-    cause = exc.__cause__
-    detail = str(cause) if isinstance(cause, RefRefused) else _plain(exc)
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, RefRefused):
+        cause = cause.__cause__ or cause.__context__
+    detail = str(cause) if cause is not None else _plain(exc)
     return UserError(
         f"output_schema: {ref!r} at #{pointer} cannot be resolved: {detail}",
         path=where,
         code="SPEC",
-        hint="references resolve against the schema file's folder, inside the project folder; "
-        "remote (http) references are refused: copy the schema next to yours",
+        hint="a $ref resolves against the schema file's folder and must stay inside the project "
+        "folder; remote (http) schemas are never fetched: copy them next to yours",
     )
 
 
