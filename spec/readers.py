@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from tunespec.spec import jsonparse
 from tunespec.spec import problems as P
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
@@ -108,7 +109,7 @@ def parse_jsonl_lines(
             yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
             continue
         try:
-            data = orjson.loads(stripped)
+            data = jsonparse.loads(stripped)
         except orjson.JSONDecodeError as exc:
             yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
             continue

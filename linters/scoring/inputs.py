@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
 
 DEFAULT_TEXT_FIELDS = ("prediction", "output", "text")
@@ -116,7 +117,7 @@ def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
         try:
-            out.append((number, orjson.loads(line), None))
+            out.append((number, jsonparse.loads(line), None))
         except orjson.JSONDecodeError as exc:
             out.append((number, None, f"not a JSON line: {exc.msg} (column {exc.colno})"))
     return out
