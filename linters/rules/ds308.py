@@ -63,7 +63,7 @@ class SchemaPatternAsciiClass(Rule):
             return
         for pointer, pattern, escapes in ascii_patterns(validator.schema):
             yield Violation(
-                f"output_schema: the pattern {pattern!r} at {pointer} uses {', '.join(escapes)}, "
+                f"output_schema: the pattern `{pattern}` at {pointer} uses {', '.join(escapes)}, "
                 f"ASCII only in JSON Schema; {self.non_ascii} answer(s) contain non-ASCII text",
                 hint="ASCII only in JSON Schema: use \\p{L} (letters), \\p{N} (digits) or an "
                 "explicit class such as [A-Za-zÀ-ÿ]",

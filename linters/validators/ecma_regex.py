@@ -39,6 +39,7 @@ _LONG_CATEGORIES = {
     "spacing_mark": "Mc", "enclosing_mark": "Me", "number": "N", "decimal_number": "Nd",
     "letter_number": "Nl", "other_number": "No", "punctuation": "P", "symbol": "S",
     "separator": "Z", "space_separator": "Zs", "other": "C", "control": "Cc", "format": "Cf",
+    "digit": "Nd", "punct": "P", "cntrl": "Cc",
 }  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from tunespec.linters.validators.ecma_regex import (
     to_python,
 )
 from tunespec.linters.validators.schema_draft import Draft
+from tunespec.linters.validators.schema_formats import FORMATS, OWN
 from tunespec.linters.validators.schema_walk import walk
 from tunespec.linters.validators.schema_walk import rewrite as rewrite_schema
 
@@ -97,13 +98,17 @@ def reference_class(base: Any, originals: dict[str, str]) -> Any:
     return jsonschema.validators.extend(base, keywords)
 
 
-def format_checker(base: Any) -> Any:
-    """The draft's format checker, with ``regex`` meaning ECMA-262."""
+def format_checker(base: Any, draft: Draft | None = None) -> Any:
+    """The draft's format checker, with ``regex`` meaning ECMA-262 and tunespec's own
+    ``email`` / ``date`` / ``time`` / ``date-time`` checkers (:mod:`schema_formats`)."""
     import jsonschema
 
     checker = jsonschema.FormatChecker(formats=())
     checker.checkers = dict(base.FORMAT_CHECKER.checkers)
     checker.checks("regex", raises=())(is_ecma_pattern)
+    for name, fn in OWN.items():
+        if draft is not None and name in FORMATS[draft]:
+            checker.checks(name, raises=())(fn)
     return checker
 
 

@@ -148,7 +148,7 @@ def build(
     check_refs(translated, chosen, registry, resource, where)
     base = validator_class(chosen)
     cls = reference_class(base, originals)
-    checker = format_checker(base) if check_formats else None
+    checker = format_checker(base, chosen) if check_formats else None
     reference = cls(translated, format_checker=checker, registry=registry)
     fast_off = rs_unsafe(schema, chosen, check_formats)
     if fast_off is None and has_long_digits(json.dumps(schema)):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tunespec.linters.validators.ecma_regex import ascii_only_classes
 from tunespec.linters.validators.schema_backends import patterns_of
 from tunespec.linters.validators.schema_draft import URIS, Draft, validator_class
+from tunespec.linters.validators.schema_formats import FORMATS, OWN
 from tunespec.linters.validators.schema_walk import walk
 
 if TYPE_CHECKING:
@@ -32,17 +33,6 @@ _REPLACED = {
     "prefixItems": "items as a list",
     "$dynamicRef": "$recursiveRef / $ref",
 }
-#: formats each draft defines (regex: checked by tunespec itself)
-_FORMATS: dict[Draft, frozenset[str]] = {}
-_FORMATS["4"] = frozenset({"date-time", "email", "hostname", "ipv4", "ipv6", "uri", "regex"})
-_FORMATS["6"] = _FORMATS["4"] | {"uri-reference", "uri-template", "json-pointer"}
-_FORMATS["7"] = _FORMATS["6"] | {
-    "date", "time", "idn-email", "idn-hostname", "iri", "iri-reference", "relative-json-pointer",
-}  # fmt: skip
-_FORMATS["2019-09"] = _FORMATS["7"] | {"duration", "uuid"}
-_FORMATS["2020-12"] = _FORMATS["2019-09"]
-
-
 @dataclass(frozen=True, slots=True)
 class SchemaFinding:
     pointer: str
@@ -97,7 +87,7 @@ def ascii_patterns(schema: Any) -> Iterator[tuple[str, str, list[str]]]:
 
 
 def unchecked_formats(schema: Any, draft: Draft) -> Iterator[SchemaFinding]:
-    checked = set(validator_class(draft).FORMAT_CHECKER.checkers)
+    checked = set(validator_class(draft).FORMAT_CHECKER.checkers) | (set(OWN) & FORMATS[draft])
     seen: set[str] = set()
     for node in walk(schema):
         fmt = node.schema.get("format")
@@ -105,7 +95,7 @@ def unchecked_formats(schema: Any, draft: Draft) -> Iterator[SchemaFinding]:
             continue
         seen.add(fmt)
         at = f"#{node.pointer}/format"
-        if fmt in _FORMATS[draft]:
+        if fmt in FORMATS[draft]:
             yield SchemaFinding(
                 at,
                 f"format {fmt!r} at {at} is not checked: its checker package is not installed",
