@@ -39,7 +39,9 @@ class SchemaPatternAsciiClass(Rule):
     code: ClassVar[str] = "DS308"
     name: ClassVar[str] = "schema-pattern-ascii-class"
     severity: ClassVar[Severity] = "warning"
-    summary: ClassVar[str] = "A schema pattern uses ASCII-only \\w, \\d or \\b on non-ASCII answers."
+    summary: ClassVar[str] = (
+        "A schema pattern uses ASCII-only \\w, \\d or \\b on non-ASCII answers."
+    )
     stage: ClassVar[Stage] = "dataset"
 
     def __init__(self, ctx: RuleContext) -> None:

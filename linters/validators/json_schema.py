@@ -124,7 +124,9 @@ class JsonSchemaValidator:
         self._cache_raw: dict[str, Verdict] = {}
 
     @classmethod
-    def from_spec(cls, spec: OutputSchemaSpec, loaded: LoadedSpec | None = None) -> JsonSchemaValidator:
+    def from_spec(
+        cls, spec: OutputSchemaSpec, loaded: LoadedSpec | None = None
+    ) -> JsonSchemaValidator:
         schema, source = load_schema(spec, loaded)
         return cls(
             schema,
@@ -153,7 +155,9 @@ class JsonSchemaValidator:
                 found.append(ValidationError(f"{path}: {err.message}", path, str(err.validator)))
         except referencing.exceptions.Unresolvable as exc:  # e.g. a $dynamicRef
             raise UserError(
-                f"output_schema: a reference cannot be resolved: {exc}", path=self._where, code="SPEC"
+                f"output_schema: a reference cannot be resolved: {exc}",
+                path=self._where,
+                code="SPEC",
             ) from None
         return sorted(found, key=_error_order)
 

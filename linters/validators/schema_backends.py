@@ -26,8 +26,8 @@ from tunespec.linters.validators.ecma_regex import (
 )
 from tunespec.linters.validators.schema_draft import Draft
 from tunespec.linters.validators.schema_formats import FORMATS, OWN
-from tunespec.linters.validators.schema_walk import walk
 from tunespec.linters.validators.schema_walk import rewrite as rewrite_schema
+from tunespec.linters.validators.schema_walk import walk
 
 CONTENT = ("contentMediaType", "contentEncoding", "contentSchema")
 

@@ -110,7 +110,9 @@ def _fast(
         fetched.append(retrieve(uri))
         return fetched[-1]
 
-    given = schema if declared or not isinstance(schema, dict) else {**schema, "$schema": URIS[draft]}
+    given = (
+        schema if declared or not isinstance(schema, dict) else {**schema, "$schema": URIS[draft]}
+    )
     try:
         fast = jsonschema_rs.validator_for(
             given,

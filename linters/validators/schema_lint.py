@@ -33,6 +33,8 @@ _REPLACED = {
     "prefixItems": "items as a list",
     "$dynamicRef": "$recursiveRef / $ref",
 }
+
+
 @dataclass(frozen=True, slots=True)
 class SchemaFinding:
     pointer: str

@@ -44,11 +44,10 @@ def _children(schema: dict[str, Any], pointer: str) -> Iterator[tuple[Any, str]]
         elif key in MANY or key == "items":
             if isinstance(value, list):
                 yield from ((v, f"{at}/{i}") for i, v in enumerate(value))
-        elif key in NAMED or key == "dependencies":
-            if isinstance(value, dict):
-                for name, sub in value.items():
-                    if key != "dependencies" or isinstance(sub, dict | bool):
-                        yield sub, f"{at}/{_escape(name)}"
+        elif (key in NAMED or key == "dependencies") and isinstance(value, dict):
+            for name, sub in value.items():
+                if key != "dependencies" or isinstance(sub, dict | bool):
+                    yield sub, f"{at}/{_escape(name)}"
 
 
 def walk(schema: Any, pointer: str = "") -> Iterator[Node]:
