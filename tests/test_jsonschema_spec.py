@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from tunespec.linters.validators.json_schema import JsonSchemaValidator, parse_json
+from tunespec.linters.validators.json_schema import JsonSchemaValidator, load_schema, parse_json
 from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
+from tunespec.spec.models.output_schema import OutputSchemaSpec
 
 DSLINT = str(Path(sys.executable).with_name("dslint"))
 
@@ -136,8 +137,36 @@ def test_big_integers_are_exact_in_answers_and_schemas(big: int) -> None:
 
 def test_big_integer_schema_file_is_exact(tmp_path: Path) -> None:
     (tmp_path / "s.json").write_text('{"const": -18446744073709551616}')
-    data, _ = jsonparse.loads((tmp_path / "s.json").read_bytes()), None
-    assert data == {"const": -(2**64)}
+    spec = OutputSchemaSpec(kind="json_schema", schema_file=str(tmp_path / "s.json"))
+    schema, source = load_schema(spec, None)
+    assert schema == {"const": -(2**64)} and source == tmp_path / "s.json"
+    validator = JsonSchemaValidator.from_spec(spec)
+    assert validator.validate("-18446744073709551616").status == "match"
+    assert validator.validate("-18446744073709551615").status == "schema_error"
+    assert validator.validate("-1.8446744073709556e19").status == "schema_error"  # 2**64 + 4096
+
+
+def test_suite_script_counts_both_backends(tmp_path: Path) -> None:
+    """benchmarks/jsonschema_suite.py on a two-group suite laid out like the official one."""
+    folder = tmp_path / "draft7"
+    (folder / "optional" / "format").mkdir(parents=True)
+    groups = [
+        {"description": "ascii word", "schema": {"pattern": "^\\w+$"}, "tests": [
+            {"description": "ascii", "data": "abc", "valid": True},
+            {"description": "kana", "data": "かな", "valid": False}]},
+        {"description": "legacy items", "schema": {"items": [{"type": "integer"}], "additionalItems": False}, "tests": [
+            {"description": "one", "data": [1], "valid": True}]},
+    ]
+    (folder / "pattern.json").write_text(json.dumps(groups))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import jsonschema_suite
+    finally:
+        sys.path.pop(0)
+    as_written = jsonschema_suite.run(folder, "7", "core")
+    assert as_written == {"tests": 3, "rs": 2, "alone": 2, "disagree": 0, "rs_schemas": as_written["rs_schemas"], "schemas": 2}
+    with_draft = jsonschema_suite.run(folder, "7", "core, draft:")
+    assert (with_draft["rs"], with_draft["alone"], with_draft["disagree"]) == (3, 3, 0)
 
 
 def _project(tmp_path: Path, schema: dict[str, Any], files: dict[str, Any]) -> Path:
