@@ -212,6 +212,30 @@ def is_ecma_pattern(pattern: object) -> bool:
     return True
 
 
+def word_boundaries_to_ascii(pattern: str) -> str:
+    """``pattern`` with ``\\b`` / ``\\B`` (outside classes) spelled as ASCII lookarounds, which
+    mean the same in every engine with lookaround (jsonschema-rs reads ``\\b`` as Unicode)."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt in "bB" and not in_class:
+                out.append(_B if nxt == "b" else _NB)
+            else:  # [\b] is a backspace
+                out.append("\\x08" if nxt == "b" else c + nxt)
+            i += 2
+            continue
+        if c == "[":
+            in_class = True
+        elif c == "]":
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def ascii_only_classes(pattern: str) -> list[str]:
     """The ASCII-only escapes (``\\w``, ``\\d``, ``\\b`` and negations) used in ``pattern``."""
     return sorted(set(re.findall(r"(?<!\\)(?:\\\\)*(\\[wWdDbB])", pattern)))

@@ -2,15 +2,18 @@
 
 ``jsonschema`` is the reference: it runs a copy of the schema whose patterns are translated to
 ECMA-262 semantics (:mod:`ecma_regex`), and reports every error (messages quote the original
-pattern). ``jsonschema-rs`` (the ``fast`` extra) only decides validity, and only for schemas
-where it follows the spec; :func:`rs_unsafe` names what makes it step aside:
+pattern). ``jsonschema-rs`` (the ``fast`` extra) only decides validity, on a copy of the
+schema (:func:`for_rs`) without what it reads against the spec:
 
-* ``\\b`` / ``\\B`` in a pattern (Unicode word boundaries in jsonschema-rs, ASCII in ECMA-262);
-* ``dependencies`` under 2019-09 / 2020-12 (an unknown keyword there; jsonschema-rs enforces it);
-* ``contentMediaType`` / ``contentEncoding`` / ``contentSchema`` (annotations only, by the
-  spec since 2019-09 and by this project's choice for older drafts; jsonschema-rs checks them
-  under draft 7);
-* ``format`` checking (the libraries' format checkers differ).
+* ``\\b`` / ``\\B`` in a pattern (Unicode word boundaries in jsonschema-rs, ASCII in ECMA-262)
+  are respelled as ASCII lookarounds;
+* ``dependencies`` under 2019-09 / 2020-12 (an unknown keyword there; jsonschema-rs enforces it)
+  is dropped;
+* ``contentMediaType`` / ``contentEncoding`` / ``contentSchema`` are dropped (annotations only,
+  by the spec since 2019-09 and by this project's choice for older drafts; jsonschema-rs checks
+  them under draft 7).
+
+With ``format`` checking on, jsonschema-rs is not used (the libraries' format checkers differ).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tunespec.linters.validators.ecma_regex import (
     compile_ecma,
     is_ecma_pattern,
     to_python,
+    word_boundaries_to_ascii,
 )
 from tunespec.linters.validators.schema_draft import Draft
 from tunespec.linters.validators.schema_formats import FORMATS, OWN
@@ -112,16 +116,20 @@ def format_checker(base: Any, draft: Draft | None = None) -> Any:
     return checker
 
 
-def rs_unsafe(schema: Any, draft: Draft, check_formats: bool) -> str | None:
-    """Why jsonschema-rs would deviate from the spec on this schema (None: it does not)."""
-    if check_formats:
-        return "format checking"
-    for pattern, pointer in patterns_of(schema):
-        if "\\b" in pattern.replace("\\\\", "") or "\\B" in pattern.replace("\\\\", ""):
-            return f"word boundary in the pattern at #{pointer}"
-    for node in walk(schema):
-        if draft in ("2019-09", "2020-12") and "dependencies" in node.schema:
-            return f"`dependencies` at #{node.pointer}"
-        if any(key in node.schema for key in CONTENT):
-            return f"content keywords at #{node.pointer}"
-    return None
+def for_rs(schema: Any, draft: Draft) -> Any:
+    """The copy of ``schema`` jsonschema-rs runs: what it would read against the spec removed
+    or respelled (word boundaries, ``dependencies`` after draft 7, content keywords)."""
+    modern = draft in ("2019-09", "2020-12")
+
+    def fix(node: dict[str, Any]) -> dict[str, Any]:
+        for key in CONTENT + (("dependencies",) if modern else ()):
+            node.pop(key, None)
+        if isinstance(node.get("pattern"), str):
+            node["pattern"] = word_boundaries_to_ascii(node["pattern"])
+        if isinstance(node.get("patternProperties"), dict):
+            node["patternProperties"] = {
+                word_boundaries_to_ascii(k): v for k, v in node["patternProperties"].items()
+            }
+        return node
+
+    return rewrite_schema(schema, fix)

@@ -16,9 +16,9 @@ from typing import Any
 
 from tunespec.linters.validators.schema_backends import (
     check_patterns,
+    for_rs,
     format_checker,
     reference_class,
-    rs_unsafe,
     translate,
 )
 from tunespec.linters.validators.schema_draft import (
@@ -104,15 +104,13 @@ def _fast(
         import jsonschema_rs
     except ImportError:
         return None, "jsonschema-rs is not installed"
-    fetched: list[Any] = []
 
     def fetch(uri: str) -> Any:
-        fetched.append(retrieve(uri))
-        return fetched[-1]
+        return for_rs(retrieve(uri), draft)
 
-    given = (
-        schema if declared or not isinstance(schema, dict) else {**schema, "$schema": URIS[draft]}
-    )
+    given = for_rs(schema, draft)
+    if not declared and isinstance(given, dict):
+        given = {**given, "$schema": URIS[draft]}
     try:
         fast = jsonschema_rs.validator_for(
             given,
@@ -122,10 +120,6 @@ def _fast(
         )
     except Exception as exc:  # a schema it does not support
         return None, f"jsonschema-rs refused the schema ({type(exc).__name__})"
-    for doc in fetched:
-        reason = rs_unsafe(doc, draft, False)
-        if reason is not None:
-            return None, f"{reason} in a referenced schema"
     return fast, None
 
 
@@ -152,8 +146,10 @@ def build(
     cls = reference_class(base, originals)
     checker = format_checker(base, chosen) if check_formats else None
     reference = cls(translated, format_checker=checker, registry=registry)
-    fast_off = rs_unsafe(schema, chosen, check_formats)
-    if fast_off is None and has_long_digits(json.dumps(schema)):
+    fast_off = None
+    if check_formats:  # the libraries' format checkers differ
+        fast_off = "format checking"
+    elif has_long_digits(json.dumps(schema)):
         fast_off = "integers beyond 64 bits in the schema"
     fast = None
     if use_fast and fast_off is None:
