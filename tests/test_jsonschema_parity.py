@@ -45,7 +45,7 @@ def test_same_bytes_with_and_without_jsonschema_rs(name: str, fast: bool, tmp_pa
     outputs = {}
     for mode in ("show", "hide"):
         art, score = tmp_path / mode / "art", tmp_path / mode / "score"
-        compiled = _run(tmp_path, mode, "compile", str(spec), "--out", str(art))
+        compiled = _run(tmp_path, mode, "compile", str(spec), "--out", str(art), "--jobs", "1")
         assert compiled.returncode in (0, 1), compiled.stderr
         linted = _run(tmp_path, mode, "lint", "--spec", str(spec), "--format", "json")
         scored = _run(tmp_path, mode, "score", "predictions.jsonl", "--spec", str(spec), "--out", str(score))

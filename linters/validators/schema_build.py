@@ -55,7 +55,9 @@ def _meta_error(schema: Any, draft: Draft) -> Any:
     import jsonschema
 
     base = validator_class(draft)
-    meta = base(base.META_SCHEMA, format_checker=format_checker(base))
+    # no format checker: patterns are checked as ECMA-262 by check_patterns, and loading
+    # jsonschema's checkers costs seconds per process with the formats extra (a grammar)
+    meta = base(base.META_SCHEMA)
     return jsonschema.exceptions.best_match(meta.iter_errors(schema))
 
 
