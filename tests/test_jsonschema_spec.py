@@ -226,3 +226,10 @@ def test_bad_refs_are_spec_errors_with_exit_2(tmp_path: Path, ref: str, files: d
     result = _lint(spec)
     assert result.returncode == 2, result.stdout + result.stderr
     assert expect in result.stderr and "answer.json" in result.stderr and "SPEC" in result.stderr
+
+
+@pytest.mark.parametrize(("depth", "status"), [(64, "match"), (65, "parse_error"), (1000, "parse_error")])
+def test_deeply_nested_answers_get_one_verdict_and_no_crash(depth: int, status: str) -> None:
+    schema = {"$defs": {"n": {"type": ["array", "integer"], "items": {"$ref": "#/$defs/n"}}}, "$ref": "#/$defs/n"}
+    text = "[" * depth + "1" + "]" * depth
+    assert _statuses(schema, text) == {status}

@@ -28,6 +28,22 @@ if TYPE_CHECKING:
     from tunespec.spec.models.output_schema import OutputSchemaSpec
 
 CACHE_SIZE = 200_000
+#: arrays / objects nested deeper than this are refused before validation, on every backend
+MAX_DEPTH = 64
+
+
+def nesting(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (0 for a scalar), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return deepest
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -220,7 +236,15 @@ class JsonSchemaValidator:
         return self._verdict(value, body, fenced)
 
     def _verdict(self, value: Any, body: str, fenced: bool) -> Verdict:
-        errors = self.judge(value, body)
+        too_deep = body.count("[") + body.count("{") > MAX_DEPTH and nesting(value) > MAX_DEPTH
+        try:
+            # jsonschema recurses per level: past the limit, hostile answers would crash it
+            errors = [] if too_deep else self.judge(value, body)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            msg = f"the answer nests too deeply to validate (limit: {MAX_DEPTH} levels)"
+            return Verdict("parse_error", [ValidationError(msg)], text=body, fenced=fenced)
         if not errors:
             return Verdict("match", [], value, text=body, fenced=fenced)
         return Verdict("schema_error", errors, value, text=body, fenced=fenced)
