@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, RuleContext, Stage, Violation
-from tunespec.linters.validators.lint import has_answer, schema_kind
-from tunespec.linters.validators.schema_lint import ascii_patterns, schema_validator
+from tunespec.linters.validators.ecma_regex import compile_ecma
+from tunespec.linters.validators.lint import has_answer, schema_kind, verdict_for
+from tunespec.linters.validators.schema_lint import (
+    ascii_patterns,
+    schema_validator,
+    strings_of,
+    unicode_twin,
+)
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -21,7 +27,8 @@ class SchemaPatternAsciiClass(Rule):
     What:
         JSON Schema patterns are ECMA-262 regular expressions: `\\w` is `[A-Za-z0-9_]`, `\\d` is
         `[0-9]` and `\\b` is an ASCII word boundary, whatever the text. Fires once per such
-        pattern when some final answers contain non-ASCII text (Japanese, accented letters).
+        pattern when it judges some non-ASCII text of the answers (Japanese, accented letters)
+        differently than the Unicode reading you may have had in mind.
 
     Why it hurts training:
         `"^\\w+$"` rejects `東京` and `café`: the non-English answers are reported as schema
@@ -46,28 +53,43 @@ class SchemaPatternAsciiClass(Rule):
 
     def __init__(self, ctx: RuleContext) -> None:
         super().__init__(ctx)
-        self.non_ascii = 0
-        self.first: Example | None = None
+        self.patterns: list[tuple[str, str, list[str], Any, Any]] | None = None
+        self.hits: dict[str, int] = {}
+        self.first: dict[str, Example] = {}
 
     @classmethod
     def enabled(cls, spec: Spec | None) -> bool:
         return schema_kind(spec) == "json_schema"
 
+    def _patterns(self) -> list[tuple[str, str, list[str], Any, Any]]:
+        if self.patterns is None:
+            validator = schema_validator(self.ctx)
+            found = ascii_patterns(validator.schema) if validator is not None else []
+            self.patterns = [
+                (at, pattern, escapes, compile_ecma(pattern), unicode_twin(pattern))
+                for at, pattern, escapes in found
+            ]
+        return self.patterns
+
     def observe(self, example: Example) -> None:
-        if has_answer(example) and not example.final_answer.isascii():
-            self.non_ascii += 1
-            if self.first is None:
-                self.first = example
+        if not has_answer(example) or example.final_answer.isascii() or not self._patterns():
+            return
+        value = verdict_for(self.ctx, example).value
+        texts = [t for t in strings_of(value) if not t.isascii()]
+        for at, _pattern, _escapes, ecma, twin in self._patterns():
+            # the ASCII reading judges some non-ASCII text differently than Unicode would
+            if any(twin is None or bool(ecma.search(t)) != bool(twin.search(t)) for t in texts):
+                self.hits[at] = self.hits.get(at, 0) + 1
+                self.first.setdefault(at, example)
 
     def finish(self) -> Iterable[Violation]:
-        validator = schema_validator(self.ctx) if self.non_ascii else None
-        if validator is None:
-            return
-        for pointer, pattern, escapes in ascii_patterns(validator.schema):
-            yield Violation(
-                f"output_schema: the pattern `{pattern}` at {pointer} uses {', '.join(escapes)}, "
-                f"ASCII only in JSON Schema; {self.non_ascii} answer(s) contain non-ASCII text",
-                hint="ASCII only in JSON Schema: use \\p{L} (letters), \\p{N} (digits) or an "
-                "explicit class such as [A-Za-zÀ-ÿ]",
-                example=self.first,
-            )
+        for at, pattern, escapes, _ecma, _twin in self.patterns or []:
+            if at in self.hits:
+                yield Violation(
+                    f"output_schema: the pattern `{pattern}` at {at} uses {', '.join(escapes)}, "
+                    f"ASCII only in JSON Schema: it judges {self.hits[at]} answer(s) with "
+                    "non-ASCII text differently than a Unicode reading would",
+                    hint="ASCII only in JSON Schema: use \\p{L} (letters), \\p{N} (digits) or an "
+                    "explicit class such as [A-Za-zÀ-ÿ]",
+                    example=self.first[at],
+                )

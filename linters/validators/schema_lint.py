@@ -3,6 +3,7 @@ DS309 unchecked formats), on the spec's schema as its draft reads it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,28 @@ def ascii_patterns(schema: Any) -> Iterator[tuple[str, str, list[str]]]:
         escapes = ascii_only_classes(pattern)
         if escapes:
             yield f"#{pointer}", pattern, escapes
+
+
+def unicode_twin(pattern: str) -> re.Pattern[str] | None:
+    """``pattern`` with Unicode ``\\w \\d \\b`` (Python's reading), None if Python can't read it."""
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError):
+        return None
+
+
+def strings_of(value: Any) -> Iterator[str]:
+    """Every string (values and keys) in a parsed JSON value."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            yield from (k for k in node if isinstance(k, str))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def unchecked_formats(schema: Any, draft: Draft) -> Iterator[SchemaFinding]:
