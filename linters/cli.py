@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +27,8 @@ from tunespec.linters.runner import (
     project_targets,
     targets_for_files,
 )
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, UserError
 
 __all__ = ["Finding", "main"]
 
@@ -109,23 +109,9 @@ def _codes(value: str | None) -> list[str]:
     return [c.strip().upper() for c in value.split(",") if c.strip()] if value else []
 
 
+@command("dslint", "lint sources without writing an artefact (same record path as compile)")
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code not in (0, None) else EXIT_CLEAN
-    try:
-        return run(args)
-    except UserError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except Exception:
-        traceback.print_exc()
-        print("dslint crashed; please report this with the traceback above", file=sys.stderr)
-        return EXIT_CRASH
+    return run(build_parser().parse_args(argv))
 
 
 def _targets(args: argparse.Namespace) -> list[Target]:

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from tunespec.compiler.report.langmix import ascii_language, script_language
 from tunespec.linters.findings import Finding
 from tunespec.linters.rule import all_rules
+from tunespec.linters.text.tokens import estimate_tokens
 from tunespec.spec.example import Example
 
 if TYPE_CHECKING:
@@ -36,14 +37,6 @@ _DENSE_BIN = np.searchsorted(_EDGES, np.arange(_DENSE), side="right") - 1  # bin
 
 def clip(text: str, cap: int = TEXT_CAP) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
-
-
-def estimate_tokens(text: str) -> int:
-    """~4 characters per token for ASCII text, ~1 token per non-ASCII (CJK) character."""
-    if text.isascii():
-        return (len(text) + 3) // 4
-    wide = (len(text.encode("utf-8", "surrogatepass")) - len(text)) // 2
-    return (len(text) - wide + 3) // 4 + wide
 
 
 def openai_epochs(n_examples: int, default: int = 3) -> int:
@@ -286,6 +279,11 @@ class ReportBuilder:
         self.dedup["clusters_total"] = len(result.clusters)
         self.dedup["candidate_pairs"] = result.candidates
         self.dedup["verified_pairs"] = result.verified
+        # never a silent recall loss: what the per-example check budgets left unverified
+        self.dedup["unchecked_pairs"] = result.unchecked_pairs
+        self.dedup["unchecked_examples"] = result.unchecked_examples
+        self.dedup["unchecked_conflict_pairs"] = result.unchecked_conflict_pairs
+        self.dedup["unlisted_bucket_pairs"] = result.unlisted_bucket_pairs
         biggest = sorted(result.clusters, key=lambda c: (-len(c), c[0]))[:MAX_CLUSTERS]
         out = []
         for cluster in biggest:

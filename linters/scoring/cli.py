@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,25 +176,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+@command("tunespec score", "score model outputs against the spec's output schema")
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    try:
-        return run(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a crash: say so, with the type, and exit 3
-        import traceback
-
-        traceback.print_exc()
-        print(f"tunespec score crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_CRASH
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
