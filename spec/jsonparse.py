@@ -17,8 +17,8 @@ import orjson
 
 #: 19 digits or more: the only spelling of an integer outside the 64-bit range (and of some
 #: long decimals, which the standard library parses to the same float as orjson)
-_LONG_DIGITS = re.compile(r"\d{19,}")
-_LONG_DIGITS_B = re.compile(rb"\d{19,}")
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_LONG_DIGITS_B = re.compile(rb"[0-9]{19}")
 
 JSONDecodeError = orjson.JSONDecodeError
 
@@ -46,13 +46,18 @@ def has_long_digits(data: str | bytes) -> bool:
 
 def loads(data: str | bytes) -> Any:
     """One JSON value with exact integers; raises :class:`JSONDecodeError` (a ValueError)."""
+    return loads_marked(data)[0]
+
+
+def loads_marked(data: str | bytes) -> tuple[Any, bool]:
+    """(value, whether the text has a run of 19+ digits, i.e. may hold a big integer)."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         text = str(exc).lower()
         if "integer" in text or "64-bit" in text:  # orjson before 3.10: big integers raise
-            return _stdlib(data)
+            return _stdlib(data), True
         raise
     if has_long_digits(data):
-        return _stdlib(data)
-    return value
+        return _stdlib(data), True
+    return value, False

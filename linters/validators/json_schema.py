@@ -60,10 +60,17 @@ def json_path(parts: Iterable[Any]) -> str:
 
 def parse_json(text: str) -> tuple[Any, str | None]:
     """(value, None) or (None, error message); integers of any size stay exact."""
+    value, problem, _ = _parse(text)
+    return value, problem
+
+
+def _parse(text: str) -> tuple[Any, str | None, bool]:
+    """(value, problem, whether the text may hold integers beyond 64 bits)."""
     try:
-        return jsonparse.loads(text), None
+        value, big = jsonparse.loads_marked(text)
     except jsonparse.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        return None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", False
+    return value, None, big
 
 
 def canonical_json(value: Any) -> str:
@@ -177,9 +184,10 @@ class JsonSchemaValidator:
             ) from None
         return sorted(found, key=_error_order)
 
-    def judge(self, value: Any, text: str = "") -> list[ValidationError]:
-        """The errors of a parsed value; empty when valid."""
-        if self._fast is not None and not has_long_digits(text):
+    def judge(self, value: Any, big_integers: bool = False) -> list[ValidationError]:
+        """The errors of a parsed value; empty when valid. ``big_integers``: the value may hold
+        integers beyond 64 bits, which only jsonschema compares exactly."""
+        if self._fast is not None and not big_integers:
             try:
                 if self._fast.is_valid(value):
                     return []
@@ -188,7 +196,7 @@ class JsonSchemaValidator:
         return self.errors_of(value)
 
     def is_valid(self, value: Any) -> bool:
-        return not self.judge(value, canonical_json(value))
+        return not self.judge(value, has_long_digits(canonical_json(value)))
 
     def validate(
         self, text: str, meta: dict[str, Any] | None = None, *, extract: bool = True
@@ -208,9 +216,9 @@ class JsonSchemaValidator:
         if not stripped:
             return Verdict("empty", [ValidationError("the answer is empty")])
         if stripped[0] in "{[":  # the common case: bare JSON, nothing to extract
-            value, problem = parse_json(stripped)
+            value, problem, big = _parse(stripped)
             if problem is None:
-                return self._verdict(value, stripped, False)
+                return self._verdict(value, stripped, False, big)
         if extract:
             got = strip_fences(text, starts_like_json)
             if got.text is None:
@@ -224,7 +232,7 @@ class JsonSchemaValidator:
                     [ValidationError("the answer is wrapped in a code fence, not bare JSON")],
                     text=body,
                 )
-        value, problem = parse_json(body)
+        value, problem, big = _parse(body)
         if problem is not None:
             status: Status = "parse_error" if starts_like_json(body) else "not_found"
             msg = (
@@ -233,13 +241,13 @@ class JsonSchemaValidator:
                 else "the answer is not JSON (no JSON value at its start)"
             )
             return Verdict(status, [ValidationError(msg)], text=body, fenced=fenced)
-        return self._verdict(value, body, fenced)
+        return self._verdict(value, body, fenced, big)
 
-    def _verdict(self, value: Any, body: str, fenced: bool) -> Verdict:
+    def _verdict(self, value: Any, body: str, fenced: bool, big: bool) -> Verdict:
         too_deep = body.count("[") + body.count("{") > MAX_DEPTH and nesting(value) > MAX_DEPTH
         try:
             # jsonschema recurses per level: past the limit, hostile answers would crash it
-            errors = [] if too_deep else self.judge(value, body)
+            errors = [] if too_deep else self.judge(value, big)
         except RecursionError:
             too_deep = True
         if too_deep:
