@@ -102,8 +102,16 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def targets_for_files(
-    files: Sequence[Path], spec_path: Path | None, *, use_spec: bool = True
+    files: Sequence[Path],
+    spec_path: Path | None,
+    *,
+    use_spec: bool = True,
+    skipped: list[tuple[str, str]] | None = None,
+    sources_only: bool = False,
 ) -> list[Target]:
+    """One target per file. With ``skipped``, files that no spec source names and that do not
+    look like datasets (``select.skip_reason``) are listed there instead, with the reason; with
+    ``sources_only`` too, every file a spec exists for but does not name is skipped."""
     specs: dict[Path, LoadedSpec] = {}
     indexes: dict[Path, dict[Path, SourceSpec]] = {}
     fixed = load_spec(spec_path) if spec_path is not None else None
@@ -124,11 +132,24 @@ def targets_for_files(
             if key not in indexes:
                 indexes[key] = _source_index(loaded)
             source = indexes[key].get(file.resolve())
+        if source is None and skipped is not None:
+            reason = _skip(file, loaded, sources_only)
+            if reason is not None:
+                skipped.append((display, reason))
+                continue
         if source is None:
             out.append(Target(file, display, infer_source(file, display), loaded, inferred=True))
         else:
             out.append(Target(file, display, source, loaded))
     return out
+
+
+def _skip(file: Path, loaded: LoadedSpec | None, sources_only: bool) -> str | None:
+    from tunespec.linters.select import skip_reason
+
+    if sources_only and loaded is not None:
+        return f"not a source of {display_path(loaded.path)}"
+    return skip_reason(file)
 
 
 def project_targets(spec_path: Path | None) -> list[Target]:
