@@ -15,7 +15,7 @@ from tunespec.linters.validators.schema_formats import FORMATS, OWN
 from tunespec.linters.validators.schema_walk import walk
 
 if TYPE_CHECKING:
-    from tunespec.linters.rule import RuleContext
+    from tunespec.linters.validators.lint import RuleContext
     from tunespec.linters.validators.json_schema import JsonSchemaValidator
 
 _ANNOTATIONS = frozenset(
