@@ -15,8 +15,8 @@ from tunespec.linters.validators.schema_formats import FORMATS, OWN
 from tunespec.linters.validators.schema_walk import walk
 
 if TYPE_CHECKING:
-    from tunespec.linters.validators.lint import RuleContext
     from tunespec.linters.validators.json_schema import JsonSchemaValidator
+    from tunespec.linters.validators.lint import RuleContext
 
 _ANNOTATIONS = frozenset(
     {"$schema", "$id", "id", "$comment", "title", "description", "default", "examples", "format",
