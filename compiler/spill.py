@@ -36,7 +36,7 @@ def spilled_example(line: bytes, chunk: int = 0) -> tuple[Example, RawRef]:
     example_id, turns, meta, source, layout, o, raw_pos, raw_len = orjson.loads(line)
     return (
         Example(
-            [Message(role, content) for role, content in turns],
+            [Message.from_spill(t) for t in turns],
             Origin(o[0], o[1], o[2], o[3]),
             source,
             layout,

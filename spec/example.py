@@ -48,13 +48,64 @@ class Origin:
         return cls(str(data["path"]), int(data["line"]), int(data["index"]), int(data.get("col", 1)))
 
 
+#: keys a message may carry besides role and content (OpenAI's chat fine-tuning format)
+MESSAGE_EXTRAS = ("name", "tool_calls", "tool_call_id", "weight")
+
+
 @dataclass(slots=True)
 class Message:
+    """One turn. ``content`` is the text ("" for an assistant turn that only calls tools).
+
+    The optional fields keep what OpenAI's format carries besides text: ``tool_calls``
+    (``[{"id", "type": "function", "function": {"name", "arguments": JSON string}}]``),
+    ``tool_call_id`` (the call a ``tool`` turn answers), ``name`` and ``weight`` (0: the
+    assistant turn is context, not trained on; 1 or absent: trained on).
+    """
+
     role: str
     content: str
+    name: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    weight: int | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    def extras(self) -> dict[str, Any] | None:
+        """The optional fields that are set, in :data:`MESSAGE_EXTRAS` order (None: none)."""
+        if (
+            self.name is None
+            and self.tool_calls is None
+            and self.tool_call_id is None
+            and self.weight is None
+        ):
+            return None
+        out: dict[str, Any] = {}
+        for key in MESSAGE_EXTRAS:
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        extras = self.extras()
+        base: dict[str, Any] = {"role": self.role, "content": self.content}
+        return base if extras is None else {**base, **extras}
+
+    def to_spill(self) -> list[Any]:
+        """Compact form for the scratch spill: ``[role, content]`` or ``[role, content, extras]``."""
+        extras = self.extras()
+        return [self.role, self.content] if extras is None else [self.role, self.content, extras]
+
+    @classmethod
+    def from_spill(cls, item: list[Any]) -> Message:
+        if len(item) == 2:
+            return cls(item[0], item[1])
+        return cls(item[0], item[1], **item[2])
+
+
+def _calls_text(m: Message) -> str:
+    import json
+
+    return json.dumps([m.tool_calls, m.tool_call_id], sort_keys=True, ensure_ascii=False)
 
 
 @dataclass(slots=True)
@@ -93,13 +144,29 @@ class Example:
         return answers[-1].content if answers else ""
 
     @property
+    def tools(self) -> list[dict[str, Any]] | None:
+        """The tools the conversation may call (OpenAI ``tools`` shape), kept in ``meta``."""
+        value = self.meta.get("tools")
+        return value if isinstance(value, list) else None
+
+    @property
     def label(self) -> str | None:
         value = self.meta.get("label")
         return None if value is None else str(value)
 
     def content_key(self) -> str:
-        """A hash of the (already normalized) conversation: the exact-duplicate key."""
-        text = "".join([f"{m.role}\x1f{m.content}\x1e" for m in self.messages])
+        """A hash of the (already normalized) conversation: the exact-duplicate key.
+
+        Tool calls and tool-call ids count (two conversations calling different tools differ);
+        plain turns hash as role and text only."""
+        text = "".join(
+            [
+                f"{m.role}\x1f{m.content}\x1e"
+                if m.tool_calls is None and m.tool_call_id is None
+                else f"{m.role}\x1f{m.content}\x1f{_calls_text(m)}\x1e"
+                for m in self.messages
+            ]
+        )
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,6 +188,7 @@ class Example:
                 Message(
                     role if type(role) is str else str(role),
                     content if type(content) is str else str(content),
+                    **{k: m[k] for k in MESSAGE_EXTRAS if m.get(k) is not None},
                 )
             )
         o = data["origin"]

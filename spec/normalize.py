@@ -85,4 +85,7 @@ class Normalizer:
         text = self._text
         for message in example.messages:
             message.content = text(message.content)
+        extra = example.meta.get("input")
+        if extra is not None:  # alpaca `input`, kept apart: normalized as the turn holding it
+            example.meta["input"] = text(extra)
         return example

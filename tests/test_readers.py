@@ -121,7 +121,7 @@ def test_alpaca_prompt_completion_custom() -> None:
     assert pc is not None and [m.role for m in pc.messages] == ["user", "assistant"]
     cu = mapper(path="x", layout="custom", mapping={"prompt": "q.text", "response": "a", "label": "cat", "context": "ctx"})
     ex3 = cu.map({"q": {"text": "nested"}, "a": "ans", "cat": "billing", "ctx": "CREATE TABLE t(a)"}, ORIGIN).example
-    assert ex3 is not None and ex3.messages[0].content == "nested" and ex3.label == "billing" and ex3.meta["context"].startswith("CREATE")
+    assert ex3 is not None and ex3.messages[0].content == "CREATE TABLE t(a)\n\nnested" and ex3.label == "billing" and ex3.meta["context"].startswith("CREATE")
 
 
 def test_custom_layout_requires_mapping() -> None:

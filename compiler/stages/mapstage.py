@@ -159,7 +159,7 @@ def spill_row(example: Example, raw_pos: int, raw_len: int) -> list[Any]:
     o = example.origin
     return [
         example.id,
-        [[m.role, m.content] for m in example.messages],
+        [m.to_spill() for m in example.messages],
         example.meta,
         example.source,
         example.layout,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from tunespec.spec.models.base import StrictModel
 
@@ -20,11 +20,38 @@ DEFAULT_SHAREGPT_ROLES: dict[str, str] = {
     "bing": "assistant",
     "bard": "assistant",
     "system": "system",
+    "tool": "tool",
+    "function_call": "function_call",
+    "observation": "observation",
 }
+
+#: what a source's `roles:` may map a role name to (function_call/observation: ShareGPT tool turns)
+ROLE_TARGETS = ("system", "user", "assistant", "tool", "function_call", "observation")
+
+
+class JoinSpec(StrictModel):
+    """A side file joined to every record by key (e.g. questions joined to their answers)."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, populate_by_name=True)
+
+    path: str = Field(description="Side file (JSONL, JSON array, CSV or Parquet), relative to the spec file.")
+    key: str = Field(description="Path of the key in the side file's records.")
+    on: str = Field(description="Path of the key in this source's records.")
+    to: str = Field(
+        "joined",
+        alias="as",
+        description="Name the matching side record gets in this record (paths then read `as.field`). "
+        "A record without a match has no such field: paths into it are located DS107 findings.",
+    )
 
 
 class MappingSpec(StrictModel):
-    """Column names for the ``custom`` layout (and overrides for the presets)."""
+    """Column names for the ``custom`` layout (and overrides for the presets).
+
+    Every field value is a path: dots address nested keys and numbers index lists
+    (`instances.0.output` or `instances[0].output`). The text fields (prompt, input, response,
+    system, context) may instead be a template combining fields: `"{context}\n\n{question}"`.
+    """
 
     messages: str | None = Field(
         None, description="Field holding a list of turns (chat layouts). Dots address nested keys."
@@ -42,6 +69,24 @@ class MappingSpec(StrictModel):
     context: str | None = Field(
         None, description="Field holding context the answer depends on, e.g. CREATE TABLE statements for SQL answers."
     )
+    context_in_prompt: bool = Field(
+        True,
+        description="Single-turn layouts: show `context` in the user turn, before the prompt and a blank "
+        "line (a prompt template that reads the context field places it itself).",
+    )
+    history: str | None = Field(
+        None, description="Alpaca: field holding earlier exchanges as [[user, assistant], ...] (default `history`)."
+    )
+    tools: str | None = Field(
+        None, description="Chat layouts: field holding the tools the conversation may call (default `tools`; "
+        "a list or a JSON string, OpenAI or ShareGPT function definitions)."
+    )
+    explode: str | None = Field(
+        None,
+        description="Path of a list: one record per element. In each, the list's path holds that element and "
+        "the parent's other fields stay in scope (e.g. `explode: instances`, then `response: instances.output`).",
+    )
+    join: JoinSpec | None = Field(None, description="A side file joined to every record by key.")
     keep: list[str] = Field(default_factory=list, description="Other fields copied into the example's `meta`.")
 
 
@@ -55,10 +100,16 @@ class SourceSpec(StrictModel):
     mapping: MappingSpec = Field(default_factory=MappingSpec, description="Field names; required for `custom`, overrides preset defaults otherwise.")
     roles: dict[str, str] = Field(
         default_factory=dict,
-        description="Role map from the source's role names to system/user/assistant/tool, e.g. {human: user, gpt: assistant}. "
+        description="Role map from the source's role names to system/user/assistant/tool, e.g. {human: user, gpt: assistant}, "
+        "or to function_call/observation (ShareGPT tool-call and tool-result turns). "
         "For sharegpt the common names are mapped by default. Roles not in the map are an error.",
     )
     csv_delimiter: str = Field(",", description="Delimiter for CSV files.")
+    split: Literal["train", "validation", "test"] | None = Field(
+        None,
+        description="Pin every example of this source to one split (e.g. an official test set); "
+        "other sources still split by ratio.",
+    )
 
     @model_validator(mode="after")
     def _custom_needs_mapping(self) -> SourceSpec:
@@ -67,8 +118,8 @@ class SourceSpec(StrictModel):
             if not m.messages and not (m.prompt and m.response):
                 raise ValueError("layout 'custom' needs mapping.messages, or mapping.prompt and mapping.response")
         for value in self.roles.values():
-            if value not in ("system", "user", "assistant", "tool"):
-                raise ValueError(f"roles maps to {value!r}; allowed targets are system, user, assistant, tool")
+            if value not in ROLE_TARGETS:
+                raise ValueError(f"roles maps to {value!r}; allowed targets are {', '.join(ROLE_TARGETS)}")
         return self
 
     @property

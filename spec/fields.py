@@ -1,0 +1,69 @@
+"""Reading one mapped field of a record: a path or a template, as text, or a located problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tunespec.spec import problems as P
+from tunespec.spec.paths import MISSING, get_path, is_template, json_path, render
+from tunespec.spec.problems import Problem
+
+
+class MapFailure(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+_get = get_path
+_MISSING: Any = MISSING
+_jp = json_path
+
+
+def _value_str(data: dict[str, Any], key: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise MapFailure(
+            Problem(
+                P.WRONG_TYPE,
+                f"field '{key}' is a {type(value).__name__}, expected a string",
+                json_path=_jp(key),
+            )
+        )
+    return str(value)
+
+
+def _missing(data: dict[str, Any], key: str) -> MapFailure:
+    present = ", ".join(sorted(data)[:8]) or "none"
+    return MapFailure(
+        Problem(
+            P.MISSING_FIELD,
+            f"missing field '{key}'",
+            hint=f"record has keys: {present}; map the right column in `sources[].mapping`",
+            json_path=_jp(key),
+        )
+    )
+
+
+def _require_str(data: dict[str, Any], key: str, *, optional: bool = False) -> str | None:
+    """The text at path ``key``, or rendered from ``key`` when it is a template."""
+    if "{" in key and is_template(key):
+        return _render(data, key)
+    value = _get(data, key)
+    if value is _MISSING or value is None:
+        if optional:
+            return None
+        raise _missing(data, key)
+    return _value_str(data, key, value)
+
+
+def _render(data: dict[str, Any], template: str) -> str:
+    def lookup(path: str) -> str:
+        value = _get(data, path)
+        if value is _MISSING or value is None:
+            raise _missing(data, path)
+        return _value_str(data, path, value)
+
+    return render(template, lookup)
+
+
+__all__ = ["_MISSING", "MapFailure", "_get", "_jp", "_require_str"]
