@@ -9,11 +9,39 @@ cut point.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 
 from tunespec.spec.artefact import SPLITS
+from tunespec.spec.example import Example
 from tunespec.spec.models import SplitSpec
+from tunespec.spec.paths import MISSING, get_path
+
+#: a split-key digest starting with these bytes is pinned to the split named by the next byte
+#: (a source's `split:`); a blake2b digest starts so by chance once in 2**48
+PIN_MARK = b"\x00pin\x00\xff"
+
+
+def example_digest(example: Example, key: str, group_by: str | None, pin: str | None) -> bytes:
+    """The 16-byte split key of an example: its ``group_by`` value, or ``key``; marked with its pin."""
+    text: str | None = None
+    if group_by is not None:
+        value = get_path(example.meta, group_by)
+        if value is not MISSING and value is not None:
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if text is None and key == "conversation":
+        digest = bytes.fromhex(example.content_key())
+    else:
+        if text is None:
+            text = example.id if key == "id" else example.prompt_text
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return digest if pin is None else PIN_MARK + bytes([SPLITS.index(pin)]) + digest[7:16]
+
+
+def _pinned(key: str) -> int | None:
+    mark = PIN_MARK.hex()
+    return int(key[len(mark) : len(mark) + 2], 16) if key.startswith(mark) else None
 
 
 def unit_hash(seed: int, key: str) -> float:
@@ -45,12 +73,22 @@ def assign_splits(keys: Sequence[str], labels: Sequence[str | None], spec: Split
     """Split name for each group. ``keys`` are the groups' split keys (one per group)."""
     ratios = [spec.train, spec.validation, spec.test]
     hashes = [unit_hash(spec.seed, k) for k in keys]
-    use_labels = spec.stratify and any(label is not None for label in labels)
+    pins = [_pinned(k) for k in keys]
+    # groups (`group_by`) share one key: only the plain hash keeps a group in one split
+    use_labels = (
+        spec.stratify and spec.group_by is None and any(label is not None for label in labels)
+    )
     if not use_labels:
-        return [SPLITS[_by_threshold(u, ratios)] for u in hashes]
+        return [
+            SPLITS[_by_threshold(u, ratios) if p is None else p]
+            for u, p in zip(hashes, pins, strict=True)
+        ]
     out = [""] * len(keys)
     members: dict[str | None, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
+        if pins[i] is not None:
+            out[i] = SPLITS[pins[i]]  # type: ignore[index]
+            continue
         members[label].append(i)
     for label in sorted(members, key=lambda x: (x is None, x or "")):
         idx = sorted(members[label], key=lambda i: (hashes[i], keys[i]))

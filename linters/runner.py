@@ -201,9 +201,11 @@ def _lint_group(
             run.findings.extend(_unknown_layout(t, engine))
             continue
         name = t.source.display_name if not t.inferred else t.display
-        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
+        root = loaded.root if loaded is not None else None
+        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key, root=root)
         notes = FileNotes(t.display)
-        for raw in read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter):
+        records = read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter)
+        for raw in mapper.expand(records):
             if raw.problem is not None:
                 _add(run.findings, engine.problem(raw.problem, raw.origin, name), raw.raw)
                 continue

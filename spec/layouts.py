@@ -8,17 +8,20 @@ non-fatal problems the linters turn into findings.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tunespec.spec import problems as P
 from tunespec.spec import toolcalls
 from tunespec.spec.example import ROLES, Example, Message, Origin
+from tunespec.spec.expand import Expander
 from tunespec.spec.fields import _MISSING, MapFailure, _get, _jp, _require_str
 from tunespec.spec.models.sources import DEFAULT_SHAREGPT_ROLES, MappingSpec, SourceSpec
 from tunespec.spec.paths import template_fields
 from tunespec.spec.problems import Problem
+from tunespec.spec.readers import RawRecord
 
 OPENAI_MESSAGE_KEYS = frozenset(
     {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight", "refusal"}
@@ -54,8 +57,12 @@ class _TurnState:
 class LayoutMapper:
     """Maps records of one source. Build once per source, call :meth:`map` per record."""
 
-    def __init__(self, source: SourceSpec, suppress_key: str = "tunespec_ignore") -> None:
+    def __init__(
+        self, source: SourceSpec, suppress_key: str = "tunespec_ignore", root: Path | None = None
+    ) -> None:
         self.source = source
+        #: ``join`` and ``explode``: raw records in, the records to map out (see :meth:`expand`)
+        self._expander = Expander(source.mapping, root)
         self.name = source.display_name
         self.suppress_key = suppress_key
         self.mapping: MappingSpec = source.mapping
@@ -95,6 +102,10 @@ class LayoutMapper:
         self._input_field = m.input or ("input" if layout == "alpaca" else None)
 
     # -- entry point -------------------------------------------------------------------
+    def expand(self, records: Iterable[RawRecord]) -> Iterable[RawRecord]:
+        """The records to map: ``records`` after the source's ``join`` and ``explode``."""
+        return self._expander.records(records) if self._expander.active else records
+
     def map(self, data: dict[str, Any], origin: Origin) -> Mapped:
         problems: list[Problem] = []
         try:

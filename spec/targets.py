@@ -106,7 +106,12 @@ def to_row(example: Example, target: TargetSpec) -> dict[str, Any]:
     else:
         msgs = example.messages
         system = msgs[0].content if msgs and msgs[0].role == "system" else None
-        turns = [m for m in msgs if m.role in ("user", "assistant")]
+        # the text turns: tool results and turns that only call tools have no place here
+        turns = [
+            m
+            for m in msgs
+            if m.role == "user" or (m.role == "assistant" and (m.content or not m.tool_calls))
+        ]
         last_answer = max((i for i, m in enumerate(turns) if m.role == "assistant"), default=-1)
         prompt_turns = turns[:last_answer]
         answer = turns[last_answer].content if last_answer >= 0 else ""

@@ -34,6 +34,7 @@ import numpy.typing as npt
 import orjson
 
 from tunespec.compiler.spill import raw_file
+from tunespec.compiler.split import example_digest
 from tunespec.compiler.stages.chunks import ChunkTask, read_chunk
 from tunespec.compiler.targets import apply_system_prompt
 from tunespec.linters.dedup.features import FeatureBuilder, write_features
@@ -90,9 +91,12 @@ class _Worker:
         self.engine = Engine(self.loaded)
         self.engine.dataset_rules = []  # dataset rules run once, on the driver
         self.normalizer = Normalizer(spec.normalize)
-        self.mappers = [LayoutMapper(s, spec.lint.suppress_key) for s in spec.sources]
+        self.mappers = [
+            LayoutMapper(s, spec.lint.suppress_key, self.loaded.root) for s in spec.sources
+        ]
         self.reject_on_error = spec.lint.reject_on_error
         self.split_key = spec.split.key
+        self.group_by = spec.split.group_by
         self.dedup = spec.dedup if (spec.dedup.exact or spec.dedup.near) else None
 
 
@@ -108,14 +112,8 @@ def _worker(spec_path: str, spec_hash: str) -> _Worker:
     return w
 
 
-def split_key_digest(example: Example, key: str) -> bytes:
-    if key == "id":
-        text = example.id
-    elif key == "conversation":
-        return bytes.fromhex(example.content_key())
-    else:
-        text = example.prompt_text
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def split_key_digest(example: Example, key: str, group_by: str | None = None, pin: str | None = None) -> bytes:
+    return example_digest(example, key, group_by, pin)
 
 
 def id_hash(example_id: str) -> bytes:
@@ -230,7 +228,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
             rejects.write(dumps(row, option=_NL))
             reject_idpos.append(idpos)
 
-        for rec in read_chunk(task, notes):
+        for rec in mapper.expand(read_chunk(task, notes)):
             res.records_in += 1
             if rec.problem is not None:
                 side.write(problem_line(rec.problem, rec.origin))
@@ -314,7 +312,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
             offsets.append(pos)
             spill.write(line)
             pos += len(line)
-            split_keys += split_key_digest(example, split_key)
+            split_keys += split_key_digest(example, split_key, w.group_by, mapper.source.split)
             label = example.label
             labels.append(-1 if label is None else label_ids.setdefault(label, len(label_ids)))
             if features is not None:
