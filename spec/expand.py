@@ -78,7 +78,7 @@ class Expander:
         assert join is not None
         if self._side is None:
             self._side = load_side(join, self._root)
-        match = self._side.get(_key(get_path(data, join.on)) or "\x00")
+        match = self._side.get(_key(get_path(data, join.match)) or "\x00")
         return data if match is None else _set(data, join.to, match)
 
     def records(self, records: Iterable[RawRecord]) -> Iterator[RawRecord]:

@@ -36,7 +36,7 @@ class JoinSpec(StrictModel):
 
     path: str = Field(description="Side file (JSONL, JSON array, CSV or Parquet), relative to the spec file.")
     key: str = Field(description="Path of the key in the side file's records.")
-    on: str = Field(description="Path of the key in this source's records.")
+    match: str = Field(description="Path of the key in this source's records (compared as text with `key`).")
     to: str = Field(
         "joined",
         alias="as",
