@@ -25,9 +25,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 
 
-def _tunespec() -> list[str]:
-    exe = Path(sys.executable).with_name("tunespec")
-    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "tunespec.compiler.cli"]
+#: `tunespec compile` run by a given interpreter (no entry points needed: --python can be any
+#: interpreter that imports a tunespec, e.g. an older checkout on PYTHONPATH, for a before/after table)
+_COMPILE = "import sys; from tunespec.compiler.commands.compile import main; sys.exit(main(sys.argv[1:]))"
 
 
 def _spec_for(spec_path: Path, datasets: Path, tmp: Path) -> Path:
@@ -43,12 +43,12 @@ def _spec_for(spec_path: Path, datasets: Path, tmp: Path) -> Path:
     return out
 
 
-def run_one(spec_path: Path, datasets: Path, tmp: Path) -> dict[str, object]:
+def run_one(spec_path: Path, datasets: Path, tmp: Path, python: str) -> dict[str, object]:
     spec = _spec_for(spec_path, datasets, tmp)
     out = tmp / (spec_path.stem + "-out")
     start = time.perf_counter()
     proc = subprocess.run(
-        [*_tunespec(), "compile", str(spec), "--out", str(out), "--quiet", "--no-progress"],
+        [python, "-c", _COMPILE, str(spec), "--out", str(out), "--quiet", "--no-progress"],
         capture_output=True,
         text=True,
         env={**os.environ, "NO_COLOR": "1"},
@@ -73,6 +73,7 @@ def main() -> int:
     p.add_argument("--datasets-dir", type=Path, default=REPO.parent / "shared" / "datasets")
     p.add_argument("--only", nargs="*", help="spec names (file stems) to run")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument("--python", default=sys.executable, help="interpreter running the compile (default: this one)")
     args = p.parse_args()
     datasets = args.datasets_dir.resolve()
     if not datasets.is_dir():
@@ -86,7 +87,7 @@ def main() -> int:
     try:
         print(f"{'dataset':<28} {'in':>6} {'kept':>6} {'rej':>5} {'time':>6}  rejected by rule")
         for spec in specs:
-            r = run_one(spec, datasets, tmp)
+            r = run_one(spec, datasets, tmp, args.python)
             results.append(r)
             if "error" in r:
                 print(f"{r['name']:<28} {'-':>6} {'-':>6} {'-':>5} {r['seconds']:>5.1f}s  {r['error']}")
