@@ -56,34 +56,44 @@ MESSAGE_EXTRAS = ("name", "tool_calls", "tool_call_id", "weight")
 class Message:
     """One turn. ``content`` is the text ("" for an assistant turn that only calls tools).
 
-    The optional fields keep what OpenAI's format carries besides text: ``tool_calls``
-    (``[{"id", "type": "function", "function": {"name", "arguments": JSON string}}]``),
-    ``tool_call_id`` (the call a ``tool`` turn answers), ``name`` and ``weight`` (0: the
-    assistant turn is context, not trained on; 1 or absent: trained on).
+    ``extra`` keeps what OpenAI's format carries besides text (None for a plain turn, the common
+    case, so a plain turn costs two fields): ``tool_calls`` (``[{"id", "type": "function",
+    "function": {"name", "arguments": JSON text}}]``), ``tool_call_id`` (the call a ``tool`` turn
+    answers), ``name`` and ``weight`` (0: an assistant turn shown as context, not trained on).
     """
 
     role: str
     content: str
-    name: str | None = None
-    tool_calls: list[dict[str, Any]] | None = None
-    tool_call_id: str | None = None
-    weight: int | None = None
+    extra: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, role: str, content: str, **fields: Any) -> Message:
+        """A message with the given :data:`MESSAGE_EXTRAS` fields (None values are left out)."""
+        extra = {k: fields[k] for k in MESSAGE_EXTRAS if fields.get(k) is not None}
+        return cls(role, content, extra or None)
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]] | None:
+        return None if self.extra is None else self.extra.get("tool_calls")
+
+    @property
+    def tool_call_id(self) -> str | None:
+        return None if self.extra is None else self.extra.get("tool_call_id")
+
+    @property
+    def name(self) -> str | None:
+        return None if self.extra is None else self.extra.get("name")
+
+    @property
+    def weight(self) -> int | None:
+        return None if self.extra is None else self.extra.get("weight")
 
     def extras(self) -> dict[str, Any] | None:
         """The optional fields that are set, in :data:`MESSAGE_EXTRAS` order (None: none)."""
-        if (
-            self.name is None
-            and self.tool_calls is None
-            and self.tool_call_id is None
-            and self.weight is None
-        ):
+        extra = self.extra
+        if not extra:
             return None
-        out: dict[str, Any] = {}
-        for key in MESSAGE_EXTRAS:
-            value = getattr(self, key)
-            if value is not None:
-                out[key] = value
-        return out
+        return {k: extra[k] for k in MESSAGE_EXTRAS if extra.get(k) is not None} or None
 
     def to_dict(self) -> dict[str, Any]:
         extras = self.extras()
@@ -97,9 +107,7 @@ class Message:
 
     @classmethod
     def from_spill(cls, item: list[Any]) -> Message:
-        if len(item) == 2:
-            return cls(item[0], item[1])
-        return cls(item[0], item[1], **item[2])
+        return cls(item[0], item[1]) if len(item) == 2 else cls(item[0], item[1], item[2])
 
 
 def _calls_text(m: Message) -> str:
@@ -162,7 +170,7 @@ class Example:
         text = "".join(
             [
                 f"{m.role}\x1f{m.content}\x1e"
-                if m.tool_calls is None and m.tool_call_id is None
+                if m.extra is None or (m.tool_calls is None and m.tool_call_id is None)
                 else f"{m.role}\x1f{m.content}\x1f{_calls_text(m)}\x1e"
                 for m in self.messages
             ]
@@ -185,10 +193,10 @@ class Example:
         for m in data["messages"]:
             role, content = m["role"], m["content"]
             messages.append(
-                Message(
+                Message.of(
                     role if type(role) is str else str(role),
                     content if type(content) is str else str(content),
-                    **{k: m[k] for k in MESSAGE_EXTRAS if m.get(k) is not None},
+                    **{k: m.get(k) for k in MESSAGE_EXTRAS},
                 )
             )
         o = data["origin"]

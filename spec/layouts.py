@@ -155,7 +155,7 @@ class LayoutMapper:
             self.roles,
             self._plain_turn_ok,
         )
-        state = _TurnState()
+        state: _TurnState | None = None  # made on the first turn off the fast path
         for i, turn in enumerate(turns):
             if (
                 type(turn) is dict
@@ -178,10 +178,12 @@ class LayoutMapper:
                 ):
                     out.append(Message(role, content))
                     continue
+            if state is None:
+                state = _TurnState()
             message = self._turn(turn, i, f"{_jp(key)}[{i}]", problems, state)
             if message is not None:
                 out.append(message)
-        if state.unknown:
+        if state is not None and state.unknown:
             first, *rest = state.unknown
             problems.extend(rest)
             raise MapFailure(first)
@@ -268,7 +270,7 @@ class LayoutMapper:
                     json_path=f"{path}.{self.content_key}",
                 )
             )
-        return Message(role, content, **fields)
+        return Message.of(role, content, **fields)
 
     def _parts(self, content: list[Any], i: int, path: str) -> str:
         texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
@@ -364,7 +366,7 @@ class LayoutMapper:
                 meta["input"] = extra
         if self._tools_field:
             value = _get(data, self._tools_field)
-            if value is not _MISSING:
+            if value is not _MISSING and value is not None:
                 try:
                     tools = toolcalls.tools_value(value, _jp(self._tools_field))
                 except toolcalls.ToolFailure as failure:

@@ -108,7 +108,7 @@ def sharegpt_call(value: Any, turn: int, path: str) -> Message:
         )
     ids = [f"call_{turn}"] if len(calls) == 1 else [f"call_{turn}_{k}" for k in range(len(calls))]
     out = [_call(c, path, ids[k]) for k, c in enumerate(calls)]
-    return Message("assistant", "", tool_calls=out)
+    return Message.of("assistant", "", tool_calls=out)
 
 
 def tools_value(value: Any, path: str) -> list[dict[str, Any]] | None:
