@@ -28,7 +28,10 @@ def load_side(join: JoinSpec, root: Path | None) -> dict[str, Any]:
     if not path.is_absolute() and root is not None:
         path = root / path
     if not path.is_file():
-        raise UserError(f"join file not found: {join.path}", hint="`mapping.join.path` is relative to the spec file")
+        raise UserError(
+            f"join file not found: {join.path}",
+            hint="`mapping.join.path` is relative to the spec file",
+        )
     table: dict[str, Any] = {}
     for rec in read_records(path, "auto", join.path, FileNotes(join.path)):
         if rec.problem is None and isinstance(rec.data, dict):

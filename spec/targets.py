@@ -73,7 +73,12 @@ def _instruction_row(
         instruction, extra = pending + "\n\n" + last_user, ""
     else:
         instruction, extra = _split_input(last_user, example)
-    row: dict[str, Any] = {"id": example.id, "instruction": instruction, "input": extra, "output": answer}
+    row: dict[str, Any] = {
+        "id": example.id,
+        "instruction": instruction,
+        "input": extra,
+        "output": answer,
+    }
     if system:
         row["system"] = system
     if history:
@@ -87,7 +92,9 @@ def _prompt_text(system: str | None, prompt_turns: list[Message], target: Target
     else:
         prompt = "\n\n".join(f"{m.role}: {m.content}" for m in prompt_turns)
     if target.prompt_template is not None:
-        prompt = target.prompt_template.replace("{system}", system or "").replace("{prompt}", prompt)
+        prompt = target.prompt_template.replace("{system}", system or "").replace(
+            "{prompt}", prompt
+        )
     elif system:
         prompt = f"{system}\n\n{prompt}"
     return prompt + target.separator

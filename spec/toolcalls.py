@@ -70,19 +70,28 @@ def openai_fields(turn: dict[str, Any], path: str) -> dict[str, Any]:
     calls = turn.get("tool_calls")
     if calls is not None:
         if not isinstance(calls, list):
-            raise _fail(f"tool_calls is a {type(calls).__name__}, expected a list", f"{path}.tool_calls")
+            raise _fail(
+                f"tool_calls is a {type(calls).__name__}, expected a list", f"{path}.tool_calls"
+            )
         out["tool_calls"] = [_call(c, f"{path}.tool_calls[{k}]", None) for k, c in enumerate(calls)]
     elif turn.get("function_call") is not None:  # legacy: one call without an id
         out["tool_calls"] = [_call(turn["function_call"], f"{path}.function_call", None)]
     call_id = turn.get("tool_call_id")
     if call_id is not None:
         if not isinstance(call_id, str | int) or isinstance(call_id, bool):
-            raise _fail(f"tool_call_id is a {type(call_id).__name__}, expected a string", f"{path}.tool_call_id")
+            raise _fail(
+                f"tool_call_id is a {type(call_id).__name__}, expected a string",
+                f"{path}.tool_call_id",
+            )
         out["tool_call_id"] = str(call_id)
     weight = turn.get("weight")
     if weight is not None:
         if weight not in (0, 1) or isinstance(weight, bool):
-            raise _fail(f"weight is {weight!r}, expected 0 or 1", f"{path}.weight", hint="OpenAI's weight is 0 (not trained) or 1")
+            raise _fail(
+                f"weight is {weight!r}, expected 0 or 1",
+                f"{path}.weight",
+                hint="OpenAI's weight is 0 (not trained) or 1",
+            )
         out["weight"] = int(weight)
     return out
 

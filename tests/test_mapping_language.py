@@ -29,28 +29,63 @@ def test_list_index_paths_and_templates() -> None:
     m = mapper(
         path="x",
         layout="custom",
-        mapping={"prompt": "{context}\n\nQ: {q.text}", "response": "instances[1].output", "context": "context"},
+        mapping={
+            "prompt": "{context}\n\nQ: {q.text}",
+            "response": "instances[1].output",
+            "context": "context",
+        },
     )
-    ex = m.map({"context": "CREATE TABLE t(a)", "q": {"text": "how many?"}, "instances": [{}, {"output": "2"}]}, ORIGIN).example
+    ex = m.map(
+        {
+            "context": "CREATE TABLE t(a)",
+            "q": {"text": "how many?"},
+            "instances": [{}, {"output": "2"}],
+        },
+        ORIGIN,
+    ).example
     assert ex is not None
-    assert ex.messages[0].content == "CREATE TABLE t(a)\n\nQ: how many?"  # the template places the context itself
+    assert (
+        ex.messages[0].content == "CREATE TABLE t(a)\n\nQ: how many?"
+    )  # the template places the context itself
     assert ex.final_answer == "2" and ex.meta["context"] == "CREATE TABLE t(a)"
     missing = m.map({"context": "c", "q": {"text": "?"}, "instances": [{"output": "1"}]}, ORIGIN)
     assert missing.example is None
-    assert missing.problems[0].code == P.MISSING_FIELD and missing.problems[0].json_path == "$.instances[1].output"
+    assert (
+        missing.problems[0].code == P.MISSING_FIELD
+        and missing.problems[0].json_path == "$.instances[1].output"
+    )
     in_template = m.map({"context": "c", "instances": [{}, {"output": "1"}]}, ORIGIN).problems[0]
     assert in_template.code == P.MISSING_FIELD and in_template.json_path == "$.q.text"
 
 
 def test_context_is_shown_before_the_question() -> None:
-    m = mapper(path="x", layout="custom", mapping={"prompt": "question", "response": "sql", "context": "schema"})
-    ex = m.map({"question": "how many?", "sql": "SELECT 1", "schema": "CREATE TABLE t(a)"}, ORIGIN).example
+    m = mapper(
+        path="x",
+        layout="custom",
+        mapping={"prompt": "question", "response": "sql", "context": "schema"},
+    )
+    ex = m.map(
+        {"question": "how many?", "sql": "SELECT 1", "schema": "CREATE TABLE t(a)"}, ORIGIN
+    ).example
     assert ex is not None and ex.messages[0].content == "CREATE TABLE t(a)\n\nhow many?"
     hidden = mapper(
-        path="x", layout="custom", mapping={"prompt": "question", "response": "sql", "context": "schema", "context_in_prompt": False}
+        path="x",
+        layout="custom",
+        mapping={
+            "prompt": "question",
+            "response": "sql",
+            "context": "schema",
+            "context_in_prompt": False,
+        },
     )
-    ex2 = hidden.map({"question": "how many?", "sql": "SELECT 1", "schema": "CREATE TABLE t(a)"}, ORIGIN).example
-    assert ex2 is not None and ex2.messages[0].content == "how many?" and ex2.meta["context"].startswith("CREATE")
+    ex2 = hidden.map(
+        {"question": "how many?", "sql": "SELECT 1", "schema": "CREATE TABLE t(a)"}, ORIGIN
+    ).example
+    assert (
+        ex2 is not None
+        and ex2.messages[0].content == "how many?"
+        and ex2.meta["context"].startswith("CREATE")
+    )
 
 
 def test_census_lists_every_unmapped_role() -> None:
@@ -83,18 +118,39 @@ def test_openai_tool_fields_and_type_errors() -> None:
     }
     ex = m.map(rec, ORIGIN).example
     assert ex is not None and ex.tools == rec["tools"]
-    assert ex.messages[1].tool_calls == [dict(call, function={"name": "f", "arguments": '{"a": 1}'})]
+    assert ex.messages[1].tool_calls == [
+        dict(call, function={"name": "f", "arguments": '{"a": 1}'})
+    ]
     assert ex.messages[1].content == "" and ex.messages[1].weight == 0
-    assert (ex.messages[2].tool_call_id, ex.messages[2].name, ex.messages[3].weight) == ("c1", "f", 1)
-    bad_weight = dict(rec, messages=[rec["messages"][0], {"role": "assistant", "content": "x", "weight": 2}])
+    assert (ex.messages[2].tool_call_id, ex.messages[2].name, ex.messages[3].weight) == (
+        "c1",
+        "f",
+        1,
+    )
+    bad_weight = dict(
+        rec, messages=[rec["messages"][0], {"role": "assistant", "content": "x", "weight": 2}]
+    )
     p = m.map(bad_weight, ORIGIN).problems[0]
     assert p.code == P.WRONG_TYPE and p.json_path == "$.messages[1].weight"
-    bad_calls = dict(rec, messages=[rec["messages"][0], {"role": "assistant", "tool_calls": {"id": "c1"}}])
+    bad_calls = dict(
+        rec, messages=[rec["messages"][0], {"role": "assistant", "tool_calls": {"id": "c1"}}]
+    )
     p = m.map(bad_calls, ORIGIN).problems[0]
     assert p.code == P.WRONG_TYPE and p.json_path == "$.messages[1].tool_calls"
-    legacy = {"messages": [{"role": "user", "content": "go"}, {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": "{}"}}]}
+    legacy = {
+        "messages": [
+            {"role": "user", "content": "go"},
+            {
+                "role": "assistant",
+                "content": None,
+                "function_call": {"name": "f", "arguments": "{}"},
+            },
+        ]
+    }
     ex = m.map(legacy, ORIGIN).example
-    assert ex is not None and ex.messages[1].tool_calls == [{"type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    assert ex is not None and ex.messages[1].tool_calls == [
+        {"type": "function", "function": {"name": "f", "arguments": "{}"}}
+    ]
 
 
 def test_sharegpt_tool_roles_and_parallel_calls() -> None:
@@ -113,15 +169,28 @@ def test_sharegpt_tool_roles_and_parallel_calls() -> None:
     assert ex is not None
     assert [c["id"] for c in ex.messages[1].tool_calls or ()] == ["call_1_0", "call_1_1"]
     assert [m.tool_call_id for m in ex.messages[2:4]] == ["call_1_0", "call_1_1"]
-    assert ex.tools == [{"type": "function", "function": {"name": "a"}}, {"type": "function", "function": {"name": "b"}}]
-    broken = dict(rec, conversations=[rec["conversations"][0], {"from": "function_call", "value": "not json"}])
+    assert ex.tools == [
+        {"type": "function", "function": {"name": "a"}},
+        {"type": "function", "function": {"name": "b"}},
+    ]
+    broken = dict(
+        rec, conversations=[rec["conversations"][0], {"from": "function_call", "value": "not json"}]
+    )
     p = mapper(path="x", layout="sharegpt").map(broken, ORIGIN).problems[0]
     assert p.code == P.WRONG_TYPE and p.json_path == "$.conversations[1].value"
 
 
 def test_tool_calls_survive_the_compile(tmp_path: Path, write_jsonl, write_spec) -> None:
     call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "f",
+                "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}},
+            },
+        }
+    ]
     good = {
         "tools": tools,
         "messages": [
@@ -135,7 +204,9 @@ def test_tool_calls_survive_the_compile(tmp_path: Path, write_jsonl, write_spec)
     bad_args["messages"][1]["tool_calls"][0]["function"]["arguments"] = '{"a": "one"}'
     bad_args["messages"][0]["content"] = "go again"
     write_jsonl(tmp_path / "data" / "a.jsonl", [good, bad_args])
-    spec = write_spec({"sources": [{"path": "data/a.jsonl", "layout": "openai"}], "split": ALL_TRAIN})
+    spec = write_spec(
+        {"sources": [{"path": "data/a.jsonl", "layout": "openai"}], "split": ALL_TRAIN}
+    )
     compile_spec(spec, tmp_path / "out")
     (row,) = rows(tmp_path / "out" / "train.jsonl")
     assert row["tools"] == tools and row["messages"][1] == dict(good["messages"][1])
@@ -146,12 +217,19 @@ def test_tool_calls_survive_the_compile(tmp_path: Path, write_jsonl, write_spec)
 
 def test_explode_join_pin_and_groups(tmp_path: Path, write_jsonl, write_spec) -> None:
     tasks = [
-        {"group": f"t{i}", "instruction": f"task {i}", "instances": [{"input": f"in {i}.{k}", "output": f"out {i}.{k}"} for k in range(3)]}
+        {
+            "group": f"t{i}",
+            "instruction": f"task {i}",
+            "instances": [{"input": f"in {i}.{k}", "output": f"out {i}.{k}"} for k in range(3)],
+        }
         for i in range(20)
     ]
     tasks.append({"group": "empty", "instruction": "nothing", "instances": []})
     write_jsonl(tmp_path / "data" / "tasks.jsonl", tasks)
-    write_jsonl(tmp_path / "data" / "answers.jsonl", [{"qid": 1, "answer": "four"}, {"qid": 2, "answer": "six"}])
+    write_jsonl(
+        tmp_path / "data" / "answers.jsonl",
+        [{"qid": 1, "answer": "four"}, {"qid": 2, "answer": "six"}],
+    )
     write_jsonl(tmp_path / "data" / "questions.jsonl", [{"qid": "1", "text": "2+2?"}])
     spec = write_spec(
         {
@@ -159,13 +237,28 @@ def test_explode_join_pin_and_groups(tmp_path: Path, write_jsonl, write_spec) ->
                 {
                     "path": "data/tasks.jsonl",
                     "layout": "custom",
-                    "mapping": {"explode": "instances", "prompt": "instruction", "input": "instances.input", "response": "instances.output", "keep": ["group"]},
+                    "mapping": {
+                        "explode": "instances",
+                        "prompt": "instruction",
+                        "input": "instances.input",
+                        "response": "instances.output",
+                        "keep": ["group"],
+                    },
                 },
                 {
                     "path": "data/answers.jsonl",
                     "layout": "custom",
                     "split": "test",
-                    "mapping": {"join": {"path": "data/questions.jsonl", "key": "qid", "match": "qid", "as": "q"}, "prompt": "q.text", "response": "answer"},
+                    "mapping": {
+                        "join": {
+                            "path": "data/questions.jsonl",
+                            "key": "qid",
+                            "match": "qid",
+                            "as": "q",
+                        },
+                        "prompt": "q.text",
+                        "response": "answer",
+                    },
                 },
             ],
             "split": {"train": 0.5, "validation": 0.5, "test": 0.0, "group_by": "group"},
@@ -188,5 +281,7 @@ def test_explode_join_pin_and_groups(tmp_path: Path, write_jsonl, write_spec) ->
         for r in rows(out / f"{split}.jsonl"):
             split_of.setdefault(r["meta"]["group"], set()).add(split)
             assert r["messages"][0]["content"].startswith(f"task {r['meta']['group'][1:]}\n\nin ")
-    assert len(split_of) == 20 and all(len(s) == 1 for s in split_of.values())  # groups never straddle
+    assert len(split_of) == 20 and all(
+        len(s) == 1 for s in split_of.values()
+    )  # groups never straddle
     assert {s for v in split_of.values() for s in v} == {"train", "validation"}

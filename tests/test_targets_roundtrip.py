@@ -26,7 +26,11 @@ TOOLS = [
         "function": {
             "name": "get_weather",
             "description": "Weather for a city",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
         },
     }
 ]
@@ -34,13 +38,25 @@ TOOLS = [
 
 def _call(call_id: str) -> dict[str, Any]:
     args = json.dumps({"city": "Paris"})
-    return {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": args}}
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": args},
+    }
 
 
 SYS = {"role": "system", "content": "Be brief."}
 CONVS: dict[str, dict[str, Any]] = {
-    "single": {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
-    "system": {"messages": [SYS, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
+    "single": {
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
+    },
+    "system": {
+        "messages": [
+            SYS,
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello!"},
+        ]
+    },
     "multi": {
         "messages": [
             SYS,
@@ -177,7 +193,10 @@ def test_round_trip(conv_name: str, layout: str, target: str) -> None:
         return
     if spec.format == "prompt_completion" and expected[0]["role"] == "system":
         system, *expected = expected
-        expected[0] = {"role": "user", "content": f"{system['content']}\n\n{expected[0]['content']}"}
+        expected[0] = {
+            "role": "user",
+            "content": f"{system['content']}\n\n{expected[0]['content']}",
+        }
     assert back == expected
     if spec.format == "chat":
         assert row.get("tools") == conv.get("tools")
@@ -186,7 +205,12 @@ def test_round_trip(conv_name: str, layout: str, target: str) -> None:
 
 
 def test_alpaca_input_stays_its_own_field() -> None:
-    record = {"instruction": "Sum the numbers.", "input": "1 2", "output": "3", "history": [["Hi", "Hello"]]}
+    record = {
+        "instruction": "Sum the numbers.",
+        "input": "1 2",
+        "output": "3",
+        "history": [["Hi", "Hello"]],
+    }
     mapped = LayoutMapper(SourceSpec(path="d.jsonl", layout="alpaca")).map(record, ORIGIN)
     assert mapped.example is not None
     user = mapped.example.messages[-2]
@@ -211,11 +235,15 @@ def test_prompt_completion_conventions() -> None:
         {"prompt": "2+2=", "completion": "4"}, ORIGIN
     )
     assert mapped.example is not None
-    legacy = to_row(mapped.example, TargetSpec(format="prompt_completion", convention="openai_legacy"))
+    legacy = to_row(
+        mapped.example, TargetSpec(format="prompt_completion", convention="openai_legacy")
+    )
     assert legacy["prompt"] == "2+2=\n\n###\n\n" and legacy["completion"] == " 4 END"
     own = TargetSpec(format="prompt_completion", convention="openai_legacy", completion_suffix="\n")
     assert to_row(mapped.example, own)["completion"] == " 4\n"  # an explicit field wins
-    templ = TargetSpec(format="prompt_completion", prompt_template="Q: {prompt}\nA:", completion_prefix=" ")
+    templ = TargetSpec(
+        format="prompt_completion", prompt_template="Q: {prompt}\nA:", completion_prefix=" "
+    )
     row = to_row(mapped.example, templ)
     assert (row["prompt"], row["completion"]) == ("Q: 2+2=\nA:", " 4")
     plain = to_row(mapped.example, TargetSpec(format="prompt_completion"))

@@ -27,7 +27,9 @@ REPO = HERE.parents[1]
 
 #: `tunespec compile` run by a given interpreter (no entry points needed: --python can be any
 #: interpreter that imports a tunespec, e.g. an older checkout on PYTHONPATH, for a before/after table)
-_COMPILE = "import sys; from tunespec.compiler.commands.compile import main; sys.exit(main(sys.argv[1:]))"
+_COMPILE = (
+    "import sys; from tunespec.compiler.commands.compile import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def _spec_for(spec_path: Path, datasets: Path, tmp: Path) -> Path:
@@ -57,7 +59,11 @@ def run_one(spec_path: Path, datasets: Path, tmp: Path, python: str) -> dict[str
     manifest = out / "manifest.json"
     if proc.returncode not in (0, 1) or not manifest.is_file():
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        return {"name": spec_path.stem, "error": f"exit {proc.returncode}: {last[:110]}", "seconds": seconds}
+        return {
+            "name": spec_path.stem,
+            "error": f"exit {proc.returncode}: {last[:110]}",
+            "seconds": seconds,
+        }
     counts = json.loads(manifest.read_text())["counts"]
     return {
         "name": spec_path.stem,
@@ -73,7 +79,11 @@ def main() -> int:
     p.add_argument("--datasets-dir", type=Path, default=REPO.parent / "shared" / "datasets")
     p.add_argument("--only", nargs="*", help="spec names (file stems) to run")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
-    p.add_argument("--python", default=sys.executable, help="interpreter running the compile (default: this one)")
+    p.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter running the compile (default: this one)",
+    )
     args = p.parse_args()
     datasets = args.datasets_dir.resolve()
     if not datasets.is_dir():
@@ -90,7 +100,9 @@ def main() -> int:
             r = run_one(spec, datasets, tmp, args.python)
             results.append(r)
             if "error" in r:
-                print(f"{r['name']:<28} {'-':>6} {'-':>6} {'-':>5} {r['seconds']:>5.1f}s  {r['error']}")
+                print(
+                    f"{r['name']:<28} {'-':>6} {'-':>6} {'-':>5} {r['seconds']:>5.1f}s  {r['error']}"
+                )
                 continue
             rejects = r["rejects"]
             assert isinstance(rejects, dict)

@@ -51,7 +51,9 @@ class ToolCallArguments(Rule):
     code: ClassVar[str] = "DS120"
     name: ClassVar[str] = "tool-call-arguments"
     severity: ClassVar[Severity] = "error"
-    summary: ClassVar[str] = "Tool call arguments are not JSON or violate the tool's parameters schema."
+    summary: ClassVar[str] = (
+        "Tool call arguments are not JSON or violate the tool's parameters schema."
+    )
     structural: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
@@ -71,7 +73,7 @@ class ToolCallArguments(Rule):
                 yield Violation(
                     f"arguments of call {name!r} in turn {i} are not valid JSON: {exc.args[0]}",
                     json_path=f"{path}.arguments" if example.layout != "sharegpt" else path,
-                    hint="arguments are a JSON object as text, e.g. '{\"city\": \"Paris\"}'",
+                    hint='arguments are a JSON object as text, e.g. \'{"city": "Paris"}\'',
                 )
                 continue
             if not isinstance(arguments, dict):

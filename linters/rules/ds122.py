@@ -52,7 +52,11 @@ class OrphanToolMessage(Rule):
             # an id must name an earlier call; without ids (legacy calls) a call must come first
             ok = m.tool_call_id in ids if m.tool_call_id is not None else made > 0 and not ids
             if not ok:
-                what = f"answers call id {m.tool_call_id!r}" if m.tool_call_id else "has no tool_call_id"
+                what = (
+                    f"answers call id {m.tool_call_id!r}"
+                    if m.tool_call_id
+                    else "has no tool_call_id"
+                )
                 known = ", ".join(sorted(ids)) or "no call was made before it"
                 out.append(
                     Violation(
