@@ -37,6 +37,8 @@ class Reference:
     line: int
     context: str | None = None
     label: str | None = None
+    #: the reference answer's tool calls ``[{"name", "arguments"}]`` when it only calls tools
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 @dataclass(slots=True)
@@ -193,21 +195,24 @@ def _read_predictions(
 def _reference_from_row(
     row: dict[str, Any], id_field: str, text_fields: Sequence[str], line: int
 ) -> tuple[Reference | None, str | None]:
-    from tunespec.spec.artefact import row_messages
+    from tunespec.linters.scoring.toolcalls import canonical, reference_calls
+    from tunespec.spec.artefact import row_conversation
 
     rid = _id_of(get_path(row, id_field))
     if rid is None:
         return None, f"missing id field '{id_field}' (set --ref-id-field)"
+    calls: list[dict[str, Any]] | None = None
     raw_meta = row.get("meta")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     if any(k in row for k in ("messages", "instruction", "prompt")) and not text_fields:
         try:
-            answers = [m["content"] for m in row_messages(row) if m["role"] == "assistant"]
+            answers = [m for m in row_conversation(row) if m["role"] == "assistant"]
         except (KeyError, TypeError):
             return None, "malformed messages"
         if not answers:
             return None, "no assistant message to use as the reference"
-        text: str | None = answers[-1]
+        calls = reference_calls(answers[-1])
+        text: str | None = answers[-1]["content"] if calls is None else canonical(calls)
     else:
         fields = tuple(text_fields) or DEFAULT_REF_TEXT_FIELDS
         raw = next((v for f in fields if (v := get_path(row, f)) is not _MISSING), _MISSING)
@@ -224,6 +229,7 @@ def _reference_from_row(
         line,
         context if isinstance(context, str) else None,
         None if label is None else str(label),
+        calls,
     ), None
 
 
