@@ -7,12 +7,14 @@ a record read from the file (an exploded record keeps its parent's origin and ra
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tunespec.spec.errors import UserError
 from tunespec.spec.models.sources import JoinSpec, MappingSpec
-from tunespec.spec.paths import MISSING, get_path, parts
+from tunespec.spec.paths import MISSING, get_path, json_path, parts
+from tunespec.spec.problems import Problem
 from tunespec.spec.readers import FileNotes, RawRecord, read_records
 
 
@@ -71,6 +73,25 @@ class Expander:
         self.explode = mapping.explode
         self._side: dict[str, Any] | None = None
         self._root = root
+        #: the list index of the exploded record last yielded (None: not exploded)
+        self.index: int | None = None
+        self._prefix = json_path(self.explode) if self.explode else None
+
+    def locate(self, problems: list[Problem]) -> list[Problem]:
+        """Problems of the record last yielded, their JSON paths naming its element of the
+        exploded list (``$.instances.output`` → ``$.instances[2].output``)."""
+        prefix, index = self._prefix, self.index
+        if prefix is None or index is None:
+            return problems
+        out = []
+        for p in problems:
+            path = p.json_path
+            if path is not None and (
+                path == prefix or path.startswith((prefix + ".", prefix + "["))
+            ):
+                p = replace(p, json_path=f"{prefix}[{index}]{path[len(prefix) :]}")
+            out.append(p)
+        return out
 
     @property
     def active(self) -> bool:
@@ -94,9 +115,12 @@ class Expander:
                 yield RawRecord(rec.origin, data, rec.raw)
                 continue
             items = get_path(data, self.explode)
+            self.index = None
             if not isinstance(items, list) or not items:
                 # nothing to explode: one record without the list, so paths into it are located findings
                 yield RawRecord(rec.origin, _without(data, self.explode), rec.raw)
                 continue
-            for item in items:
+            for k, item in enumerate(items):
+                self.index = k  # read by locate() while the consumer maps this record
                 yield RawRecord(rec.origin, _set(data, self.explode, item), rec.raw)
+            self.index = None

@@ -112,7 +112,8 @@ class LayoutMapper:
             messages = self._map_messages(data, problems)
             meta = self._meta(data)
         except MapFailure as failure:
-            return Mapped(None, [failure.problem, *problems])
+            found = [failure.problem, *problems]
+            return Mapped(None, self._expander.locate(found) if self._expander.active else found)
         source_id = meta.get("id")
         example_id = str(source_id) if source_id not in (None, "") else ""
         return Mapped(

@@ -225,6 +225,7 @@ def test_explode_join_pin_and_groups(tmp_path: Path, write_jsonl, write_spec) ->
         for i in range(20)
     ]
     tasks.append({"group": "empty", "instruction": "nothing", "instances": []})
+    tasks.append({"group": "t99", "instruction": "one bad", "instances": [{"input": "", "output": "ok"}, {"input": ""}]})
     write_jsonl(tmp_path / "data" / "tasks.jsonl", tasks)
     write_jsonl(
         tmp_path / "data" / "answers.jsonl",
@@ -268,20 +269,22 @@ def test_explode_join_pin_and_groups(tmp_path: Path, write_jsonl, write_spec) ->
     compile_spec(spec, tmp_path / "out")
     out = tmp_path / "out"
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["records_in"] == 20 * 3 + 1 + 2
+    assert manifest["counts"]["records_in"] == 20 * 3 + 1 + 2 + 2
     test = rows(out / "test.jsonl")
     assert [r["messages"][0]["content"] for r in test] == ["2+2?"]  # pinned, joined
     rejects = rows(out / "rejects.jsonl")
     assert sorted((r["reason"], r.get("json_path")) for r in rejects) == [
         ("DS107", "$.instances.output"),  # the empty list: a located finding, not a lost record
+        ("DS107", "$.instances[1].output"),  # the element missing its output, by index
         ("DS107", "$.q.text"),  # answer 2 has no question
     ]
     split_of: dict[str, set[str]] = {}
     for split in ("train", "validation"):
         for r in rows(out / f"{split}.jsonl"):
             split_of.setdefault(r["meta"]["group"], set()).add(split)
-            assert r["messages"][0]["content"].startswith(f"task {r['meta']['group'][1:]}\n\nin ")
-    assert len(split_of) == 20 and all(
+            group = r["meta"]["group"]
+            assert group == "t99" or r["messages"][0]["content"].startswith(f"task {group[1:]}\n\nin ")
+    assert len(split_of) == 21 and all(
         len(s) == 1 for s in split_of.values()
     )  # groups never straddle
     assert {s for v in split_of.values() for s in v} == {"train", "validation"}
