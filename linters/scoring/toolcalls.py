@@ -38,7 +38,8 @@ def _normalize(raw: Any) -> list[dict[str, Any]] | None:
         return None
     if isinstance(raw.get("tool_calls"), list):
         return _normalize(raw["tool_calls"])
-    fn = raw.get("function") if isinstance(raw.get("function"), dict) else raw
+    inner = raw.get("function")
+    fn: dict[str, Any] = inner if isinstance(inner, dict) else raw
     if not isinstance(fn.get("name"), str):
         return None
     return [{"name": fn["name"], "arguments": _arguments(fn.get("arguments", _MISSING_ARGS))}]
