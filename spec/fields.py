@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunespec.spec import problems as P
+from tunespec.spec.example import Message
 from tunespec.spec.paths import MISSING, get_path, is_template, json_path, render
 from tunespec.spec.problems import Problem
 
@@ -66,4 +67,66 @@ def _render(data: dict[str, Any], template: str) -> str:
     return render(template, lookup)
 
 
-__all__ = ["_MISSING", "MapFailure", "_get", "_jp", "_require_str"]
+def parallel_turns(data: dict[str, Any], user: str, assistant: str) -> list[Message]:
+    """u1, a1, u2, a2, ... from two parallel lists of texts."""
+    lists = []
+    for key in (user, assistant):
+        value = _get(data, key)
+        if value is _MISSING or value is None:
+            raise MapFailure(Problem(P.MISSING_FIELD, f"missing field '{key}'", json_path=_jp(key)))
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise MapFailure(
+                Problem(P.WRONG_TYPE, f"field '{key}' is not a list of texts", json_path=_jp(key))
+            )
+        lists.append(value)
+    users, answers = lists
+    if len(users) != len(answers):
+        raise MapFailure(
+            Problem(
+                P.WRONG_TYPE,
+                f"{len(users)} user turns but {len(answers)} assistant turns",
+                json_path=_jp(assistant),
+                hint="`mapping.turns` pairs the i-th user turn with the i-th assistant turn",
+            )
+        )
+    return [
+        Message(r, t)
+        for pair in zip(users, answers, strict=True)
+        for r, t in zip(("user", "assistant"), pair, strict=True)
+    ]
+
+
+def history_turns(data: dict[str, Any], key: str) -> list[Message]:
+    """Alpaca's earlier exchanges ``[[user, assistant], ...]`` at ``key`` as turns."""
+    value = _get(data, key)
+    if value is _MISSING or value is None:
+        return []
+    out: list[Message] = []
+    if isinstance(value, list):
+        for pair in value:
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+            ):
+                break
+            out += [Message("user", pair[0]), Message("assistant", pair[1])]
+        else:
+            return out
+    raise MapFailure(
+        Problem(
+            P.WRONG_TYPE,
+            f"field '{key}' is not a list of [user, assistant] text pairs",
+            json_path=_jp(key),
+            hint='e.g. "history": [["Hi", "Hello! How can I help?"]]',
+        )
+    )
+
+
+__all__ = [
+    "_MISSING",
+    "MapFailure",
+    "_get",
+    "_jp",
+    "_require_str",
+    "history_turns",
+    "parallel_turns",
+]

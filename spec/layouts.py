@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunespec.spec import fields, toolcalls
 from tunespec.spec import problems as P
-from tunespec.spec import toolcalls
 from tunespec.spec.example import ROLES, Example, Message, Origin
 from tunespec.spec.expand import Expander
 from tunespec.spec.fields import _MISSING, MapFailure, _get, _jp, _require_str
@@ -98,7 +98,9 @@ class LayoutMapper:
         self._id_field, self._label_field, self._context_field = m.id, m.label, m.context
         self._keep = tuple(m.keep)
         self._context_shown = bool(m.context) and m.context_in_prompt
-        self._tools_field = (m.tools or "tools") if layout in ("openai", "sharegpt") or m.messages else None
+        self._tools_field = (
+            (m.tools or "tools") if layout in ("openai", "sharegpt") or m.messages else None
+        )
         self._input_field = m.input or ("input" if layout == "alpaca" else None)
 
     # -- entry point -------------------------------------------------------------------
@@ -312,26 +314,7 @@ class LayoutMapper:
         """Alpaca's earlier exchanges ``[[user, assistant], ...]`` as turns."""
         if self._layout != "alpaca":
             return []
-        key = self.mapping.history or "history"
-        value = _get(data, key)
-        if value is _MISSING or value is None:
-            return []
-        out: list[Message] = []
-        if isinstance(value, list):
-            for pair in value:
-                if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
-                    break
-                out += [Message("user", pair[0]), Message("assistant", pair[1])]
-            else:
-                return out
-        raise MapFailure(
-            Problem(
-                P.WRONG_TYPE,
-                f"field '{key}' is not a list of [user, assistant] text pairs",
-                json_path=_jp(key),
-                hint='e.g. "history": [["Hi", "Hello! How can I help?"]]',
-            )
-        )
+        return fields.history_turns(data, self.mapping.history or "history")
 
     def _alpaca(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         m = self.mapping
@@ -347,6 +330,11 @@ class LayoutMapper:
         m = self.mapping
         if m.messages:
             return self._messages_layout(data, problems)
+        if m.turns is not None:
+            return [
+                *self._system(data, m.system),
+                *fields.parallel_turns(data, m.turns.user, m.turns.assistant),
+            ]
         return self._single_turn(data, m.prompt or "", m.response or "", m.system)
 
     # -- metadata ----------------------------------------------------------------------

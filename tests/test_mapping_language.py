@@ -288,3 +288,16 @@ def test_explode_join_pin_and_groups(tmp_path: Path, write_jsonl, write_spec) ->
         len(s) == 1 for s in split_of.values()
     )  # groups never straddle
     assert {s for v in split_of.values() for s in v} == {"train", "validation"}
+
+
+def test_parallel_turn_lists() -> None:
+    m = mapper(path="x", layout="custom", mapping={"turns": {"user": "q.turns", "assistant": "choices.0.turns"}, "system": "sys"})
+    rec = {"sys": "Be brief.", "q": {"turns": ["u1", "u2"]}, "choices": [{"turns": ["a1", "a2"]}]}
+    ex = m.map(rec, ORIGIN).example
+    assert ex is not None and [(x.role, x.content) for x in ex.messages] == [
+        ("system", "Be brief."), ("user", "u1"), ("assistant", "a1"), ("user", "u2"), ("assistant", "a2")
+    ]
+    short = m.map({"q": {"turns": ["u1", "u2"]}, "choices": [{"turns": ["a1"]}]}, ORIGIN).problems[0]
+    assert short.code == P.WRONG_TYPE and short.json_path == "$.choices[0].turns"
+    gone = m.map({"q": {"turns": ["u1"]}}, ORIGIN).problems[0]
+    assert gone.code == P.MISSING_FIELD and gone.json_path == "$.choices[0].turns"
