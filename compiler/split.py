@@ -34,9 +34,18 @@ def example_digest(example: Example, key: str, group_by: str | None, pin: str | 
         digest = bytes.fromhex(example.content_key())
     else:
         if text is None:
-            text = example.id if key == "id" else example.prompt_text
+            text = example.id if key == "id" else _prompt_key(example)
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     return digest if pin is None else PIN_MARK + bytes([SPLITS.index(pin)]) + digest[7:16]
+
+
+def _prompt_key(example: Example) -> str:
+    """The split key ``prompt``: system and user turns, without a shared ``context``."""
+    if "context" not in example.meta:
+        return example.prompt_text
+    return "\n".join(
+        [example.strip_context(m.content) for m in example.messages if m.role != "assistant"]
+    )
 
 
 def _pinned(key: str) -> int | None:

@@ -141,6 +141,15 @@ class Example:
         """Everything the model is given: system and user turns, in order."""
         return "\n".join([m.content for m in self.messages if m.role != "assistant"])
 
+    def strip_context(self, text: str) -> str:
+        """``text`` without the shared ``context`` shown before the question (mapping.context):
+        dedup and split keys compare questions, not the schema or document they share."""
+        ctx = self.meta.get("context")
+        if not ctx or not isinstance(ctx, str) or not text.startswith(ctx):
+            return text
+        rest = text[len(ctx) :]
+        return rest.lstrip("\n") if rest.startswith("\n") else text
+
     @property
     def answer_text(self) -> str:
         """The assistant turns, in order."""

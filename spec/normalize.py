@@ -85,7 +85,10 @@ class Normalizer:
         text = self._text
         for message in example.messages:
             message.content = text(message.content)
-        extra = example.meta.get("input")
-        if extra is not None:  # alpaca `input`, kept apart: normalized as the turn holding it
-            example.meta["input"] = text(extra)
+        meta = example.meta
+        if meta:  # alpaca `input` and `context` are shown in a turn: normalized like it
+            for key in ("input", "context"):
+                value = meta.get(key)
+                if isinstance(value, str):
+                    meta[key] = text(value)
         return example

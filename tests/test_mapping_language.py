@@ -301,3 +301,47 @@ def test_parallel_turn_lists() -> None:
     assert short.code == P.WRONG_TYPE and short.json_path == "$.choices[0].turns"
     gone = m.map({"q": {"turns": ["u1"]}}, ORIGIN).problems[0]
     assert gone.code == P.MISSING_FIELD and gone.json_path == "$.choices[0].turns"
+
+
+def test_shared_context_is_shown_but_not_a_duplicate_key(tmp_path: Path, write_jsonl, write_spec) -> None:
+    words = ["city", "state", "river", "mountain", "lake", "border", "highlow", "road", "population", "area", "capital", "density"]
+    schema = "\n".join(f"CREATE TABLE {w} ({w}_name TEXT, {w}_size INT);" for w in words)
+    pairs = [
+        ("How many cities are there?", "SELECT COUNT(*) FROM city"),
+        ("List every state name in alphabetical order.", "SELECT state_name FROM state ORDER BY 1"),
+        ("Which river is the longest one?", "SELECT river_name FROM river ORDER BY river_size DESC LIMIT 1"),
+        ("What is the highest mountain?", "SELECT mountain_name FROM mountain ORDER BY mountain_size DESC LIMIT 1"),
+        ("Give me lakes bigger than 500", "SELECT lake_name FROM lake WHERE lake_size > 500"),
+        ("Name all capitals", "SELECT capital_name FROM capital"),
+        ("average population size please", "SELECT AVG(population_size) FROM population"),
+        ("Which road is shortest", "SELECT road_name FROM road ORDER BY road_size LIMIT 1"),
+    ]
+    records = [{"q": q, "sql": sql, "schema": schema} for q, sql in pairs]
+    write_jsonl(tmp_path / "data" / "sql.jsonl", records)
+    spec = write_spec(
+        {
+            "sources": [{"path": "data/sql.jsonl", "layout": "custom", "mapping": {"prompt": "q", "response": "sql", "context": "schema"}}],
+            "split": ALL_TRAIN,
+            "dedup": {"exact": True, "near": True},
+        }
+    )
+    result = compile_spec(spec, tmp_path / "out")
+    # questions about one schema are neither near duplicates nor conflicting answers
+    assert not [f.code for f in result.findings if f.code.startswith("DS40")]
+    kept = rows(tmp_path / "out" / "train.jsonl")
+    assert len(kept) == len(pairs), rows(tmp_path / "out" / "rejects.jsonl")[:1]  # not near duplicates of each other
+    assert kept[0]["messages"][0]["content"].startswith("CREATE TABLE city") and kept[0]["meta"]["context"] == schema
+
+
+def test_split_key_ignores_the_shared_context() -> None:
+    from tunespec.compiler.split import example_digest
+
+    m = mapper(path="x", layout="custom", mapping={"prompt": "q", "response": "a", "context": "ctx"})
+    one = m.map({"q": "How many?", "a": "1", "ctx": "CREATE TABLE a(x)"}, ORIGIN).example
+    two = m.map({"q": "How many?", "a": "2", "ctx": "CREATE TABLE b(y)"}, ORIGIN).example
+    other = m.map({"q": "How few?", "a": "1", "ctx": "CREATE TABLE a(x)"}, ORIGIN).example
+    assert one is not None and two is not None and other is not None
+    assert example_digest(one, "prompt", None, None) == example_digest(two, "prompt", None, None)
+    assert example_digest(one, "prompt", None, None) != example_digest(other, "prompt", None, None)
+    pinned = example_digest(one, "prompt", None, "test")
+    assert pinned != example_digest(one, "prompt", None, None) and len(pinned) == 16
