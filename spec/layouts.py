@@ -53,6 +53,21 @@ class _TurnState:
     unknown: list[Problem] = field(default_factory=list)
     seen_unknown: list[Any] = field(default_factory=list)
 
+    def unmapped(self, raw_role: Any, i: int, json_path: str) -> None:
+        """Note an unmapped role (each once): the census lists every one, the first is fatal."""
+        if raw_role in self.seen_unknown:
+            return
+        self.seen_unknown.append(raw_role)
+        self.unknown.append(
+            Problem(
+                P.UNKNOWN_ROLE,
+                f"unrecognized role {raw_role!r} in turn {i}",
+                json_path=json_path,
+                hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source",
+                fatal=not self.unknown,
+            )
+        )
+
 
 class LayoutMapper:
     """Maps records of one source. Build once per source, call :meth:`map` per record."""
@@ -163,22 +178,13 @@ class LayoutMapper:
             if (
                 type(turn) is dict
                 and role_key in turn
-                and (
-                    not is_openai
-                    or (plain_ok and len(turn) == 2 and content_key in turn)
-                    or turn.keys() <= OPENAI_MESSAGE_KEYS
-                )
+                and (not is_openai or (plain_ok and len(turn) == 2 and content_key in turn))
             ):
-                # the common case: a plain turn with a role and no unknown keys
+                # the common case: a plain turn, a role and its text (OpenAI: nothing else)
                 raw_role = turn[role_key]
                 role = roles.get(raw_role) if type(raw_role) is str else None
                 content = turn.get(content_key, _MISSING)
-                if (
-                    role is not None
-                    and role in _PLAIN_ROLES
-                    and type(content) is str
-                    and (len(turn) == 2 or not is_openai)
-                ):
+                if role is not None and role in _PLAIN_ROLES and type(content) is str:
                     out.append(Message(role, content))
                     continue
             if state is None:
@@ -228,17 +234,7 @@ class LayoutMapper:
         raw_role = turn[self.role_key]
         role = self.roles.get(str(raw_role)) if isinstance(raw_role, str) else None
         if role is None:
-            if raw_role not in state.seen_unknown:  # the census lists every unmapped role
-                state.seen_unknown.append(raw_role)
-                state.unknown.append(
-                    Problem(
-                        P.UNKNOWN_ROLE,
-                        f"unrecognized role {raw_role!r} in turn {i}",
-                        json_path=f"{path}.{self.role_key}",
-                        hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source",
-                        fatal=not state.unknown,
-                    )
-                )
+            state.unmapped(raw_role, i, f"{path}.{self.role_key}")
             return None
         content = turn.get(self.content_key, _MISSING)
         try:
