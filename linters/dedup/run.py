@@ -121,7 +121,9 @@ class DedupRun:
         )
         stats["band_bytes"] = stats["band_rows"] * BAND_ROW.itemsize
         stats["band_partitions"] = len(band_tasks)
-        pairs = self.map(band_reduce, band_tasks)
+        reduced = self.map(band_reduce, band_tasks)
+        pairs = [seg for seg, _ in reduced]
+        self.result.unlisted_bucket_pairs = sum(n for _, n in reduced)
         stats["pair_rows"] = sum(seg.offsets[-1] for seg in pairs)
         stats["pair_bytes"] = stats["pair_rows"] * PAIR_ROW.itemsize
         stats["verify_partitions"] = self.verify_parts
@@ -154,6 +156,9 @@ class DedupRun:
         stats["edges"] = len(near.i) + len(prompt.i)
         self.result.candidates = near.candidates + prompt.candidates
         self.result.verified = near.verified + prompt.verified
+        self.result.unchecked_pairs = near.unchecked
+        self.result.unchecked_examples = near.starved
+        self.result.unchecked_conflict_pairs = prompt.unchecked
         return near, prompt
 
     # -- driver steps ---------------------------------------------------------------------
