@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from tunespec.spec import problems as P
@@ -121,6 +123,30 @@ def history_turns(data: dict[str, Any], key: str) -> list[Message]:
     )
 
 
+def substitute(messages: list[Message], data: dict[str, Any], key: str) -> None:
+    """Replace the placeholders of the object at ``key`` by their values in every turn's text,
+    all at once (a value is never substituted again; ``var10`` is never read as ``var1``)."""
+    table = _get(data, key)
+    if table is _MISSING or table is None:
+        return
+    if not isinstance(table, dict):
+        raise MapFailure(
+            Problem(
+                P.WRONG_TYPE,
+                f"field '{key}' is a {type(table).__name__}, expected an object",
+                json_path=_jp(key),
+            )
+        )
+    values = {
+        str(k): v if isinstance(v, str) else json.dumps(v) for k, v in table.items() if str(k)
+    }
+    if not values:
+        return
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(values, key=len, reverse=True)))
+    for m in messages:
+        m.content = pattern.sub(lambda found: values[found.group()], m.content)
+
+
 __all__ = [
     "_MISSING",
     "MapFailure",
@@ -129,4 +155,5 @@ __all__ = [
     "_require_str",
     "history_turns",
     "parallel_turns",
+    "substitute",
 ]

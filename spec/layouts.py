@@ -113,6 +113,7 @@ class LayoutMapper:
         self._id_field, self._label_field, self._context_field = m.id, m.label, m.context
         self._keep = tuple(m.keep)
         self._context_shown = bool(m.context) and m.context_in_prompt
+        self._substitute = m.substitute
         self._tools_field = (
             (m.tools or "tools") if layout in ("openai", "sharegpt") or m.messages else None
         )
@@ -127,6 +128,8 @@ class LayoutMapper:
         problems: list[Problem] = []
         try:
             messages = self._map_messages(data, problems)
+            if self._substitute is not None:
+                fields.substitute(messages, data, self._substitute)
             meta = self._meta(data)
         except MapFailure as failure:
             found = [failure.problem, *problems]

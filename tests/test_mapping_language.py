@@ -12,6 +12,7 @@ from tunespec.spec import problems as P
 from tunespec.spec.example import Origin
 from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.models import SourceSpec
+from tunespec.spec.readers import RawRecord
 
 ORIGIN = Origin("d.jsonl", 3, 2)
 ALL_TRAIN = {"train": 1.0, "validation": 0.0, "test": 0.0}
@@ -345,3 +346,22 @@ def test_split_key_ignores_the_shared_context() -> None:
     assert example_digest(one, "prompt", None, None) != example_digest(other, "prompt", None, None)
     pinned = example_digest(one, "prompt", None, "test")
     assert pinned != example_digest(one, "prompt", None, None) and len(pinned) == 16
+
+
+def test_substitute_placeholders_in_every_turn() -> None:
+    m = mapper(
+        path="x",
+        layout="custom",
+        mapping={"explode": "sentences", "prompt": "sentences.text", "response": "sql.0", "substitute": "sentences.variables"},
+    )
+    rec = {
+        "sentences": [{"text": "biggest city in state_name0 or var1", "variables": {"state_name0": "texas", "var1": "var10", "var10": "ohio"}}],
+        "sql": ['SELECT c FROM city WHERE s = "state_name0" OR s = "var10" ;'],
+    }
+    (raw,) = list(m.expand([RawRecord(ORIGIN, rec, "{}")]))
+    ex = m.map(raw.data, raw.origin).example
+    assert ex is not None
+    assert ex.messages[0].content == "biggest city in texas or var10"  # a value is not substituted again
+    assert ex.final_answer == 'SELECT c FROM city WHERE s = "texas" OR s = "ohio" ;'
+    bad = m.map({"sentences": {"text": "t", "variables": [1]}, "sql": ["s"]}, ORIGIN).problems[0]
+    assert bad.code == P.WRONG_TYPE and bad.json_path == "$.sentences.variables"

@@ -108,6 +108,11 @@ class MappingSpec(StrictModel):
         description="Chat layouts: field holding the tools the conversation may call (default `tools`; "
         "a list or a JSON string, OpenAI or ShareGPT function definitions).",
     )
+    substitute: str | None = Field(
+        None,
+        description="Path of an object of placeholders → values, replaced in every turn's text "
+        "(text2sql-data's `sentences.variables`: `state_name0` → `texas` in the question and the SQL).",
+    )
     explode: str | None = Field(
         None,
         description="Path of a list: one record per element. In each, the list's path holds that element and "
