@@ -13,6 +13,9 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from tunespec.spec.artefact import SPLITS
 from tunespec.spec.example import Example
 from tunespec.spec.models import SplitSpec
@@ -46,6 +49,34 @@ def _prompt_key(example: Example) -> str:
     return "\n".join(
         [example.strip_context(m.content) for m in example.messages if m.role != "assistant"]
     )
+
+
+def merge_key_groups(group: npt.NDArray[np.int64], digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Group ids (an example index per example) where examples sharing a split key are one group
+    too: ``split.group_by`` groups joined with the dedup clusters, so neither straddles splits.
+    Each group's id is its smallest example index."""
+    n = len(group)
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for i, g in enumerate(group.tolist()):
+        union(i, g)
+    first: dict[bytes, int] = {}
+    for i in range(n):
+        j = first.setdefault(digests[i].tobytes(), i)
+        if j != i:
+            union(i, j)
+    return np.array([find(i) for i in range(n)], dtype=np.int64)
 
 
 def _pinned(key: str) -> int | None:

@@ -365,3 +365,14 @@ def test_substitute_placeholders_in_every_turn() -> None:
     assert ex.final_answer == 'SELECT c FROM city WHERE s = "texas" OR s = "ohio" ;'
     bad = m.map({"sentences": {"text": "t", "variables": [1]}, "sql": ["s"]}, ORIGIN).problems[0]
     assert bad.code == P.WRONG_TYPE and bad.json_path == "$.sentences.variables"
+
+
+def test_group_by_groups_join_dedup_clusters() -> None:
+    import numpy as np
+
+    from tunespec.compiler.split import merge_key_groups
+
+    # examples 0-4; dedup put 3 in 1's cluster; split keys: 0 and 3 share a group_by value
+    group = np.array([0, 1, 2, 1, 4], dtype=np.int64)
+    keys = np.array([[1] * 16, [2] * 16, [3] * 16, [1] * 16, [5] * 16], dtype=np.uint8)
+    assert merge_key_groups(group, keys).tolist() == [0, 0, 2, 0, 4]
