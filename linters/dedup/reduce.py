@@ -168,19 +168,26 @@ class Judge:
     below ``conflict_answer_threshold``."""
 
     def __init__(
-        self, spec: DedupSpec, answers: Columns, labels: npt.NDArray[np.int32], cache: ShingleCache
+        self,
+        spec: DedupSpec,
+        answers: Columns,
+        labels: npt.NDArray[np.int32],
+        cache: ShingleCache,
+        *,
+        compare_answers: bool = True,
     ) -> None:
         self.spec = spec
         self.answers = answers
         self.labels = labels
         self.cache = cache
+        self.compare_answers = compare_answers
         self.verified = 0
 
     def kind(self, i: int, j: int) -> Literal["answer", "label"] | None:
         li, lj = int(self.labels[i]), int(self.labels[j])
         if li >= 0 and lj >= 0 and li != lj:
             return "label"
-        if self.answers.row(i) == self.answers.row(j):
+        if not self.compare_answers or self.answers.row(i) == self.answers.row(j):
             return None
         sim = self.cache.similarity(i, j, "answer")
         return "answer" if sim < self.spec.conflict_answer_threshold else None
@@ -200,6 +207,10 @@ class Edges:
     unchecked: int = 0
     #: examples with unchecked candidates and no verified edge: possibly missed duplicates
     starved: int = 0
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> Edges:
+        """The edges where ``mask`` holds (order kept; counters not carried)."""
+        return Edges(self.i[mask], self.j[mask], self.sim[mask], self.agree[mask])
 
     @classmethod
     def concat(cls, parts: list[Edges]) -> Edges:
@@ -309,15 +320,20 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
     Near pass: at most ``LEADER_CHECKS`` exact checks per ``j``; every near duplicate found is
     an edge and the driver picks the lowest kept one as ``j``'s leader. Whether a candidate is
     itself dropped is only known on the driver, so all of them are checked (the sequential scan
-    this replaces skipped dropped ones; the result is the same). Pairs that disagree
-    (conversation key: other answer or label) are edges too, never drops.
+    this replaces skipped dropped ones; the result is the same). Pairs that disagree are
+    edges too, never drops: another label under every key, and with the conversation key
+    another answer too.
     Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
     """
     spec = DedupSpec.model_validate(task.spec)
     cache = ShingleCache(task.source.get, spec.ngram)
-    judge = None
-    if spec.key == "conversation":
-        judge = Judge(spec, task.answers, np.load(task.labels, mmap_mode="r"), cache)
+    judge = Judge(
+        spec,
+        task.answers,
+        np.load(task.labels, mmap_mode="r"),
+        cache,
+        compare_answers=spec.key == "conversation",
+    )
     near = _verify(task.near, task.part, task.key_sigs, spec, spec.key, LEADER_CHECKS, cache, judge)
     prompt = Edges()
     if task.prompt and task.prompt_sigs is not None:
