@@ -25,16 +25,6 @@ from tunespec.spec.models.target import TargetSpec
 _PRIVATE_META = ("suppress", "id", "input", "tools")
 
 
-def apply_system_prompt(example: Example, target: TargetSpec) -> None:
-    if not target.system_prompt:
-        return
-    has_system = bool(example.messages) and example.messages[0].role == "system"
-    if has_system and target.replace_system_prompt:
-        example.messages[0] = Message("system", target.system_prompt)
-    elif not has_system:
-        example.messages.insert(0, Message("system", target.system_prompt))
-
-
 def _meta(example: Example) -> dict[str, Any]:
     return {k: v for k, v in example.meta.items() if k not in _PRIVATE_META and v is not None}
 
