@@ -41,6 +41,9 @@ class Reference:
     line: int
     context: str | None = None
     label: str | None = None
+    #: the user turns of a conversation row (SQL: their CREATE TABLE statements are the
+    #: schema when the row has no context, as when linting)
+    prompt: str | None = None
     #: the reference answer's tool calls ``[{"name", "arguments"}]`` when it only calls tools
     tool_calls: list[dict[str, Any]] | None = None
 
@@ -220,11 +223,15 @@ def _reference_from_row(
     calls: list[dict[str, Any]] | None = None
     raw_meta = row.get("meta")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    prompt: str | None = None
     if any(k in row for k in ("messages", "instruction", "prompt")) and not text_fields:
         try:
-            answers = [m for m in row_conversation(row) if m["role"] == "assistant"]
+            messages = row_conversation(row)
+            answers = [m for m in messages if m["role"] == "assistant"]
+            users = [m["content"] for m in messages if m["role"] == "user"]
         except (KeyError, TypeError):
             return None, "malformed messages"
+        prompt = "\n".join(u for u in users if isinstance(u, str)) or None
         if not answers:
             return None, "no assistant message to use as the reference"
         calls = reference_calls(answers[-1])
@@ -245,6 +252,7 @@ def _reference_from_row(
         line,
         context if isinstance(context, str) else None,
         None if label is None else str(label),
+        prompt,
         calls,
     ), None
 
