@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunespec.spec.artefact import row_messages
+from tunespec.spec.artefact import row_conversation
 
 IGNORE_INDEX = -100
 
@@ -53,13 +53,11 @@ class Chat:
 
 
 def chat_of(row: dict[str, Any]) -> Chat:
-    """The conversation of an artefact row (chat rows keep tool calls, tool ids and weights)."""
-    if "messages" not in row:
-        msgs: list[dict[str, Any]] = list(row_messages(row))
-        return Chat(msgs, None, [1] * len(msgs))
-    msgs = []
+    """The conversation of an artefact row in OpenAI's shape (tool calls, tool ids, weights kept;
+    an alpaca row's ``history`` included), and the tools it may call."""
+    msgs: list[dict[str, Any]] = []
     weights: list[int] = []
-    for m in row["messages"]:
+    for m in row_conversation(row):
         msgs.append({k: m[k] for k in MESSAGE_KEYS if k in m})
         weights.append(0 if m.get("weight") == 0 else 1)
     tools = row.get("tools") or None

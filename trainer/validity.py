@@ -65,7 +65,7 @@ def make_validity_callback(
     schema = spec.spec.output_schema
     assert schema is not None and cfg.validity_examples
     kind = schema.kind
-    validator = build_validator(schema, spec, stable_messages=False)
+    validator = build_validator(schema, spec)
     refs = read_references(artefact, "validation").items
     rows = [r for r in iter_split(artefact, "validation") if str(r.get("id")) in refs]
     rows = rows[: cfg.validity_examples]
