@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from tunespec.spec.models.base import StrictModel
+from tunespec.spec.models.languages import language_problem
 
 # sre internals moved between versions; both names hold the same parser.
 try:  # pragma: no cover - depends on the Python version
@@ -100,6 +101,15 @@ class StyleSpec(StrictModel):
         default_factory=dict,
         description="Expected language per role, ISO 639-1 code, e.g. {assistant: ja}; the key `all` covers roles not listed. `any` disables the check.",
     )
+
+    @field_validator("language")
+    @classmethod
+    def _iso_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = [f"{role}: {p}" for role, code in value.items() if (p := language_problem(code))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
     language_backend: Literal["langdetect", "script"] = Field(
         "langdetect",
         description="`langdetect` (seeded, deterministic) or `script` (fast Unicode-script heuristics).",
