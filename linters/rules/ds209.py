@@ -26,7 +26,7 @@ class DegenerateRepetition(Rule):
         repeats that come back to back (a unit repeated at least 2.5 times in a row: a loop, not a list whose
         items share a phrase or a chorus between verses). Only prose is scored: code blocks and code-like
         lines, SQL, JSON, tables and log lines are left out. Checks the roles in `style.repetition_roles`
-        (assistant by default). Text is read in windows of 1 MiB of prose, so memory stays bounded on huge
+        (assistant by default). Text is read in windows of 256 Ki characters of prose, so memory stays bounded on huge
         messages. Runs without a spec.
 
     Why it hurts training:

@@ -19,6 +19,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from itertools import accumulate
+from typing import Any
 
 _WORD = re.compile(r"\S+")
 WORD_NS = (10,)
@@ -29,7 +30,7 @@ GATE = 0.5
 #: previous copy: the unit comes back to back at least 2.5 times.
 LOOP = 1.5
 #: Characters of prose scored together; longer text is scored window by window.
-WINDOW = 1 << 20
+WINDOW = 1 << 18
 
 _FENCE = ("```", "~~~")
 _LIST_ITEM = re.compile(r"\s*(?:[-*+•]|\d{1,3}[.)])\s")
@@ -117,8 +118,13 @@ def _dup_fraction(tokens: list[str], prefix: list[int], n: int) -> float:
     total = prefix[-1]
     if len(tokens) < 2 * n or not total:
         return 0.0
-    grams = list(zip(*(tokens[k:] for k in range(n)), strict=False))
-    last_at: dict[tuple[str, ...], int] = {}
+    grams: list[Any]
+    if all(len(t) == 1 for t in tokens[:64]) and len(tokens) == total:
+        joined = "".join(tokens)  # single characters: an n-gram is a slice (smaller than a tuple)
+        grams = [joined[k : k + n] for k in range(len(joined) - n + 1)]
+    else:
+        grams = list(zip(*(tokens[k:] for k in range(n)), strict=False))
+    last_at: dict[Any, int] = {}
     repeated = 0
     run_start = run_end = run_dist = -1
     i = 0

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from tunespec.spec.models.base import StrictModel
+from tunespec.spec.regex import compile_user_regex
 
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL"]
 
@@ -61,9 +62,9 @@ class OutputSchemaSpec(StrictModel):
             if not self.pattern:
                 raise ValueError("kind regex needs `pattern`")
             try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"`pattern` is not a valid regular expression: {exc}") from None
+                compile_user_regex(self.pattern, self.regex_flags())
+            except ValueError as exc:
+                raise ValueError(f"`pattern`: {exc}") from None
         return self
 
     def regex_flags(self) -> int:
