@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -290,13 +291,20 @@ def _limited(func: Any, text: str) -> Any:
 
 
 class _timer:
+    """A one-shot SIGALRM; a timer already running (pytest-timeout, a caller's) is re-armed after."""
+
     def __enter__(self) -> None:
         self._old = signal.signal(signal.SIGALRM, _expired)
-        signal.setitimer(signal.ITIMER_REAL, MATCH_SECONDS)
+        self._start = time.monotonic()
+        self._outer = signal.setitimer(signal.ITIMER_REAL, MATCH_SECONDS)
 
     def __exit__(self, *exc: object) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, self._old)
+        delay, interval = self._outer
+        if delay > 0:
+            left = max(delay - (time.monotonic() - self._start), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
 
 
 def _expired(signum: int, frame: object) -> None:

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import re
 
+from tunespec.linters.text import ja_register
+
+#: Added to politeness findings when the analyzer is missing.
+ANALYZER_HINT = (
+    "only です/ます and だ/である endings are recognised; "
+    "install `tunespec[ja]` to classify plain verb endings (できる。) too"
+)
+
 _SENTENCE_SPLIT = re.compile(r"(?<=[。．！？!?])|\n")
 _CLOSERS = "」』）)】〕\"'”’ 　"
 _POLITE = re.compile(
@@ -33,7 +41,16 @@ def sentences(text: str) -> list[str]:
 
 
 def politeness(text: str) -> tuple[int, int]:
-    """(polite sentence endings, plain sentence endings) in ``text``."""
+    """(polite sentence endings, plain sentence endings) in ``text``.
+
+    With the ``ja`` extra, sentence-final forms come from a morphological analyzer
+    (:mod:`tunespec.linters.text.ja_register`): plain verb and adjective endings (できる。,
+    示す。) count as plain, like だ/である; quotes, code and list lines are left out. Without
+    it, only the listed です/ます and だ/である endings are recognised (``ANALYZER_HINT``).
+    """
+    if ja_register.available():
+        found = [form for _, form in ja_register.forms(text)]
+        return found.count("polite"), found.count("da") + found.count("plain")
     polite = plain = 0
     for sent in sentences(text):
         if _POLITE.search(sent):
