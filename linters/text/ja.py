@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tunespec.linters.text import ja_register
+from tunespec.linters.text.lang import script_language, strip_code
 
 #: Added to politeness findings when the analyzer is missing.
 ANALYZER_HINT = (
@@ -29,6 +30,11 @@ _TO_HALF = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF5B) if chr(c - 0xFEE0).isalnum()}
 )
 _TO_FULL = str.maketrans({v: k for k, v in _TO_HALF.items()})
+
+
+def is_japanese(text: str) -> bool:
+    """Whether ``text`` is Japanese by the language detector's script stage (kana, not Chinese)."""
+    return has_japanese(text) and script_language(strip_code(text)) == "ja"
 
 
 def has_japanese(text: str) -> bool:
