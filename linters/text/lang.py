@@ -2,7 +2,8 @@
 
 Stages, cheapest first, each deciding only what it can decide reliably:
 
-1. code blocks, inline code, URLs, e-mail addresses, paths, identifiers and numbers are removed;
+1. code blocks, inline code, URLs, e-mail addresses, paths, identifiers and numbers are removed,
+   and for Latin text quoted phrases too (unless little else is left);
 2. Unicode scripts decide alone where a script means a language or a family (kana →
    Japanese, hangul → Korean, Cyrillic → ru/uk/bg/..., Arabic → ar/fa/ur, ...);
 3. Latin text is decided by function words (``the``, ``my``, ``isn't`` / ``le``, ``est``),
@@ -75,7 +76,7 @@ _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
 _PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
 #: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
-MIN_HAN_FOR_ZH = 8
+MIN_HAN_FOR_ZH = 20
 
 
 def strip_code(text: str) -> str:
@@ -84,6 +85,19 @@ def strip_code(text: str) -> str:
         if trigger in text:
             text = pattern.sub(" ", text)
     return text
+
+
+_QUOTED = re.compile(
+    r"(?<![\w'])'[^'\n]{1,200}'(?![\w'])|\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|«[^»\n]{1,200}»|„[^“”\n]{1,200}[“”]"
+)
+
+
+def unquote(text: str) -> str:
+    """``text`` without quoted phrases ("Translate 'Wo ist der Bahnhof?'"), unless little else is left."""
+    if not any(q in text for q in "'\"“«„"):
+        return text
+    rest = _QUOTED.sub(" ", text)
+    return rest if letters(rest) >= 10 else text
 
 
 def clean(text: str) -> str:
@@ -256,7 +270,7 @@ def quick_language(text: str) -> str | None:
     by_script = script_language(light)
     if by_script != "latin":
         return by_script
-    return function_word_language(light) or "latin"
+    return function_word_language(unquote(light)) or "latin"
 
 
 def detect(text: str, backend: str = "langdetect") -> str | None:
@@ -269,6 +283,7 @@ def detect(text: str, backend: str = "langdetect") -> str | None:
     by_script = script_language(light)
     if by_script != "latin":
         return by_script
+    light = unquote(light)
     by_words = function_word_language(light)
     if by_words is not None:
         return by_words

@@ -73,7 +73,7 @@ class StyleSpec(StrictModel):
     language_min_chars: int = Field(
         20,
         ge=1,
-        description="Texts with fewer letters than this are not language-checked (detection is unreliable).",
+        description="Latin-script texts with fewer letters than this are not language-checked (detection is unreliable); other scripts decide from 4 letters.",
     )
     politeness: Literal["desu_masu", "da_dearu", "consistent", "off"] = Field(
         "off",
