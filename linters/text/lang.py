@@ -74,6 +74,7 @@ _SCRIPTS = [
 ]
 _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
 _PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
 #: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
 MIN_HAN_FOR_ZH = 20
@@ -145,21 +146,27 @@ def function_word_language(text: str) -> str | None:
     and clearly lead, or None.
 
     A word shared by k languages counts 1/k for each (``to`` is English, Polish and Czech), so
-    exclusive words (``what``, ``need``) decide between close lists.
+    exclusive words (``what``, ``need``) decide between close lists. Capitalised words inside a
+    sentence are names (``iPhone 12 Pro``), not function words.
     """
-    lowered = text[:2000].lower()
-    if "\u2019" in lowered:
-        lowered = lowered.replace("\u2019", "'")
+    head = text[:2000]
+    if "\u2019" in head:
+        head = head.replace("\u2019", "'")
     scores: dict[str, float] = {}
     hits = words = 0
     get = WORD_WEIGHTS.get
-    for token in lowered.split():
+    starts = True  # at the start of a sentence
+    for token in head.split():
         word = token.strip(_PUNCT)
+        at_start, starts = starts, token.endswith(_SENTENCE_ENDS)
         # words only: numbers, identifiers, paths and symbols are not counted
         if not word.isalpha() and not ("'" in word and word.replace("'", "").isalpha()):
             continue
         words += 1
-        weights = get(word)
+        # capitalised inside a sentence: a name (iPhone Pro, AI), not a function word; but I, I'm
+        if not at_start and word[0].isupper() and word != "I" and not word.startswith("I'"):
+            continue
+        weights = get(word.lower())
         if weights is None:
             continue
         hits += 1
