@@ -64,7 +64,10 @@ class OutputSchemaSpec(StrictModel):
             try:
                 compile_user_regex(self.pattern, self.regex_flags())
             except ValueError as exc:
-                raise ValueError(f"`pattern`: {exc}") from None
+                why = str(exc).removeprefix("invalid regular expression: ")
+                if why != str(exc):
+                    raise ValueError(f"`pattern` is not a valid regular expression: {why}") from None
+                raise ValueError(f"`pattern`: {why}") from None
         return self
 
     def regex_flags(self) -> int:
