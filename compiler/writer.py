@@ -67,7 +67,6 @@ class ArtefactWriter:
         self.tmp.mkdir()
         self.files = {name: _HashedFile(self.tmp / split_file(name)) for name in SPLITS}
         self.rejects = _HashedFile(self.tmp / REJECTS)
-        self.committed = False
 
     def scratch(self, name: str) -> Path:
         """A path inside the temporary folder for intermediate files (removed before commit)."""
@@ -104,7 +103,6 @@ class ArtefactWriter:
         os.rename(self.tmp, self.out_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-        self.committed = True
 
     def abort(self) -> None:
         for f in [*self.files.values(), self.rejects]:

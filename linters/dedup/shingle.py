@@ -33,11 +33,6 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-def fold(text: str) -> str:
-    """Whitespace folded to single spaces (NFKC is already applied by the normalizer)."""
-    return " ".join(text.split())
-
-
 def key_texts(example: Example) -> tuple[str, str, str]:
     """(conversation, prompt, answer) dedup texts, each turn whitespace-folded once.
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 import orjson
 
 from tunespec.spec.errors import UserError
+from tunespec.spec.problems import NOT_AN_OBJECT
+from tunespec.spec.readers import FileNotes, read_jsonl
 
 DEFAULT_TEXT_FIELDS = ("prediction", "output", "text")
 DEFAULT_REF_TEXT_FIELDS = ("reference", "expected", "answer", "output", "completion", "text")
@@ -37,6 +41,9 @@ class Reference:
     line: int
     context: str | None = None
     label: str | None = None
+    #: the user turns of a conversation row (SQL: their CREATE TABLE statements are the
+    #: schema when the row has no context, as when linting)
+    prompt: str | None = None
 
 
 @dataclass(slots=True)
@@ -99,27 +106,41 @@ def _id_of(value: Any) -> str | None:
 
 
 def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
-    """(line, parsed row or None, error) for every non-blank line of a JSONL file."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"file not found: {path}") from None
-    except IsADirectoryError:
+    """(line, parsed row or None, error) for every non-blank line of a JSONL file, read by the
+    same JSON Lines reader as compile and dslint (:func:`tunespec.spec.readers.read_jsonl`)."""
+    if not path.exists():
+        raise UserError(f"file not found: {path}")
+    if path.is_dir():
         raise UserError(
             f"{path} is a folder, expected a JSONL file",
             hint="pass an artefact folder only to --references",
-        ) from None
+        )
     out: list[tuple[int, Any, str | None]] = []
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        try:
-            out.append((number, orjson.loads(line), None))
-        except orjson.JSONDecodeError as exc:
-            out.append((number, None, f"not a JSON line: {exc.msg} (column {exc.colno})"))
+    for rec in read_jsonl(path, str(path), FileNotes(str(path))):
+        line, problem = rec.origin.line, rec.problem
+        if problem is None:
+            out.append((line, rec.data, None))
+        elif problem.code == NOT_AN_OBJECT:
+            out.append((line, None, f"expected a JSON object: {problem.message}"))
+        else:
+            out.append((line, None, f"not a JSON line: {problem.message}"))
     return out
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many long-lived objects.
+
+    Scoring keeps every parsed answer alive; the collector would otherwise rescan them over
+    and over (it made validation several times slower). Nothing here creates cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_predictions(
@@ -128,8 +149,6 @@ def read_predictions(
     text_fields: Sequence[str] = (),
     context_field: str = "context",
 ) -> Loaded:
-    from tunespec.linters.scoring.metrics import no_gc
-
     with no_gc():
         return _read_predictions(
             path, id_field, tuple(text_fields) or DEFAULT_TEXT_FIELDS, context_field
@@ -200,11 +219,15 @@ def _reference_from_row(
         return None, f"missing id field '{id_field}' (set --ref-id-field)"
     raw_meta = row.get("meta")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    prompt: str | None = None
     if any(k in row for k in ("messages", "instruction", "prompt")) and not text_fields:
         try:
-            answers = [m["content"] for m in row_messages(row) if m["role"] == "assistant"]
+            messages = row_messages(row)
+            answers = [m["content"] for m in messages if m["role"] == "assistant"]
+            users = [m["content"] for m in messages if m["role"] == "user"]
         except (KeyError, TypeError):
             return None, "malformed messages"
+        prompt = "\n".join(u for u in users if isinstance(u, str)) or None
         if not answers:
             return None, "no assistant message to use as the reference"
         text: str | None = answers[-1]
@@ -224,6 +247,7 @@ def _reference_from_row(
         line,
         context if isinstance(context, str) else None,
         None if label is None else str(label),
+        prompt,
     ), None
 
 

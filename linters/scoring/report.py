@@ -20,6 +20,11 @@ LABELS = {
     "macro_f1": "macro-F1",
 }
 
+UNAVAILABLE = (
+    "execution match not computable for {} reference(s): the context has no rows or does not "
+    "load, or the reference query does not run"
+)
+
 
 def _fmt(metric: Any) -> str:
     if isinstance(metric, dict) and metric.get("mean") is not None:
@@ -34,6 +39,8 @@ def summary_lines(metrics: dict[str, Any], compare: dict[str, Any] | None = None
     for name in HEADLINE:
         if name in metrics:
             lines.append(f"  {LABELS[name]:<24} {_fmt(metrics[name])}")
+    if metrics.get("execution_unavailable"):
+        lines.append(f"  {UNAVAILABLE.format(metrics['execution_unavailable'])}")
     counts = ", ".join(f"{k} {v}" for k, v in metrics["status_counts"].items())
     lines.append(f"  statuses: {counts}")
     if metrics["failures_by_keyword"]:
@@ -77,6 +84,8 @@ def markdown(metrics: dict[str, Any], meta: dict[str, Any], compare: dict[str, A
     for name in HEADLINE:
         if name in metrics:
             out.append(f"| {LABELS[name]} | {_fmt(metrics[name])} |")
+    if metrics.get("execution_unavailable"):
+        out += ["", UNAVAILABLE.format(metrics["execution_unavailable"])]
     out += ["", "## Statuses", "", "| status | count |", "|---|---|"]
     out += [f"| `{k}` | {v} |" for k, v in metrics["status_counts"].items()]
     for title, key in (
