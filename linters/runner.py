@@ -217,7 +217,8 @@ def _lint_group(
         if t.source is None:
             run.findings.extend(_unknown_layout(t, engine))
             continue
-        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
+        root = loaded.root if loaded is not None else None
+        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key, root=root)
         path = RecordPath(
             engine,
             mapper,
@@ -226,7 +227,8 @@ def _lint_group(
             observe=engine.observe,
         )
         notes = FileNotes(t.display)
-        for raw in read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter):
+        records = read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter)
+        for raw in mapper.expand(records):
             record = path.run(raw)
             run.findings.extend(record.findings)
         run.examples += path.stats()["lint"].seen

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunespec.linters.scoring.inputs import InputProblem, Prediction, Reference, no_gc
+from tunespec.linters.scoring.toolcalls import TOOL_METRICS, score_calls
 from tunespec.linters.validators import (
     EXTRACTED,
     PARSED,
@@ -36,6 +37,8 @@ class ExampleScore:
     true_label: str | None = None
     pred_label: str | None = None
     line: int | None = None
+    #: tool-call outcomes (see :mod:`tunespec.linters.scoring.toolcalls`) when the reference calls tools
+    tool_call: dict[str, bool] | None = None
 
     def failure(self) -> dict[str, Any]:
         return {
@@ -122,6 +125,8 @@ class Scorer:
             return result
         result.expected = ref.text
         result.exact_raw = pred is not None and pred.text.strip() == ref.text.strip()
+        if ref.tool_calls is not None:
+            result.tool_call = score_calls(pred.text if pred is not None else None, ref.tool_calls)
         ref_verdict = self._ref_verdict(ref)
         pred_canon = self.validator.canonical(verdict) if verdict.status in EXTRACTED else None
         ref_canon = (
@@ -269,6 +274,10 @@ def aggregate(results: list[ExampleScore], kind: str) -> dict[str, Any]:
             field_flags.setdefault(path, []).append(ok)
     if field_flags:
         metrics["field_accuracy"] = {p: mean_se(v) for p, v in sorted(field_flags.items())}
+    for name in TOOL_METRICS:
+        flags = [r.tool_call[name] for r in results if r.tool_call is not None]
+        if flags:
+            metrics[name] = mean_se(flags)
     if kind == "labels" and with_ref:
         metrics.update(
             label_metrics([(r.true_label or "", r.pred_label or INVALID_LABEL) for r in with_ref])
@@ -310,6 +319,7 @@ HEADLINE = (
     "execution_match",
     "accuracy",
     "macro_f1",
+    *TOOL_METRICS,
 )
 
 

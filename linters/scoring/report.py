@@ -18,6 +18,9 @@ LABELS = {
     "execution_match": "execution match",
     "accuracy": "label accuracy",
     "macro_f1": "macro-F1",
+    "tool_call_name": "tool call name",
+    "tool_call_arguments_valid": "tool call args valid",
+    "tool_call_arguments_exact": "tool call args exact",
 }
 
 UNAVAILABLE = (
