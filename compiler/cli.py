@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import EntryPoint, entry_points
 
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_USAGE, UserError
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_USAGE, UserError, os_error
 from tunespec.spec.version import __version__
 
 GROUP = "tunespec.commands"
@@ -55,6 +55,9 @@ def run_command(func: Callable[[Sequence[str] | None], int], argv: Sequence[str]
         return 130
     except BrokenPipeError:
         return EXIT_CLEAN
+    except OSError as exc:  # permission, not a folder, exists, link loop: the user's to fix
+        print(f"error: {os_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:
         import traceback
 

@@ -28,7 +28,14 @@ from tunespec.linters.runner import (
     project_targets,
     targets_for_files,
 )
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
+from tunespec.spec.errors import (
+    EXIT_CLEAN,
+    EXIT_CRASH,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    UserError,
+    os_error,
+)
 
 __all__ = ["Finding", "main"]
 
@@ -122,6 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except OSError as exc:  # permission, not a folder, exists, link loop: the user's to fix
+        print(f"error: {os_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception:
         traceback.print_exc()
         print("dslint crashed; please report this with the traceback above", file=sys.stderr)

@@ -39,14 +39,18 @@ class LoadedSpec:
     @property
     def spec_hash(self) -> str:
         """sha256 of the validated spec (canonical JSON), stable across formatting changes."""
-        canonical = json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        canonical = json.dumps(
+            self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def find_spec(start: Path) -> Path | None:
     """Look for tunespec.yaml in ``start`` and its parents (as ruff finds its config)."""
     start = start.resolve()
-    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+    for folder in (
+        [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]
+    ):
         for name in SPEC_FILENAMES:
             candidate = folder / name
             if candidate.is_file():
@@ -54,12 +58,17 @@ def find_spec(start: Path) -> Path | None:
     return None
 
 
-def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+def _line_map(
+    node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], tuple[int, int]]
+) -> None:
     out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            out[(*path, key, "__key__")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[(*path, key, "__key__")] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             _line_map(value_node, (*path, key), out)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -101,7 +110,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(root)"
 
 
-def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, int]], path: Path) -> Iterator[UserError]:
+def _iter_errors(
+    exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, int]], path: Path
+) -> Iterator[UserError]:
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         hint = None
@@ -116,7 +127,9 @@ def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, i
             if parent is not None:
                 close = difflib.get_close_matches(key, _field_names(parent), n=1, cutoff=0.6)
                 allowed = ", ".join(_field_names(parent))
-                hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed keys here: {allowed}"
+                hint = (
+                    f"did you mean '{close[0]}'? " if close else ""
+                ) + f"allowed keys here: {allowed}"
             message = f"unknown key '{key}' at {_format_loc(loc)}"
         elif err["type"] == "missing":
             message = f"missing required key '{loc[-1]}' at {_format_loc(loc)}"
@@ -128,12 +141,84 @@ def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, i
         yield UserError(message, path=str(path), line=line, col=col, code="SPEC", hint=hint)
 
 
+MAX_YAML_NODES = 100_000
+
+
+def _parse_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data of a YAML document, refusing alias bombs and recursive
+    aliases before anything walks the expanded tree (the spec comes from pull requests)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check_size(node, path)
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, path: Path) -> None:
+    """Raise when the tree ``root`` expands to (aliases followed) is over ``MAX_YAML_NODES``
+    nodes or loops. Linear in the node graph: each node's expanded size is computed once."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_YAML_NODES:
+                raise _yaml_limit(
+                    node,
+                    path,
+                    f"the spec expands to more than {MAX_YAML_NODES} YAML nodes through aliases",
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            raise _yaml_limit(node, path, "recursive YAML alias (an anchor used inside itself)")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _yaml_limit(node: yaml.Node, path: Path, message: str) -> UserError:
+    return UserError(
+        message,
+        path=str(path),
+        line=node.start_mark.line + 1,
+        col=node.start_mark.column + 1,
+        code="SPEC",
+        hint="write the values out instead of nesting anchors and aliases",
+    )
+
+
 class SpecError(UserError):
     """A spec that failed to load; ``errors`` holds every problem found."""
 
     def __init__(self, errors: list[UserError]) -> None:
         first = errors[0]
-        super().__init__(first.message, path=first.path, line=first.line, col=first.col, code=first.code, hint=first.hint)
+        super().__init__(
+            first.message,
+            path=first.path,
+            line=first.line,
+            col=first.col,
+            code=first.code,
+            hint=first.hint,
+        )
         self.errors = errors
 
     def __str__(self) -> str:
@@ -151,12 +236,16 @@ def load_spec(path: str | Path) -> LoadedSpec:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UserError(f"spec file not found: {p}", hint="pass the path to tunespec.yaml, or run `tunespec init`") from None
+        raise UserError(
+            f"spec file not found: {p}",
+            hint="pass the path to tunespec.yaml, or run `tunespec init`",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise UserError(f"spec file is not valid UTF-8 ({exc.reason} at byte {exc.start})", path=str(p)) from None
+        raise UserError(
+            f"spec file is not valid UTF-8 ({exc.reason} at byte {exc.start})", path=str(p)
+        ) from None
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = _parse_yaml(text, p)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise UserError(
@@ -170,7 +259,9 @@ def load_spec(path: str | Path) -> LoadedSpec:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise UserError("the spec must be a YAML mapping at the top level", path=str(p), line=1, code="SPEC")
+        raise UserError(
+            "the spec must be a YAML mapping at the top level", path=str(p), line=1, code="SPEC"
+        )
     lines: dict[tuple[Any, ...], tuple[int, int]] = {}
     if node is not None:
         _line_map(node, (), lines)

@@ -19,7 +19,14 @@ from typing import Any
 import orjson
 
 from tunespec.spec.artefact import REJECTS, SPLITS, iter_split, read_manifest
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
+from tunespec.spec.errors import (
+    EXIT_CLEAN,
+    EXIT_CRASH,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    UserError,
+    os_error,
+)
 
 SHOW = 10
 
@@ -149,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         d = diff_artefacts(args.old, args.new)
     except UserError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: {os_error(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # pragma: no cover - crash path
         print(f"tunespec diff: crashed: {exc!r}", file=sys.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_USAGE, UserError
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_USAGE, UserError, os_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = rerender(args.artefact)
     except UserError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"error: {os_error(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # pragma: no cover - crash path
         print(f"tunespec report: crashed: {exc!r}", file=sys.stderr)

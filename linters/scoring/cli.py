@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
+from tunespec.spec.errors import (
+    EXIT_CLEAN,
+    EXIT_CRASH,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    UserError,
+    os_error,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:
+        print(f"error: {os_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # a crash: say so, with the type, and exit 3
         import traceback
 
