@@ -1,17 +1,17 @@
 """Atomic artefact writer: everything goes into a temporary sibling folder that replaces
-the output folder in one rename at the end, so an interrupted compile never leaves a half
-artefact over a good one."""
+the output folder at the end (see :mod:`tunespec.compiler.swap`), so an interrupted compile
+never leaves a half artefact over a good one, nor a missing one."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from tunespec.compiler.swap import recover, swap_in, tmp_path
 from tunespec.spec.artefact import MANIFEST, REJECTS, SPLITS, split_file
 from tunespec.spec.errors import UserError
 
@@ -49,6 +49,7 @@ class _HashedFile:
 class ArtefactWriter:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir.resolve()
+        recover(self.out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise UserError(f"output path exists and is not a folder: {out_dir}")
         if (
@@ -61,7 +62,7 @@ class ArtefactWriter:
                 hint="choose an empty or new folder with --out; tunespec only replaces its own artefacts",
             )
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
+        self.tmp = tmp_path(self.out_dir)
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
@@ -97,13 +98,7 @@ class ArtefactWriter:
         (self.tmp / MANIFEST).write_bytes(
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _DUMP)
         )
-        old = None
-        if self.out_dir.exists():
-            old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
-            os.rename(self.out_dir, old)
-        os.rename(self.tmp, self.out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(self.tmp, self.out_dir)
         self.committed = True
 
     def abort(self) -> None:
