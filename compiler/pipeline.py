@@ -20,7 +20,6 @@ same byte for byte whichever executor ran the map stage and however the input wa
 
 from __future__ import annotations
 
-import glob
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,7 +51,10 @@ from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.artefact import FORMAT_VERSION, SPLITS, sha256_file
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, UserError
+from tunespec.spec.example import Origin
 from tunespec.spec.loader import LoadedSpec, load_spec
+from tunespec.spec.paths import source_files
+from tunespec.spec.problems import Problem
 from tunespec.spec.version import __version__
 
 SCRATCH = "chunks"
@@ -89,30 +91,41 @@ class CompileResult:
         return counts
 
 
-def expand_sources(loaded: LoadedSpec) -> list[InputFile]:
-    """Every input file of every source, sorted, as (path, path shown in origins)."""
+def expand_sources(
+    loaded: LoadedSpec, issues: list[tuple[Origin, Problem, str]] | None = None
+) -> list[InputFile]:
+    """Every input file of every source, sorted, as (path, path shown in origins).
+
+    Dangling links, link loops and unreadable folders a glob meets go to ``issues`` (origin,
+    ``DS009`` problem, source name); paths outside the spec's folder are refused."""
     out: list[InputFile] = []
+    allowed = loaded.spec.limits.allow_outside_paths
     for si, source in enumerate(loaded.spec.sources):
-        pattern = str(loaded.resolve(source.path))
-        matches = (
-            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        matches, met = source_files(
+            loaded.root, source.path, allowed=allowed, spec=str(loaded.path)
         )
-        matches = [m for m in matches if not glob.has_magic(pattern) or os.path.isfile(m)]
-        if not matches:
+        if not matches and not met:
             raise UserError(
                 f"source path matches no file: {source.path}",
                 path=str(loaded.path),
                 code="SPEC",
                 hint="paths are relative to the spec file's folder",
             )
-        for m in matches:
-            p = Path(m)
-            try:
-                display = p.resolve().relative_to(loaded.root).as_posix()
-            except ValueError:
-                display = p.as_posix()
-            out.append(InputFile(p, display, si))
+        for issue in met:
+            if issues is not None:
+                issues.append(
+                    (*issue.note(_display(loaded, Path(issue.path))), source.display_name)
+                )
+        for p in matches:
+            out.append(InputFile(p, _display(loaded, p), si))
     return out
+
+
+def _display(loaded: LoadedSpec, p: Path) -> str:
+    try:
+        return p.resolve().relative_to(loaded.root).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop
+        return p.as_posix()
 
 
 def _chunk_bytes(value: int | None) -> int:
@@ -290,7 +303,9 @@ class Compiler:
         try:
             scratch = writer.scratch(SCRATCH)
             scratch.mkdir()
-            files = expand_sources(self.loaded)
+            issues: list[tuple[Origin, Problem, str]] = []
+            files = expand_sources(self.loaded, issues)
+            self.sink.add([f for o, p, s in issues if (f := self.engine.problem(p, o, s))])
             total = sum(f.path.stat().st_size for f in files if f.path.is_file())
             self.shuffle = ShufflePlan.for_input(total, getattr(self.executor, "parallelism", 1))
             plan = plan_chunks(
