@@ -32,7 +32,7 @@ from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
 from tunespec.compiler.spill import ChunkedSpill
 from tunespec.compiler.split import assign_splits
-from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, merge_notes
+from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, file_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
     InputFile,
@@ -113,9 +113,8 @@ def expand_sources(
             )
         for issue in met:
             if issues is not None:
-                issues.append(
-                    (*issue.note(_display(loaded, Path(issue.path))), source.display_name)
-                )
+                shown = Path(os.path.relpath(issue.path, loaded.root)).as_posix()
+                issues.append((*issue.note(shown), source.display_name))
         for p in matches:
             out.append(InputFile(p, _display(loaded, p), si))
     return out
@@ -211,11 +210,11 @@ class Compiler:
         for fi, item in enumerate(self.progress.track(files, "files")):
             tasks = plan[fi]
             records = 0
-            file_notes = []
+            notes_: list[Any] = []
             for _ in tasks:
                 r = results[c]
                 records += r.records_in
-                file_notes.append(r.notes)
+                notes_.append(r.notes)
                 self.engine.examples_seen += r.examples_seen
                 for code, n in r.fired.items():
                     self.engine.fired[code] = self.engine.fired.get(code, 0) + n
@@ -237,7 +236,7 @@ class Compiler:
             source = mappers_names[item.source_index]
             notes = [
                 f
-                for o, p in merge_notes(file_notes)
+                for o, p in file_notes(notes_, records, item.display)
                 if (f := self.engine.problem(p, o, source)) is not None
             ]
             self.sink.add(notes)

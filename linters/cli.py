@@ -36,6 +36,7 @@ from tunespec.spec.errors import (
     UserError,
     os_error,
 )
+from tunespec.spec.paths import allow_outside_paths
 
 __all__ = ["Finding", "main"]
 
@@ -108,6 +109,11 @@ def build_parser(prog: str = "dslint") -> argparse.ArgumentParser:
     p.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when there are error findings"
     )
+    p.add_argument(
+        "--allow-outside-paths",
+        action="store_true",
+        help="read sources, labels, schema and baseline files outside the spec's folder",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print error findings only")
     return p
 
@@ -123,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_CLEAN
     try:
-        return run(args)
+        with allow_outside_paths(args.allow_outside_paths):
+            return run(args)
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
@@ -209,7 +216,7 @@ def _baseline(args: argparse.Namespace, runs: list[LintRun]):  # type: ignore[no
     loaded = next((r.loaded for r in runs if r.loaded is not None), None)
     if loaded is not None:
         configured = loaded.spec.lint.baseline
-        path = loaded.resolve(configured) if configured else loaded.root / DEFAULT_NAME
+        path = loaded.resolve_input(configured, "lint.baseline") if configured else loaded.root / DEFAULT_NAME
         if configured or path.exists() or args.write_baseline:
             return (
                 Baseline.load(path) if path.exists() and not args.write_baseline else Baseline(path)

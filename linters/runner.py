@@ -24,7 +24,7 @@ from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
 from tunespec.spec.models import LintSpec, SourceSpec
 from tunespec.spec.paths import PathIssue
 from tunespec.spec.problems import MISSING_MESSAGES, Problem
-from tunespec.spec.readers import FileNotes, read_records
+from tunespec.spec.readers import DEFAULT_MAX_RECORD_BYTES, FileNotes, read_records
 
 
 @dataclass
@@ -223,7 +223,11 @@ def _lint_group(
         name = t.source.display_name if not t.inferred else t.display
         mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
         notes = FileNotes(t.display)
-        for raw in read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter):
+        limit = loaded.spec.limits.max_record_bytes if loaded else DEFAULT_MAX_RECORD_BYTES
+        records = read_records(
+            t.path, t.source.format, t.display, notes, t.source.csv_delimiter, max_record_bytes=limit
+        )
+        for raw in records:
             if raw.problem is not None:
                 _add(run.findings, engine.problem(raw.problem, raw.origin, name), raw.raw)
                 continue

@@ -18,6 +18,8 @@ import errno
 import fnmatch
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +42,30 @@ class PathIssue:
 
     def note(self, display: str) -> tuple[Origin, Problem]:
         """The issue as a file-level problem (``DS009``) at ``display``."""
-        return Origin(display, 0, -1), Problem(
+        return Origin(display, 1, -1), Problem(
             P.UNREADABLE_PATH, self.message, hint=self.hint, fatal=False
         )
 
 
 def has_magic(pattern: str) -> bool:
     return any(c in pattern for c in MAGIC)
+
+
+@contextmanager
+def allow_outside_paths(on: bool) -> Iterator[None]:
+    """While active (and ``on``), paths outside the spec's folder are allowed, as by
+    ``--allow-outside-paths``. An environment variable, so executor workers see it too."""
+    before = os.environ.get(ALLOW_ENV)
+    if on:
+        os.environ[ALLOW_ENV] = "1"
+    try:
+        yield
+    finally:
+        if on:
+            if before is None:
+                os.environ.pop(ALLOW_ENV, None)
+            else:
+                os.environ[ALLOW_ENV] = before
 
 
 def outside_allowed(allowed_by_spec: bool) -> bool:
@@ -193,7 +212,7 @@ def _descend(
         issues.append(
             PathIssue(
                 path,
-                f"symlink loop: {path} leads back to a folder it is inside",
+                "symlink loop: the link leads back to a folder it is inside",
                 "remove the link or point it elsewhere",
             )
         )
@@ -222,10 +241,10 @@ def _classify(entry: os.DirEntry[str], files: list[str], issues: list[PathIssue]
 
 def _link_issue(path: str, exc: OSError) -> PathIssue:
     if exc.errno == errno.ELOOP:
-        return PathIssue(path, f"symlink loop: {path}", "remove the link or point it at a file")
+        return PathIssue(path, "symlink loop: the link leads back to itself", "remove the link or point it at a file")
     if os.path.islink(path):
         target = os.readlink(path)
         return PathIssue(
-            path, f"dangling symlink: {path} -> {target}", "restore the link's target or remove it"
+            path, f"dangling symlink: its target {target} does not exist", "restore the link's target or remove it"
         )
-    return PathIssue(path, f"cannot read {path}: {exc.strerror}", "check the file's permissions")
+    return PathIssue(path, f"cannot read: {exc.strerror}", "check the file's permissions")

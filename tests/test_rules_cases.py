@@ -13,7 +13,8 @@ Case file format::
 A case is one record (a dict, written as one JSON line), or a dict of special keys:
 ``_raw`` (one raw line), ``_records`` (a list of records / ``{_raw: ...}`` forming the file),
 ``_text`` (the whole file as text, UTF-8), ``_latin1`` (the whole file as bytes, each
-character one byte), ``_files`` ({file name: [records]} for several files) and ``_spec``
+character one byte), ``_files`` ({file name: [records]} for several files), ``_links``
+({link name: target} symbolic links made next to the files) and ``_spec``
 (merged over the document's spec for this case only). Every case is written to a temporary file, read by the real readers,
 mapped by the real layout mapper and linted by the real engine, as ``dslint`` does.
 Structural rules without a ``spec:`` are also run without any spec (layout inferred).
@@ -33,7 +34,7 @@ from tunespec.linters.rule import all_rules
 from tunespec.linters.runner import lint_targets, project_targets, targets_for_files
 
 DATA = Path(__file__).parent / "data" / "rules"
-SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec")
+SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec", "_links")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +74,9 @@ def file_bytes(case: Any) -> bytes:
 def write_case(doc: dict[str, Any], case: Any, tmp: Path) -> Path:
     """Write the case's file(s); returns the main file."""
     name = doc.get("file", "data.jsonl")
+    if _special(case):
+        for link, target in (case.get("_links") or {}).items():
+            (tmp / link).symlink_to(target)
     if _special(case) and "_files" in case:
         for fname, records in case["_files"].items():
             (tmp / fname).write_bytes(b"".join(_line(r) + b"\n" for r in records))

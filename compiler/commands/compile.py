@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tunespec.spec.errors import EXIT_CLEAN
+from tunespec.spec.paths import allow_outside_paths
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", "-o", type=Path, help="artefact folder (default: build/<name> next to the spec)"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
+    p.add_argument(
+        "--allow-outside-paths",
+        action="store_true",
+        help="read sources, labels and schema files outside the spec's folder",
+    )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.add_argument(
         "--max-findings",
@@ -70,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     previous = _terminate_as_interrupt()
     try:
-        return _run(args)
+        with allow_outside_paths(args.allow_outside_paths):
+            return _run(args)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -78,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from tunespec.compiler.pipeline import compile_spec
+
 
     if args.engine == "ray":
         from tunespec.compiler.engines import compile_with_ray

@@ -74,6 +74,7 @@ def plan_chunks(
             "source_index": item.source_index,
             "fmt": source.format,
             "csv_delimiter": source.csv_delimiter,
+            "max_record_bytes": spec.limits.max_record_bytes,
         }
         if shuffle is not None:
             base["exact_parts"] = shuffle.exact_parts

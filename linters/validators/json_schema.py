@@ -64,7 +64,7 @@ def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> dict[str, 
     if spec.schema_ is not None:
         return spec.schema_
     assert spec.schema_file is not None
-    path = loaded.resolve(spec.schema_file) if loaded else Path(spec.schema_file)
+    path = loaded.resolve_input(spec.schema_file, "output_schema.schema_file") if loaded else Path(spec.schema_file)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
