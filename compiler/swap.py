@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 _HIDDEN = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
 
@@ -86,3 +89,27 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
     else:
         shutil.rmtree(path, ignore_errors=True)
+
+
+class TerminateAsInterrupt:
+    """While held, SIGTERM (CI runners, ``timeout``, ``kill``) raises :class:`KeyboardInterrupt`
+    in the main thread, so the compile unwinds, removes its temporary folder and exits 130
+    instead of dying mid-write. Only SIGKILL leaves a folder behind (see :func:`recover`)."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+        self.previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._handler)
+
+    def _handler(self, signum: int, frame: object) -> None:
+        if os.getpid() != self.owner:  # a forked worker: die as the signal says
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    def release(self) -> None:
+        if self.previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.previous)
+            self.previous = None

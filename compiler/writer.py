@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from tunespec.compiler.swap import recover, swap_in, tmp_path
+from tunespec.compiler.swap import TerminateAsInterrupt, recover, swap_in, tmp_path
 from tunespec.spec.artefact import MANIFEST, REJECTS, SPLITS, split_file
 from tunespec.spec.errors import UserError
 
@@ -69,6 +69,7 @@ class ArtefactWriter:
         self.files = {name: _HashedFile(self.tmp / split_file(name)) for name in SPLITS}
         self.rejects = _HashedFile(self.tmp / REJECTS)
         self.committed = False
+        self._term = TerminateAsInterrupt()
 
     def scratch(self, name: str) -> Path:
         """A path inside the temporary folder for intermediate files (removed before commit)."""
@@ -100,9 +101,11 @@ class ArtefactWriter:
         )
         swap_in(self.tmp, self.out_dir)
         self.committed = True
+        self._term.release()
 
     def abort(self) -> None:
         for f in [*self.files.values(), self.rejects]:
             if not f.fh.closed:
                 f.fh.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._term.release()

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from tunespec.spec.errors import EXIT_CLEAN
 from tunespec.spec.paths import allow_outside_paths
@@ -55,37 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _terminate_as_interrupt() -> Any:
-    """SIGTERM (as sent by CI runners, ``timeout``, ``kill``) unwinds like Ctrl-C, so the
-    compile removes its temporary folder and exits 130 instead of dying mid-write."""
-    owner = os.getpid()
-
-    def handler(signum: int, frame: object) -> None:
-        if os.getpid() != owner:  # a forked worker: die as the signal says
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, handler)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    previous = _terminate_as_interrupt()
-    try:
-        with allow_outside_paths(args.allow_outside_paths):
-            return _run(args)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    with allow_outside_paths(args.allow_outside_paths):
+        return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
     from tunespec.compiler.pipeline import compile_spec
-
 
     if args.engine == "ray":
         from tunespec.compiler.engines import compile_with_ray
