@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tunespec.spec.errors import EXIT_CLEAN
 from tunespec.spec.paths import allow_outside_paths
@@ -45,27 +46,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="executor: in-process (default) or a Ray cluster",
     )
     p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        help="worker processes for the local engine (default: every available core; 1: in this process)",
+    )
+    p.add_argument(
         "--address",
         help="Ray cluster address (with --engine ray); none starts a local Ray on loopback",
     )
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    with allow_outside_paths(args.allow_outside_paths):
-        return _run(args)
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("needs at least 1")
+    return value
 
 
-def _run(args: argparse.Namespace) -> int:
+def _compile_local(args: argparse.Namespace) -> Any:
+    from tunespec.compiler.engines.process import ProcessExecutor, available_cores
     from tunespec.compiler.pipeline import compile_spec
 
-    if args.engine == "ray":
-        from tunespec.compiler.engines import compile_with_ray
+    jobs = args.jobs if args.jobs is not None else available_cores()
+    show = not args.no_progress
+    if jobs == 1:
+        return compile_spec(args.spec, args.out, show_progress=show)
+    with ProcessExecutor(jobs) as pool:
+        return compile_spec(args.spec, args.out, show_progress=show, executor=pool)
 
-        result = compile_with_ray(args.spec, args.out, address=args.address)
-    else:
-        result = compile_spec(args.spec, args.out, show_progress=not args.no_progress)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with allow_outside_paths(args.allow_outside_paths):  # before any worker starts
+        if args.engine == "ray":
+            from tunespec.compiler.engines import compile_with_ray
+
+            result = compile_with_ray(args.spec, args.out, address=args.address)
+        else:
+            result = _compile_local(args)
     counts = result.counts
     if not args.quiet:
         shown = 0
