@@ -52,10 +52,10 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def _kill_mid_compile(spec: Path, out: Path, sig: int) -> tuple[int, str]:
+def _kill_mid_compile(spec: Path, out: Path, sig: int, jobs: int) -> tuple[int, str]:
     """Start a real compile, send ``sig`` once its temporary folder exists; its exit status."""
     proc = subprocess.Popen(
-        [TUNESPEC, "compile", str(spec), "--out", str(out), "--no-progress"],
+        [TUNESPEC, "compile", str(spec), "--out", str(out), "--no-progress", "--jobs", str(jobs)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -81,7 +81,7 @@ def test_sigkill_mid_compile_leaves_a_folder_the_next_compile_removes(
     big_spec: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "build" / "ds"
-    code, _ = _kill_mid_compile(big_spec, out, signal.SIGKILL)
+    code, _ = _kill_mid_compile(big_spec, out, signal.SIGKILL, jobs=1)  # no orphan workers
     assert code == -signal.SIGKILL
     assert any(".tmp-" in name for name in _hidden(out))  # what a SIGKILL cannot avoid
     assert not out.exists()
@@ -96,7 +96,7 @@ def test_sigterm_mid_compile_cleans_up_and_keeps_the_old_artefact(
     out = tmp_path / "build" / "ds"
     compile_spec(big_spec, out)
     before = (out / MANIFEST).read_bytes()
-    code, err = _kill_mid_compile(big_spec, out, signal.SIGTERM)
+    code, err = _kill_mid_compile(big_spec, out, signal.SIGTERM, jobs=2)
     assert code == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert _hidden(out) == []
