@@ -161,7 +161,7 @@ def test_guard_keeps_lora_weights_moving_after_an_eval_pass(
         loss = model(**batch).loss
         loss.backward()
         optim.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         eval_pass(model, batch)
         model.train()
     assert packed_cpu_layers(model) == 0

@@ -286,6 +286,11 @@ class ReportBuilder:
         self.dedup["clusters_total"] = len(result.clusters)
         self.dedup["candidate_pairs"] = result.candidates
         self.dedup["verified_pairs"] = result.verified
+        # never a silent recall loss: what the per-example check budgets left unverified
+        self.dedup["unchecked_pairs"] = result.unchecked_pairs
+        self.dedup["unchecked_examples"] = result.unchecked_examples
+        self.dedup["unchecked_conflict_pairs"] = result.unchecked_conflict_pairs
+        self.dedup["unlisted_bucket_pairs"] = result.unlisted_bucket_pairs
         biggest = sorted(result.clusters, key=lambda c: (-len(c), c[0]))[:MAX_CLUSTERS]
         out = []
         for cluster in biggest:

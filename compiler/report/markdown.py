@@ -35,6 +35,16 @@ def render_markdown(report: dict[str, Any], max_rules: int = 15) -> str:
             or "none"
         ),
     ]
+    if d.get("unchecked_pairs"):
+        lines.append(
+            f"- near dedup check budget hit: {d['unchecked_pairs']:,} candidate pairs never checked "
+            f"exactly; {d.get('unchecked_examples', 0):,} examples may hide a missed near duplicate"
+        )
+    if d.get("unlisted_bucket_pairs"):
+        lines.append(
+            f"- near dedup: {d['unlisted_bucket_pairs']:,} same-bucket pairs in large LSH buckets "
+            "(templated text) never compared; near duplicates among them may be missed"
+        )
     rejects = c.get("rejects", {})
     if rejects:
         lines.append("- rejects: " + ", ".join(f"`{k}` {v:,}" for k, v in rejects.items()))

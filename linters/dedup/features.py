@@ -80,10 +80,8 @@ class FeatureBuilder:
         text = texts[_KEY_INDEX[self.key]]
         label = example.label
         h = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-        if label is not None and self.key == "conversation":
-            h.update(
-                b"\x00label\x00" + label.encode("utf-8", "surrogatepass")
-            )  # a relabelled copy is a conflict, not a copy
+        if label is not None:  # a relabelled copy is a conflict, not a copy (any key)
+            h.update(b"\x00label\x00" + label.encode("utf-8", "surrogatepass"))
         self._hashes += h.digest()
         self._answers += hashlib.blake2b(
             texts[2].encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES

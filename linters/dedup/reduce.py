@@ -101,7 +101,8 @@ class BandTask:
 
 def bucket_pairs(buckets: npt.NDArray[np.uint64]) -> I64:
     """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
-    around the first row plus a chain in large ones. Ties keep row order (stable)."""
+    around the first row plus a chain in large ones (their other pairs are counted by
+    :func:`unlisted_bucket_pairs`). Ties keep row order (stable)."""
     n = len(buckets)
     if n < 1 << 24:  # one plain sort of (bucket | position) beats a stable argsort
         packed = (buckets << BUCKET_SHIFT) | np.arange(n, dtype=np.uint64)
@@ -130,7 +131,20 @@ def bucket_pairs(buckets: npt.NDArray[np.uint64]) -> I64:
     return order[np.concatenate(out)].astype(np.int64)
 
 
-def band_reduce(task: BandTask) -> Partitioned:
+def unlisted_bucket_pairs(buckets: npt.NDArray[np.uint64]) -> int:
+    """Pairs that share a large bucket but are not listed by :func:`bucket_pairs` (neither
+    the star's centre nor chain neighbours): in this band they are never candidates, so a near
+    duplicate among them is found only if another band lists it. Counted, never silent."""
+    if len(buckets) <= ALL_PAIRS_BUCKET:
+        return 0
+    _, sizes = np.unique(buckets, return_counts=True)
+    m = sizes[sizes > ALL_PAIRS_BUCKET].astype(np.int64)
+    return int((m * (m - 1) // 2 - (2 * m - 3)).sum())
+
+
+def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
+    """This band partition's candidate pairs (written partitioned by ``j``), and how many
+    same-bucket pairs its large buckets left unlisted."""
     rows, gidx = _global(task.inputs, task.bases, task.part, BAND_ROW)
     if len(rows):
         keep = np.load(task.reps, mmap_mode="r")[gidx]
@@ -142,9 +156,10 @@ def band_reduce(task: BandTask) -> Partitioned:
         (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)
     )
     part = (codes >> np.uint64(32)) % np.uint64(task.verify_parts)
-    return write_partitioned(
+    written = write_partitioned(
         Path(task.out), codes.astype(PAIR_ROW), part.astype(np.int64), task.verify_parts
     )
+    return written, unlisted_bucket_pairs(buckets)
 
 
 # -- near, step 2: verify ----------------------------------------------------------------------
@@ -153,19 +168,26 @@ class Judge:
     below ``conflict_answer_threshold``."""
 
     def __init__(
-        self, spec: DedupSpec, answers: Columns, labels: npt.NDArray[np.int32], cache: ShingleCache
+        self,
+        spec: DedupSpec,
+        answers: Columns,
+        labels: npt.NDArray[np.int32],
+        cache: ShingleCache,
+        *,
+        compare_answers: bool = True,
     ) -> None:
         self.spec = spec
         self.answers = answers
         self.labels = labels
         self.cache = cache
+        self.compare_answers = compare_answers
         self.verified = 0
 
     def kind(self, i: int, j: int) -> Literal["answer", "label"] | None:
         li, lj = int(self.labels[i]), int(self.labels[j])
         if li >= 0 and lj >= 0 and li != lj:
             return "label"
-        if self.answers.row(i) == self.answers.row(j):
+        if not self.compare_answers or self.answers.row(i) == self.answers.row(j):
             return None
         sim = self.cache.similarity(i, j, "answer")
         return "answer" if sim < self.spec.conflict_answer_threshold else None
@@ -181,6 +203,14 @@ class Edges:
     agree: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     candidates: int = 0
     verified: int = 0
+    #: candidates that passed the estimate filter but were never checked exactly (budget hit)
+    unchecked: int = 0
+    #: examples with unchecked candidates and no verified edge: possibly missed duplicates
+    starved: int = 0
+
+    def select(self, mask: npt.NDArray[np.bool_]) -> Edges:
+        """The edges where ``mask`` holds (order kept; counters not carried)."""
+        return Edges(self.i[mask], self.j[mask], self.sim[mask], self.agree[mask])
 
     @classmethod
     def concat(cls, parts: list[Edges]) -> Edges:
@@ -193,6 +223,8 @@ class Edges:
             np.concatenate([p.agree for p in parts]),
             sum(p.candidates for p in parts),
             sum(p.verified for p in parts),
+            sum(p.unchecked for p in parts),
+            sum(p.starved for p in parts),
         )
         order = np.lexsort((out.i, out.j))
         out.i, out.j, out.sim, out.agree = (
@@ -221,13 +253,18 @@ class VerifyTask:
 
 
 def _filter_estimate(codes: npt.NDArray[np.uint64], sigs: Columns, t: float) -> tuple[I64, I64]:
+    """Candidates whose estimate reaches ``t``, grouped by ``j``; within a ``j``, the most
+    similar first (so a check budget, when hit, skips the least likely pairs), then by ``i``."""
     i = (codes & _LOW32).astype(np.int64)
     j = (codes >> np.uint64(32)).astype(np.int64)
-    keep = np.ones(len(codes), dtype=bool)
+    est = np.zeros(len(codes), dtype=np.float64)
     for lo in range(0, len(codes), 65536):
         sl = slice(lo, lo + 65536)
-        keep[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl])) >= t
-    return i[keep], j[keep]
+        est[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl]))
+    keep = est >= t
+    i, j, est = i[keep], j[keep], est[keep]
+    order = np.lexsort((i, -est, j))
+    return i[order], j[order]
 
 
 def _verify(
@@ -248,21 +285,26 @@ def _verify(
     ej: list[int] = []
     es: list[float] = []
     ea: list[bool] = []
-    current, tries, verified = -1, 0, 0
+    current, tries, verified, found, skipped = -1, 0, 0, False, 0
     for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
         if j != current:
-            current, tries = j, 0
+            out.starved += skipped > 0 and not found
+            current, tries, found, skipped = j, 0, False, 0
         if tries >= limit:
+            skipped += 1
+            out.unchecked += 1
             continue
         tries += 1
         verified += 1
         sim = cache.similarity(i, j, key)
         if sim < t:
             continue
+        found = True
         ei.append(i)
         ej.append(j)
         es.append(sim)
         ea.append(judge is None or judge.kind(i, j) is None)
+    out.starved += skipped > 0 and not found
     out.verified = verified
     out.i = np.array(ei, dtype=np.int64)
     out.j = np.array(ej, dtype=np.int64)
@@ -278,15 +320,20 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
     Near pass: at most ``LEADER_CHECKS`` exact checks per ``j``; every near duplicate found is
     an edge and the driver picks the lowest kept one as ``j``'s leader. Whether a candidate is
     itself dropped is only known on the driver, so all of them are checked (the sequential scan
-    this replaces skipped dropped ones; the result is the same). Pairs that disagree
-    (conversation key: other answer or label) are edges too, never drops.
+    this replaces skipped dropped ones; the result is the same). Pairs that disagree are
+    edges too, never drops: another label under every key, and with the conversation key
+    another answer too.
     Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
     """
     spec = DedupSpec.model_validate(task.spec)
     cache = ShingleCache(task.source.get, spec.ngram)
-    judge = None
-    if spec.key == "conversation":
-        judge = Judge(spec, task.answers, np.load(task.labels, mmap_mode="r"), cache)
+    judge = Judge(
+        spec,
+        task.answers,
+        np.load(task.labels, mmap_mode="r"),
+        cache,
+        compare_answers=spec.key == "conversation",
+    )
     near = _verify(task.near, task.part, task.key_sigs, spec, spec.key, LEADER_CHECKS, cache, judge)
     prompt = Edges()
     if task.prompt and task.prompt_sigs is not None:

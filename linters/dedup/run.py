@@ -121,7 +121,9 @@ class DedupRun:
         )
         stats["band_bytes"] = stats["band_rows"] * BAND_ROW.itemsize
         stats["band_partitions"] = len(band_tasks)
-        pairs = self.map(band_reduce, band_tasks)
+        reduced = self.map(band_reduce, band_tasks)
+        pairs = [seg for seg, _ in reduced]
+        self.result.unlisted_bucket_pairs = sum(n for _, n in reduced)
         stats["pair_rows"] = sum(seg.offsets[-1] for seg in pairs)
         stats["pair_bytes"] = stats["pair_rows"] * PAIR_ROW.itemsize
         stats["verify_partitions"] = self.verify_parts
@@ -154,6 +156,9 @@ class DedupRun:
         stats["edges"] = len(near.i) + len(prompt.i)
         self.result.candidates = near.candidates + prompt.candidates
         self.result.verified = near.verified + prompt.verified
+        self.result.unchecked_pairs = near.unchecked
+        self.result.unchecked_examples = near.starved
+        self.result.unchecked_conflict_pairs = prompt.unchecked
         return near, prompt
 
     # -- driver steps ---------------------------------------------------------------------
@@ -173,13 +178,15 @@ class DedupRun:
                 near_of[j] = (i, sim)
         return near_of
 
-    def _prompt_conflicts(self, edges: Edges, kept_of: dict[int, int]) -> list[Conflict]:
-        """Near-duplicate prompts with different answers/labels: each example at most once,
-        against the lowest kept example."""
+    def _prompt_conflicts(
+        self, edges: Edges, kept_of: dict[int, int], reported: set[int] | None = None
+    ) -> list[Conflict]:
+        """Near-duplicate prompts with different answers/labels: each example at most once
+        (``reported`` holds those already reported), against the lowest kept example."""
         t = self.spec.threshold
         out: list[Conflict] = []
         done: set[tuple[int, int]] = set()
-        reported: set[int] = set()
+        reported = set() if reported is None else reported
         for i0, j0, sim in zip(edges.i.tolist(), edges.j.tolist(), edges.sim.tolist(), strict=True):
             self.uf.union(i0, j0)  # near-duplicate prompts never straddle splits either
             i, j = sorted((kept_of.get(i0, i0), kept_of.get(j0, j0)))
@@ -197,13 +204,30 @@ class DedupRun:
                 reported.add(j)
         return out
 
+    def _key_prompt_conflicts(
+        self,
+        exact_rep: npt.NDArray[np.int64],
+        copies: list[int],
+        near_of: dict[int, tuple[int, float]],
+    ) -> list[Conflict]:
+        """``key: prompt``: dropped copies whose answers disagree with the kept one (dropped,
+        as the key asks, and reported; their labels agree, or they would not be dropped)."""
+        pairs = [(int(exact_rep[i]), i, 1.0) for i in copies] if self.spec.exact else []
+        pairs += [(i, j, sim) for j, (i, sim) in sorted(near_of.items())]
+        out = []
+        for i, j, sim in pairs:
+            kind = self.judge.kind(i, j)
+            if kind is not None:
+                out.append(Conflict(i, j, sim, kind))
+        return out
+
     def run(self) -> DedupResult:
         n, spec, result = self.n, self.spec, self.result
         self.workdir.mkdir(parents=True, exist_ok=True)
         exact_rep = self._exact()
         reps = exact_rep == np.arange(n)
         near_of: dict[int, tuple[int, float]] = {}
-        prompt_edges = Edges()
+        near_edges = prompt_edges = Edges()
         if spec.near and n > 1:
             near_edges, prompt_edges = self._near(reps)
             near_of = self._leaders(near_edges)
@@ -216,13 +240,13 @@ class DedupRun:
             else:
                 result.dropped.append(Duplicate(i, r, "exact", 1.0))
         if spec.conflicts:
-            if spec.key == "prompt":  # identical or near-duplicate prompts: the dropped ones
-                pairs = [(int(exact_rep[i]), i, 1.0) for i in copies] if spec.exact else []
-                pairs += [(i, j, sim) for j, (i, sim) in sorted(near_of.items())]
-                for i, j, sim in pairs:
-                    kind = self.judge.kind(i, j)
-                    if kind is not None:
-                        result.conflicts.append(Conflict(i, j, sim, kind))
+            if spec.key == "prompt":
+                result.conflicts += self._key_prompt_conflicts(exact_rep, copies, near_of)
+                if spec.near and n > 1:  # other labels: never dropped, both sides kept
+                    kept_of = {d.index: d.duplicate_of for d in result.dropped}
+                    disagree = near_edges.select(~near_edges.agree)
+                    reported = {c.b for c in result.conflicts}
+                    result.conflicts += self._prompt_conflicts(disagree, kept_of, reported)
             elif spec.near and n > 1:
                 kept_of = {d.index: d.duplicate_of for d in result.dropped}
                 result.conflicts += self._prompt_conflicts(prompt_edges, kept_of)
