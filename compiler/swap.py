@@ -31,6 +31,8 @@ def old_path(out_dir: Path, pid: int | None = None) -> Path:
 def pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # a leftover of an earlier process that had our PID
+    if os.name == "nt":  # os.kill(pid, 0) would terminate it there: never clean up
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
