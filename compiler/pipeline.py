@@ -28,32 +28,34 @@ from typing import Any
 
 import numpy as np
 
+from tunespec.compiler.card import write_card
 from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
-from tunespec.compiler.spill import ChunkedSpill
+from tunespec.compiler.report import ReportBuilder, write_reports
+from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
 from tunespec.compiler.split import assign_splits
-from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, file_notes
+from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, file_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
     InputFile,
     LazyKeys,
     LazyLabels,
+    Report,
+    expand_sources,
     plan_chunks,
-    read_rejects,
-    read_side,
 )
 from tunespec.compiler.stages.ids import repeat_suffixes
-from tunespec.compiler.stages.mapstage import ChunkResult, chunk_file, process_chunk
+from tunespec.compiler.stages.mapstage import ChunkResult, process_chunk
 from tunespec.compiler.stages.writeout import OutputWriter
 from tunespec.compiler.writer import ArtefactWriter
+from tunespec.linters.dedup.result import DedupResult, Duplicate
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.artefact import FORMAT_VERSION, SPLITS, sha256_file
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, UserError
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS
 from tunespec.spec.example import Origin
 from tunespec.spec.loader import LoadedSpec, load_spec
-from tunespec.spec.paths import source_files
 from tunespec.spec.problems import Problem
 from tunespec.spec.version import __version__
 
@@ -89,42 +91,6 @@ class CompileResult:
     def counts(self) -> dict[str, Any]:
         counts: dict[str, Any] = self.manifest["counts"]
         return counts
-
-
-def expand_sources(
-    loaded: LoadedSpec, issues: list[tuple[Origin, Problem, str]] | None = None
-) -> list[InputFile]:
-    """Every input file of every source, sorted, as (path, path shown in origins).
-
-    Dangling links, link loops and unreadable folders a glob meets go to ``issues`` (origin,
-    ``DS009`` problem, source name); paths outside the spec's folder are refused."""
-    out: list[InputFile] = []
-    allowed = loaded.spec.limits.allow_outside_paths
-    for si, source in enumerate(loaded.spec.sources):
-        matches, met = source_files(
-            loaded.root, source.path, allowed=allowed, spec=str(loaded.path)
-        )
-        if not matches and not met:
-            raise UserError(
-                f"source path matches no file: {source.path}",
-                path=str(loaded.path),
-                code="SPEC",
-                hint="paths are relative to the spec file's folder",
-            )
-        for issue in met:
-            if issues is not None:
-                shown = Path(os.path.relpath(issue.path, loaded.root)).as_posix()
-                issues.append((*issue.note(shown), source.display_name))
-        for p in matches:
-            out.append(InputFile(p, _display(loaded, p), si))
-    return out
-
-
-def _display(loaded: LoadedSpec, p: Path) -> str:
-    try:
-        return p.resolve().relative_to(loaded.root).as_posix()
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop
-        return p.as_posix()
 
 
 MIN_AUTO_CHUNK_BYTES = 1 << 20
@@ -163,13 +129,10 @@ class Compiler:
         self.executor: Executor = executor or LocalExecutor()
         self.chunk_bytes = _chunk_bytes(chunk_bytes)
         self.progress = Progress(enabled=show_progress)
-        self.engine = Engine(loaded)
-        self.report: Any = _make_report_builder(loaded)
         self.dedup = bool(self.spec.dedup.exact or self.spec.dedup.near)
-        if self.dedup:  # DS401-DS403 come from the compile's own dedup pass
-            self.engine.dataset_rules = [
-                r for r in self.engine.dataset_rules if r.code not in DEDUP_CODES
-            ]
+        # with dedup on, DS401-DS403 come from the compile's own dedup pass
+        self.engine = Engine(loaded, skip_dataset=DEDUP_CODES if self.dedup else ())
+        self.report: Report | None = ReportBuilder(loaded, loaded.spec.tokenizer)
         self.sink = FindingSink(self.report)
         self.records_in = 0
         self.rejects: Counter[str] = Counter()
@@ -189,7 +152,7 @@ class Compiler:
         self,
         writer: ArtefactWriter,
         files: list[InputFile],
-        plan: list[list[Any]],
+        plan: list[list[ChunkTask]],
         results: list[ChunkResult],
     ) -> tuple[list[dict[str, Any]], ChunkedSpill]:
         suffix = repeat_suffixes([r.id_hashes for r in results])
@@ -220,7 +183,7 @@ class Compiler:
         mappers_names = [s.display_name for s in self.spec.sources]
         observe_rules = self.engine.dataset_rules
         c = 0
-        for fi, item in enumerate(self.progress.track(files, "files")):
+        for fi, item in enumerate(self.progress.track(files, "merging files")):
             tasks = plan[fi]
             records = 0
             notes_: list[Any] = []
@@ -228,9 +191,7 @@ class Compiler:
                 r = results[c]
                 records += r.records_in
                 notes_.append(r.notes)
-                self.engine.examples_seen += r.examples_seen
-                for code, n in r.fired.items():
-                    self.engine.fired[code] = self.engine.fired.get(code, 0) + n
+                self.engine.add_counters(r.counters)
                 for line, row in read_rejects(
                     chunk_file(scratch, r.number, "rejects"), r.reject_idpos, id_bases[c], suffix
                 ):
@@ -265,7 +226,7 @@ class Compiler:
         return inputs, spill
 
     # -- dedup, split, pass 2 -------------------------------------------------------------
-    def _dedup(self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path) -> Any:
+    def _dedup(self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path) -> DedupResult:
         """The dedup shuffles (exact, bands, verify) through the executor, then driver steps."""
         from tunespec.linters.dedup.run import run_dedup
 
@@ -282,13 +243,14 @@ class Compiler:
 
     def _assign(
         self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
-    ) -> tuple[list[int], dict[int, Any], Any]:
+    ) -> tuple[list[int], dict[int, Duplicate], DedupResult | None]:
         n = len(spill)
         group = np.arange(n, dtype=np.int64)
-        dropped: dict[int, Any] = {}
+        dropped: dict[int, Duplicate] = {}
         result = None
         if self.dedup:
-            result = self._dedup(spill, results, scratch)
+            with self.progress.stage("dedup"):
+                result = self._dedup(spill, results, scratch)
             dropped = {d.index: d for d in result.dropped}
             if result.groups:
                 idx = np.fromiter(result.groups.keys(), np.int64, len(result.groups))
@@ -319,7 +281,7 @@ class Compiler:
             files = expand_sources(self.loaded, issues)
             self.sink.add([f for o, p, s in issues if (f := self.engine.problem(p, o, s))])
             total = sum(f.path.stat().st_size for f in files if f.path.is_file())
-            parallelism = getattr(self.executor, "parallelism", 1)
+            parallelism = self.executor.parallelism
             self.shuffle = ShufflePlan.for_input(total, parallelism)
             chunk = self.chunk_bytes or auto_chunk_bytes(total, parallelism)
             plan = plan_chunks(
@@ -333,27 +295,31 @@ class Compiler:
                 self.shuffle,
             )
             tasks = [t for file_tasks in plan for t in file_tasks]
-            results = self.executor.map(process_chunk, tasks)
+            results = self.progress.map(
+                self.executor, process_chunk, tasks, "mapping", lambda r: r.records_in
+            )
             inputs, spill = self._merge(writer, files, plan, results)
             splits, dropped, result = self._assign(spill, results, scratch)
             del results
             out = OutputWriter(writer, spill, self.spec.target, self.report, self.engine, self.sink)
-            per_split = out.write(splits, dropped)
+            with self.progress.stage(f"writing {len(spill):,} examples"):
+                per_split = out.write(splits, dropped)
             self.rejects.update(out.rejects)
             self.sink.add(out.conflict_findings(result))
             self.sink.add(self.engine.finish(str(self.loaded.path.name)))
             spill.close()
             outputs = writer.close_outputs()
             manifest = self._manifest(inputs, per_split, outputs)
+            write_card(writer.tmp, manifest, self.spec.license)
             report = None
             if self.report is not None:
                 self.report.set_counts(manifest["counts"])
                 report = self.report.build()
-                from tunespec.compiler.report import write_reports
-
                 write_reports(report, writer.tmp)
             writer.commit(manifest, scratch=[SCRATCH])
+            self.progress.close()
         except BaseException:
+            self.progress.close()
             if spill is not None:
                 spill.close()
             writer.abort()
@@ -400,14 +366,6 @@ class Compiler:
             },
             "outputs": outputs,
         }
-
-
-def _make_report_builder(loaded: LoadedSpec) -> Any:
-    try:
-        from tunespec.compiler.report import ReportBuilder
-    except ImportError:
-        return None
-    return ReportBuilder(loaded, loaded.spec.tokenizer)
 
 
 def default_out_dir(loaded: LoadedSpec) -> Path:

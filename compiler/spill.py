@@ -1,21 +1,34 @@
-"""The spill: kept examples on disk, one file per chunk, random access by global index.
+"""The compile's scratch files: every encoder next to its decoder.
 
-The map stage writes one spill file per chunk; the driver sees them as one sequence in chunk
-order (global index = position in that order). Only an offset per example is held in memory.
-Dedup re-reads candidate pairs by index; pass 2 streams every file back in order.
+Per map-stage chunk ``N`` (names from :func:`chunk_file`):
+
+- ``chunk-N.spill``: kept examples, one JSON array per line (:func:`spill_row` /
+  :func:`spilled_example`), and ``chunk-N.spill.raw``: their raw records (:func:`raw_file`),
+  read back only for examples dropped as duplicates;
+- ``chunk-N.rejects``: reject rows, exactly as they go to ``rejects.jsonl`` (:func:`reject_row`
+  / :func:`read_rejects`);
+- ``chunk-N.side``: every finding and every read/map problem (:func:`finding_line`,
+  :func:`problem_line` / :func:`read_side`), replayed on the driver.
+
+The driver sees the spill files as one sequence in chunk order (:class:`ChunkedSpill`, global
+index = position in that order). Only an offset per example is held in memory. Dedup re-reads
+candidate pairs by index; pass 2 streams every file back in order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
+from tunespec.linters.findings import Finding
 from tunespec.spec.example import Example, Message, Origin
+from tunespec.spec.problems import Problem
 
 MAX_OPEN = 128  # chunk files kept open for random access (least recently used closed first)
 
@@ -23,13 +36,115 @@ MAX_OPEN = 128  # chunk files kept open for random access (least recently used c
 RawRef = tuple[int, int, int]  # (chunk, byte offset, byte length) in the chunk's raw file
 
 
+_NL = orjson.OPT_APPEND_NEWLINE
+
+
+def chunk_file(scratch: str | Path, number: int, kind: str) -> Path:
+    return Path(scratch) / f"chunk-{number:06d}.{kind}"
+
+
 def raw_file(spill_path: Path) -> Path:
-    """The side file holding the raw records of a spill file's examples (``mapstage``)."""
+    """The side file holding the raw records of a spill file's examples."""
     return spill_path.with_name(spill_path.name + ".raw")
 
 
+def reject_row(
+    code: str,
+    message: str,
+    origin: Origin,
+    source: str,
+    raw: str,
+    *,
+    hint: str | None = None,
+    json_path: str | None = None,
+    findings: Sequence[Finding] = (),
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``rejects.jsonl`` row (keys in this order)."""
+    row: dict[str, Any] = {"reason": code, "message": message}
+    if hint:
+        row["hint"] = hint
+    if json_path:
+        row["json_path"] = json_path
+    row["origin"] = origin.to_dict()
+    row["source"] = source
+    if findings:
+        row["findings"] = [f.to_dict() for f in findings]
+    if extra:
+        row.update(extra)
+    row["raw"] = raw
+    return row
+
+
+def read_rejects(
+    path: Path, idpos: npt.NDArray[np.int64], id_base: int, suffix: dict[int, int]
+) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """(line bytes, row) of a chunk's rejects; rows of repeated ids get their unique id."""
+    positions = idpos.tolist()
+    with path.open("rb") as fh:
+        for k, line in enumerate(fh):
+            row = orjson.loads(line)
+            p = positions[k]
+            if p >= 0 and suffix and (n := suffix.get(id_base + p)) is not None:
+                old = row.get("id", "")
+                row["id"] = f"{old}~{n}"
+                for f in row.get("findings", ()):
+                    if f.get("example_id") == old:
+                        f["example_id"] = row["id"]
+                line = orjson.dumps(row, option=_NL)
+            yield line, row
+
+
+FINDING_FIELDS = tuple(fl.name for fl in dataclasses.fields(Finding))
+
+
+def finding_line(f: Finding, idpos: int) -> bytes:
+    """``["f", idpos, *fields]``: every field of the finding, whatever fields it grows."""
+    return orjson.dumps(["f", idpos, *(getattr(f, n) for n in FINDING_FIELDS)], option=_NL)
+
+
+def problem_line(p: Problem, o: Origin) -> bytes:
+    """``["p", *problem, *origin]``: a read/map problem, for the driver's dataset rules."""
+    fields = [p.code, p.message, p.hint, p.json_path, p.fatal, p.col]
+    return orjson.dumps(["p", *fields, o.path, o.line, o.index, o.col], option=_NL)
+
+
+def read_side(
+    path: Path, id_base: int, suffix: dict[int, int]
+) -> Iterator[Finding | tuple[Problem, Origin]]:
+    """Findings and problems a chunk wrote, with repeated ids made unique."""
+    with path.open("rb") as fh:
+        for line in fh:
+            r = orjson.loads(line)
+            if r[0] == "f":
+                idpos = r[1]
+                f = Finding(*r[2:])
+                if idpos >= 0 and suffix and (n := suffix.get(id_base + idpos)) is not None:
+                    f.example_id = f"{f.example_id}~{n}"
+                yield f
+            else:
+                yield Problem(r[1], r[2], r[3], r[4], r[5], r[6]), Origin(r[7], r[8], r[9], r[10])
+
+
+def spill_row(example: Example, raw_pos: int, raw_len: int) -> list[Any]:
+    """One spill line: the example's fields in a fixed order, then where its raw record is in
+    the chunk's raw side file (offset, length in bytes). A compact array: cheaper to write and
+    parse than a dict, and the spill is scratch, never an output."""
+    o = example.origin
+    return [
+        example.id,
+        [[m.role, m.content] for m in example.messages],
+        example.meta,
+        example.source,
+        example.layout,
+        [o.path, o.line, o.index, o.col],
+        raw_pos,
+        raw_len,
+    ]
+
+
 def spilled_example(line: bytes, chunk: int = 0) -> tuple[Example, RawRef]:
-    """The example of one spill line and where its raw record is (see ``mapstage.spill_row``).
+    """The example of one spill line and where its raw record is (see :func:`spill_row`).
 
     The raw record lives in a side file: it is needed only when the example is dropped as a
     duplicate, so the spill lines stay small and cheap to parse."""

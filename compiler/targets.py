@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunespec.spec.example import Example, Message
+from tunespec.spec.example import Example
 from tunespec.spec.models import TargetSpec
 
 _PRIVATE_META = ("suppress", "id")
-
-
-def apply_system_prompt(example: Example, target: TargetSpec) -> None:
-    if not target.system_prompt:
-        return
-    has_system = bool(example.messages) and example.messages[0].role == "system"
-    if has_system and target.replace_system_prompt:
-        example.messages[0] = Message("system", target.system_prompt)
-    elif not has_system:
-        example.messages.insert(0, Message("system", target.system_prompt))
 
 
 def _meta(example: Example) -> dict[str, Any]:

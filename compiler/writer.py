@@ -68,7 +68,6 @@ class ArtefactWriter:
         self.tmp.mkdir()
         self.files = {name: _HashedFile(self.tmp / split_file(name)) for name in SPLITS}
         self.rejects = _HashedFile(self.tmp / REJECTS)
-        self.committed = False
         self._term = TerminateAsInterrupt()
 
     def scratch(self, name: str) -> Path:
@@ -100,7 +99,6 @@ class ArtefactWriter:
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _DUMP)
         )
         swap_in(self.tmp, self.out_dir)
-        self.committed = True
         self._term.release()
 
     def abort(self) -> None:

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tunespec.linters.rule import Rule, all_rules, get_rule
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_USAGE
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, UserError
 
 
 def _rule_dict(cls: type[Rule]) -> dict[str, Any]:
@@ -25,18 +26,18 @@ def _rule_dict(cls: type[Rule]) -> dict[str, Any]:
     }
 
 
+@command("tunespec rules", "list lint rules")
 def rules_main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tunespec rules", description="List every lint rule.")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.add_argument("--select", help="comma-separated codes or prefixes to list (e.g. DS1,DS209)")
-    try:
-        args = p.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code not in (0, None) else EXIT_CLEAN
+    args = p.parse_args(argv)
     prefixes = [c.strip().upper() for c in (args.select or "").split(",") if c.strip()]
     rules = [
         r for c, r in all_rules().items() if not prefixes or any(c.startswith(x) for x in prefixes)
     ]
+    if not rules:
+        raise UserError(f"no rule matches --select {args.select}", hint="codes look like DS201")
     out = sys.stdout
     if args.format == "json":
         out.write(json.dumps([_rule_dict(r) for r in rules], ensure_ascii=False, indent=2) + "\n")
@@ -58,14 +59,12 @@ def rules_main(argv: Sequence[str] | None = None) -> int:
     return EXIT_CLEAN
 
 
+@command("tunespec explain", "explain one lint rule")
 def explain_main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tunespec explain", description="Explain one lint rule.")
     p.add_argument("code", help="rule code (DS201) or name (politeness)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    try:
-        args = p.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code not in (0, None) else EXIT_CLEAN
+    args = p.parse_args(argv)
     cls = get_rule(args.code) or next(
         (r for r in all_rules().values() if r.name == args.code.lower()), None
     )
@@ -76,12 +75,8 @@ def explain_main(argv: Sequence[str] | None = None) -> int:
         close = difflib.get_close_matches(
             args.code.upper() if args.code[:2].upper() == "DS" else args.code, names, n=3
         )
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        print(
-            f"unknown rule {args.code!r}{hint}\n  hint: `tunespec rules` lists every rule",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise UserError(f"unknown rule {args.code!r}", hint=hint + "`tunespec rules` lists them")
     if args.format == "json":
         sys.stdout.write(json.dumps(_rule_dict(cls), ensure_ascii=False, indent=2) + "\n")
         return EXIT_CLEAN

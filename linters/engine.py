@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tunespec.linters.findings import SEVERITY_ORDER, Finding, Severity
+from tunespec.linters.findings import Finding, Severity
 from tunespec.linters.rule import Rule, RuleContext, Violation, all_rules
 
 if TYPE_CHECKING:
@@ -19,6 +21,19 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(code == p.upper() or code.startswith(p.upper()) for p in patterns)
 
 
+@dataclass
+class RuleCounters:
+    """What the example rules saw: examples checked, and per code the examples it fired on
+    (for thresholds and statistics). A map stage returns its own; the driver adds them up."""
+
+    examples: int = 0
+    fired: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: RuleCounters) -> None:
+        self.examples += other.examples
+        self.fired.update(other.fired)
+
+
 class Engine:
     """Holds the configured rules. ``structural_only`` is dslint without a spec."""
 
@@ -29,9 +44,14 @@ class Engine:
         structural_only: bool = False,
         lint: LintSpec | None = None,
         project: bool = True,
+        dataset: bool = True,
+        skip_dataset: Collection[str] = (),
     ) -> None:
         """``lint`` overrides the spec's ``lint:`` section (dslint --select/--ignore);
-        ``project=False`` skips dataset rules that need the whole project (dslint FILE...)."""
+        ``project=False`` skips dataset rules that need the whole project (dslint FILE...);
+        ``dataset=False`` builds no dataset rules (a map stage: they run on the driver), and
+        ``skip_dataset`` leaves out those codes (found by another pass, e.g. the compile's
+        dedup) while the codes stay active."""
         from tunespec.spec.models import LintSpec
 
         self.loaded = loaded
@@ -57,12 +77,12 @@ class Engine:
             cls(self.ctx) for cls in self.rules.values() if cls.stage == "example"
         ]
         self.dataset_rules = [
-            cls(self.ctx) for cls in self.rules.values() if cls.stage == "dataset"
+            cls(self.ctx)
+            for code, cls in self.rules.items()
+            if dataset and cls.stage == "dataset" and code not in skip_dataset
         ]
         self.thresholds = {code.upper(): pct for code, pct in self.lint.thresholds.items()}
-        self.examples_seen = 0
-        #: code -> number of examples it fired on (for thresholds and statistics)
-        self.fired: dict[str, int] = {}
+        self.counters = RuleCounters()
         #: source -> (code, check) of the example rules active for it
         self._by_source: dict[str, list[tuple[str, Callable[[Example], Iterable[Violation]]]]] = {}
 
@@ -142,7 +162,8 @@ class Engine:
         suppress = example.meta.get("suppress")
         suppressed = {str(c).upper() for c in suppress} if suppress else None
         out: list[Finding] = []
-        self.examples_seen += 1
+        counters = self.counters
+        counters.examples += 1
         checks = self._by_source.get(example.source)
         if checks is None:
             checks = self._by_source[example.source] = [
@@ -165,38 +186,51 @@ class Engine:
                     out.append(f)
                     fired = True
             if fired:
-                self.fired[code] = self.fired.get(code, 0) + 1
+                counters.fired[code] += 1
         return out
+
+    def take_counters(self) -> RuleCounters:
+        """The counters so far, starting new ones (one map-stage chunk's worth)."""
+        counters, self.counters = self.counters, RuleCounters()
+        return counters
+
+    def add_counters(self, counters: RuleCounters) -> None:
+        self.counters.add(counters)
 
     def observe(self, example: Example) -> None:
         for rule in self.dataset_rules:
             rule.observe(example)
 
     def finish(self, fallback_path: str = "<dataset>") -> list[Finding]:
-        from tunespec.spec.example import Origin
-
         out: list[Finding] = []
         for rule in self.dataset_rules:
             for v in rule.finish():
-                origin = v.example.origin if v.example is not None else Origin(fallback_path, 1, -1)
-                f = self._finding(
-                    rule.code,
-                    origin,
-                    v,
-                    v.example.id if v.example else None,
-                    v.example.source if v.example else None,
-                )
+                f = self.violation_finding(rule.code, v, fallback_path)
                 if f is not None:
                     out.append(f)
         out.extend(self.threshold_findings(fallback_path))
         return out
 
+    def violation_finding(
+        self, code: str, v: Violation, fallback_path: str = "<dataset>"
+    ) -> Finding | None:
+        """A dataset-level violation as a finding (None: the rule is off for its source);
+        it points at ``v.example`` when it has one, else at the top of ``fallback_path``."""
+        from tunespec.spec.example import Origin
+
+        ex = v.example
+        if not self.active(code, ex.source if ex is not None else None):
+            return None
+        if ex is None:
+            return self._finding(code, Origin(fallback_path, 1, -1), v, None, None)
+        return self._finding(code, ex.origin, v, ex.id, ex.source)
+
     def threshold_findings(self, fallback_path: str = "<dataset>") -> list[Finding]:
         """One finding per thresholded rule that fired on more than its share of examples."""
         out: list[Finding] = []
-        total = self.examples_seen
+        total = self.counters.examples
         for code, pct in sorted(self.thresholds.items()):
-            count = self.fired.get(code, 0)
+            count = self.counters.fired.get(code, 0)
             if not total or not count:
                 continue
             rate = 100.0 * count / total
@@ -214,7 +248,3 @@ class Engine:
                 )
             )
         return out
-
-    @staticmethod
-    def is_error(findings: Iterable[Finding]) -> bool:
-        return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER["error"] for f in findings)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -143,6 +143,8 @@ def all_rules() -> dict[str, type[Rule]]:
 
     found: dict[str, type[Rule]] = {}
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):  # helpers shared by rules (_dedup, _length)
+            continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
         for value in vars(module).values():
             if (
@@ -155,12 +157,6 @@ def all_rules() -> dict[str, type[Rule]]:
                     raise RuntimeError(f"duplicate rule code {value.code}")
                 found[value.code] = value
     return dict(sorted(found.items()))
-
-
-def iter_rules(stage: Stage | None = None) -> Iterator[type[Rule]]:
-    for rule in all_rules().values():
-        if stage is None or rule.stage == stage:
-            yield rule
 
 
 def get_rule(code: str) -> type[Rule] | None:

@@ -1,13 +1,12 @@
-"""The lint loop behind dslint: files → records → examples → rules → findings.
+"""The lint loop behind dslint: files → the record path → findings.
 
-Mirrors what ``tunespec compile`` does up to linting (read, map, lint) without
-normalizing, so findings point at the text as it is written in the files.
+Every record goes through the same :class:`~tunespec.linters.recordpath.RecordPath` as in
+``tunespec compile`` (read → map → normalize → lint → observe), so with a spec dslint reports
+an error on exactly the records compile rejects. Without a spec nothing is normalized.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,12 +15,14 @@ from pathlib import Path
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.linters.infer import infer_source
+from tunespec.linters.recordpath import RecordPath, raw_hash
 from tunespec.spec import paths
 from tunespec.spec.errors import UserError
-from tunespec.spec.example import Example, Origin
-from tunespec.spec.layouts import LayoutMapper, content_id
+from tunespec.spec.example import Origin
+from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
 from tunespec.spec.models import LintSpec, SourceSpec
+from tunespec.spec.normalize import Normalizer
 from tunespec.spec.paths import PathIssue
 from tunespec.spec.problems import MISSING_MESSAGES, Problem
 from tunespec.spec.readers import DEFAULT_MAX_RECORD_BYTES, FileNotes, read_records
@@ -44,10 +45,6 @@ class LintRun:
     findings: list[Finding] = field(default_factory=list)
     examples: int = 0
     fixed: list[str] = field(default_factory=list)
-
-
-def raw_hash(raw: str) -> str:
-    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def display_path(path: Path) -> str:
@@ -117,8 +114,16 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def targets_for_files(
-    files: Sequence[Path], spec_path: Path | None, *, use_spec: bool = True
+    files: Sequence[Path],
+    spec_path: Path | None,
+    *,
+    use_spec: bool = True,
+    skipped: list[tuple[str, str]] | None = None,
+    sources_only: bool = False,
 ) -> list[Target]:
+    """One target per file. With ``skipped``, files that no spec source names and that do not
+    look like datasets (``select.skip_reason``) are listed there instead, with the reason; with
+    ``sources_only`` too, every file a spec exists for but does not name is skipped."""
     specs: dict[Path, LoadedSpec] = {}
     indexes: dict[Path, dict[Path, SourceSpec]] = {}
     fixed = load_spec(spec_path) if spec_path is not None else None
@@ -139,11 +144,24 @@ def targets_for_files(
             if key not in indexes:
                 indexes[key] = _source_index(loaded)
             source = indexes[key].get(file.resolve())
+        if source is None and skipped is not None:
+            reason = _skip(file, loaded, sources_only)
+            if reason is not None:
+                skipped.append((display, reason))
+                continue
         if source is None:
             out.append(Target(file, display, infer_source(file, display), loaded, inferred=True))
         else:
             out.append(Target(file, display, source, loaded))
     return out
+
+
+def _skip(file: Path, loaded: LoadedSpec | None, sources_only: bool) -> str | None:
+    from tunespec.linters.select import skip_reason
+
+    if sources_only and loaded is not None:
+        return f"not a source of {display_path(loaded.path)}"
+    return skip_reason(file)
 
 
 def project_targets(spec_path: Path | None) -> list[Target]:
@@ -200,16 +218,15 @@ def lint_targets(
 def _lint_group(
     targets: list[Target], select: list[str], ignore: list[str], project: bool, fix: bool
 ) -> LintRun:
+    """One spec's files through the record path compile runs (:mod:`.recordpath`)."""
     loaded = targets[0].loaded
     lint = _lint_spec(loaded, select, ignore)
     engine = Engine(loaded, structural_only=loaded is None, lint=lint, project=project)
     run = LintRun(loaded)
     if fix:
         _fix(engine, targets, run)
-    dedup_fallback = (
-        project and loaded is not None and not any(c.startswith("DS4") for c in engine.rules)
-    )
-    kept: list[Example] = []
+    # without a spec there is no normalization to apply: findings point at the text as written
+    normalizer = Normalizer(loaded.spec.normalize, loaded.spec.target) if loaded else None
     for t in targets:
         run.files.append(t.display)
         if t.issue is not None:
@@ -220,40 +237,31 @@ def _lint_group(
         if t.source is None:
             run.findings.extend(_unknown_layout(t, engine))
             continue
-        name = t.source.display_name if not t.inferred else t.display
         mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
+        path = RecordPath(
+            engine,
+            mapper,
+            normalizer=normalizer,
+            reject_on_error=lint.reject_on_error,
+            observe=engine.observe,
+        )
         notes = FileNotes(t.display)
         limit = loaded.spec.limits.max_record_bytes if loaded else DEFAULT_MAX_RECORD_BYTES
         records = read_records(
             t.path, t.source.format, t.display, notes, t.source.csv_delimiter, max_record_bytes=limit
         )
         for raw in records:
-            if raw.problem is not None:
-                _add(run.findings, engine.problem(raw.problem, raw.origin, name), raw.raw)
-                continue
-            mapped = mapper.map(raw.data, raw.origin)
-            for problem in mapped.problems:
-                _add(run.findings, engine.problem(problem, raw.origin, name), raw.raw)
-            example = mapped.example
-            if example is None:
-                continue
-            if not example.id:
-                example.id = content_id(example)
-            run.examples += 1
-            run.findings.extend(engine.check_example(example))
-            engine.observe(example)
-            if dedup_fallback:
-                kept.append(example)
+            record = path.run(raw)
+            run.findings.extend(record.findings)
+        run.examples += path.stats()["lint"].seen
         for origin, problem in notes.notes:
-            _add(run.findings, engine.problem(problem, origin, name), "")
+            _add(run.findings, engine.problem(problem, origin, mapper.name), "")
     fallback = (
         display_path(loaded.path)
         if loaded is not None
         else (targets[0].display if targets else "<dataset>")
     )
     run.findings.extend(engine.finish(fallback))
-    if dedup_fallback and loaded is not None:
-        run.findings.extend(_dedup(kept, loaded, engine))
     run.findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
     return run
 
@@ -285,22 +293,6 @@ def _add(out: list[Finding], finding: Finding | None, raw: str) -> None:
     if finding is not None:
         finding.content_hash = raw_hash(raw)
         out.append(finding)
-
-
-def _dedup(examples: list[Example], loaded: LoadedSpec, engine: Engine) -> list[Finding]:
-    """Cross-file duplicates when the DS4xx rules are not registered as engine rules."""
-    spec = loaded.spec.dedup
-    if not (spec.exact or spec.near) or importlib.util.find_spec("tunespec.linters.dedup") is None:
-        return []
-    from tunespec.linters import dedup
-
-    lint_duplicates = getattr(dedup, "lint_duplicates", None)
-    if lint_duplicates is None:
-        return []
-    found: list[Finding] = [
-        f for f in lint_duplicates(examples, spec) if engine.active(f.code, f.source)
-    ]
-    return found
 
 
 def _fix(engine: Engine, targets: list[Target], run: LintRun) -> None:

@@ -43,10 +43,6 @@ class Origin:
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "col": self.col, "index": self.index}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Origin:
-        return cls(str(data["path"]), int(data["line"]), int(data["index"]), int(data.get("col", 1)))
-
 
 @dataclass(slots=True)
 class Message:
@@ -98,37 +94,8 @@ class Example:
         return None if value is None else str(value)
 
     def content_key(self) -> str:
-        """A hash of the (already normalized) conversation: the exact-duplicate key."""
+        """A hash of the (already normalized) conversation, every turn and role: the split key
+        ``conversation`` and the findings' content hash. (Dedup compares its own keys, with
+        whitespace folded and system turns left out: ``linters.dedup.shingle.key_texts``.)"""
         text = "".join([f"{m.role}\x1f{m.content}\x1e" for m in self.messages])
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "messages": [m.to_dict() for m in self.messages],
-            "meta": self.meta,
-            "source": self.source,
-            "layout": self.layout,
-            "origin": self.origin.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Example:
-        messages = []
-        for m in data["messages"]:
-            role, content = m["role"], m["content"]
-            messages.append(
-                Message(
-                    role if type(role) is str else str(role),
-                    content if type(content) is str else str(content),
-                )
-            )
-        o = data["origin"]
-        return cls(
-            messages=messages,
-            origin=Origin(str(o["path"]), int(o["line"]), int(o["index"]), int(o.get("col", 1))),
-            source=str(data.get("source", "")),
-            layout=str(data.get("layout", "")),
-            meta=dict(data.get("meta") or {}),
-            id=str(data.get("id", "")),
-        )

@@ -6,8 +6,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from tunespec.spec.example import Example
+from tunespec.spec.example import Example, Message
 from tunespec.spec.models.normalize import NormalizeSpec
+from tunespec.spec.models.target import TargetSpec
 
 _SPACES = re.compile(r"[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
@@ -71,11 +72,25 @@ def _text_function(spec: NormalizeSpec) -> Callable[[str], str]:
     return text
 
 
-class Normalizer:
-    """Applies a :class:`NormalizeSpec` to strings and examples (build once, reuse)."""
+def apply_system_prompt(example: Example, target: TargetSpec) -> None:
+    """The target's ``system_prompt``: added before the first turn, or replacing the
+    example's own system turn when ``replace_system_prompt`` is set."""
+    if not target.system_prompt:
+        return
+    has_system = bool(example.messages) and example.messages[0].role == "system"
+    if has_system and target.replace_system_prompt:
+        example.messages[0] = Message("system", target.system_prompt)
+    elif not has_system:
+        example.messages.insert(0, Message("system", target.system_prompt))
 
-    def __init__(self, spec: NormalizeSpec) -> None:
+
+class Normalizer:
+    """Applies a :class:`NormalizeSpec` to strings and examples (build once, reuse); with a
+    ``target``, :meth:`example` then applies its system prompt (never normalized)."""
+
+    def __init__(self, spec: NormalizeSpec, target: TargetSpec | None = None) -> None:
         self.spec = spec
+        self.target = target
         self._text = _text_function(spec)
 
     def text(self, value: str) -> str:
@@ -85,4 +100,6 @@ class Normalizer:
         text = self._text
         for message in example.messages:
             message.content = text(message.content)
+        if self.target is not None:
+            apply_system_prompt(example, self.target)
         return example

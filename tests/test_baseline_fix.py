@@ -156,6 +156,8 @@ def test_fix_text_rewrites_only_changed_records(
                 "roles": ["assistant"],
             },
             "lint": {"min_examples": 0, "ignore": ["DS4", "DS903"]},
+            # lint the text as written: normalizing (as compile does) would hide what --fix fixes
+            "normalize": {"unicode": "none", "trim": False, "strip_trailing_spaces": False},
         }
     )
     untouched = '{"id": 7, "messages": [{"role": "user", "content": "ＡＢＣ  "}, {"role": "assistant", "content": "ok"}], "score": 1.50}'

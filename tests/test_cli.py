@@ -71,4 +71,4 @@ def test_crash_is_exit_3(monkeypatch, capsys, tmp_path: Path) -> None:
     monkeypatch.setattr(pipeline, "compile_spec", explode)
     (tmp_path / "tunespec.yaml").write_text("sources:\n  - path: d.jsonl\n    layout: openai\n")
     assert main(["compile", str(tmp_path)]) == 3
-    assert "tunespec crashed: ValueError: boom" in capsys.readouterr().err
+    assert "tunespec compile crashed: ValueError: boom" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from tunespec.compiler.pipeline import compile_spec
-from tunespec.linters.dedup import DedupIndex, DedupResult, lint_duplicates
+from tunespec.linters.dedup import DedupIndex, DedupResult
 from tunespec.linters.dedup.shingle import (
     batch_signatures,
     candidate_probability,
@@ -254,16 +254,22 @@ def test_conflicting_answers_and_labels() -> None:
     assert run(exs, conflicts=False).conflicts == []
 
 
-def test_lint_duplicates_findings() -> None:
+def test_ds4xx_findings_through_the_engine_with_configured_severities() -> None:
+    from tunespec.spec.models import LintSpec
+
     q = "How do I reset my password on the mobile app?"
     exs = [
         ex(0, q, "Tap Settings, then Reset."),
         ex(1, q, "Tap Settings, then Reset."),
         ex(2, q, "Call support."),
     ]
-    findings = lint_duplicates(exs, DedupSpec())
-    got = sorted((f.code, f.line) for f in findings)
-    assert got == [("DS401", 2), ("DS403", 3)]
+    lint = LintSpec(severity={"DS401": "error", "DS403": "info"})
+    engine = Engine(None, structural_only=True, lint=lint)
+    for e in exs:
+        engine.observe(e)
+    findings = [f for f in engine.finish() if f.code.startswith("DS4")]
+    got = sorted((f.code, f.line, f.severity) for f in findings)
+    assert got == [("DS401", 2, "error"), ("DS403", 3, "info")]
     assert "e0 (d.jsonl:1:1)" in next(f.message for f in findings if f.code == "DS401")
 
 

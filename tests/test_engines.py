@@ -240,9 +240,9 @@ def test_shuffle_stages_give_the_in_memory_index_result(
     """The map stage's shuffle files (any chunking) reduced over any number of partitions
     give exactly the DedupResult of one in-memory DedupIndex fed every example."""
     from tunespec.compiler.pipeline import expand_sources
-    from tunespec.compiler.spill import ChunkedSpill
+    from tunespec.compiler.spill import ChunkedSpill, chunk_file
     from tunespec.compiler.stages.driver import plan_chunks
-    from tunespec.compiler.stages.mapstage import chunk_file, process_chunk
+    from tunespec.compiler.stages.mapstage import process_chunk
     from tunespec.linters.dedup import DedupIndex
     from tunespec.linters.dedup.index import label_ids
     from tunespec.linters.dedup.run import run_dedup

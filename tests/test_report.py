@@ -16,7 +16,8 @@ import pytest
 from tunespec.compiler.commands.report import main as report_main
 from tunespec.compiler.pipeline import compile_spec
 from tunespec.compiler.report import render_html, render_markdown
-from tunespec.compiler.report.builder import Histogram, estimate_tokens, openai_epochs
+from tunespec.compiler.report.builder import Histogram, openai_epochs
+from tunespec.linters.text.tokens import estimate_tokens
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None

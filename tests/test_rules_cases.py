@@ -15,9 +15,15 @@ A case is one record (a dict, written as one JSON line), or a dict of special ke
 ``_text`` (the whole file as text, UTF-8), ``_latin1`` (the whole file as bytes, each
 character one byte), ``_files`` ({file name: [records]} for several files), ``_links``
 ({link name: target} symbolic links made next to the files) and ``_spec``
-(merged over the document's spec for this case only). Every case is written to a temporary file, read by the real readers,
-mapped by the real layout mapper and linted by the real engine, as ``dslint`` does.
-Structural rules without a ``spec:`` are also run without any spec (layout inferred).
+(merged over the document's spec for this case only). Every case is written to a temporary file
+and linted by the real ``dslint --format json`` (its ``main``, in this process): read by the real
+readers, mapped, normalized and linted on the record path compile runs. Structural rules without
+a ``spec:`` are also run without any spec (layout inferred).
+
+A fail case may also say where and what (sqlfluff's ``line_no``/``fix_str``): ``_expect`` (next
+to the record's keys, or to the special keys) with any of ``line``, ``col``, ``json_path``,
+``message`` (a substring) and ``fix`` (after ``dslint --fix``: a dict is the first record of the
+file, a string the whole file). One finding of the rule must match all of them.
 """
 
 from __future__ import annotations
@@ -30,11 +36,21 @@ import orjson
 import pytest
 import yaml
 
+from tunespec.linters.cli import main as dslint
 from tunespec.linters.rule import all_rules
-from tunespec.linters.runner import lint_targets, project_targets, targets_for_files
 
 DATA = Path(__file__).parent / "data" / "rules"
-SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec", "_links")
+SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec", "_expect", "_links")
+EXPECT = ("line", "col", "json_path", "message", "fix")
+# dslint with a spec lints the normalized text, as compile does: the cases test the rules on
+# the text as written unless a case file's ``spec`` sets ``normalize``
+AS_WRITTEN = {
+    "unicode": "none",
+    "trim": False,
+    "strip_trailing_spaces": False,
+    "newlines": "keep",
+    "max_blank_lines": None,
+}
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -85,23 +101,57 @@ def write_case(doc: dict[str, Any], case: Any, tmp: Path) -> Path:
     return tmp / name
 
 
-def codes_for(doc: dict[str, Any], case: Any, tmp: Path, *, with_spec: bool) -> set[str]:
+def _spec_file(doc: dict[str, Any], case: Any, tmp: Path) -> Path:
     name = doc.get("file", "data.jsonl")
-    main = write_case(doc, case, tmp)
-    code = doc["code"]
-    if not with_spec:
-        runs = lint_targets(
-            targets_for_files([main], None, use_spec=False), select=[code], project=False
-        )
+    source = _merge({"path": name, "layout": "openai"}, doc.get("source", {}))
+    spec = _merge({"sources": [source], "normalize": AS_WRITTEN}, doc.get("spec") or {})
+    if _special(case) and "_spec" in case:
+        spec = _merge(spec, case["_spec"])
+    spec_path = tmp / "tunespec.yaml"
+    spec_path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return spec_path
+
+
+def dslint_json(
+    doc: dict[str, Any],
+    case: Any,
+    tmp: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    with_spec: bool,
+    fix: bool = False,
+) -> tuple[Path, list[dict[str, Any]]]:
+    """Write the case and run ``dslint --format json`` on it: (main file, findings)."""
+    main_file = write_case(doc, case, tmp)
+    if with_spec:
+        args = ["--spec", str(_spec_file(doc, case, tmp))]
     else:
-        source = _merge({"path": name, "layout": "openai"}, doc.get("source", {}))
-        spec = _merge({"sources": [source]}, doc.get("spec") or {})
-        if _special(case) and "_spec" in case:
-            spec = _merge(spec, case["_spec"])
-        spec_path = tmp / "tunespec.yaml"
-        spec_path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-        runs = lint_targets(project_targets(spec_path), select=[code], project=True)
-    return {f.code for r in runs for f in r.findings}
+        args = [str(main_file), "--no-spec"]
+    args += ["--select", doc["code"], "--format", "json", "--no-baseline", "--exit-zero"]
+    capsys.readouterr()
+    code = dslint(args + (["--fix"] if fix else []))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    findings: list[dict[str, Any]] = orjson.loads(out)["findings"]
+    return main_file, findings
+
+
+def split_expect(case: Any) -> tuple[Any, dict[str, Any]]:
+    """The case without its ``_expect``, and the expectations."""
+    if not isinstance(case, dict) or "_expect" not in case:
+        return case, {}
+    rest = {k: v for k, v in case.items() if k != "_expect"}
+    expect = dict(case["_expect"])
+    unknown = set(expect) - set(EXPECT)
+    assert not unknown, f"unknown _expect keys {sorted(unknown)}"
+    return rest, expect
+
+
+def matches(finding: dict[str, Any], expect: dict[str, Any]) -> bool:
+    for key in ("line", "col", "json_path"):
+        if key in expect and finding.get(key) != expect[key]:
+            return False
+    return "message" not in expect or expect["message"] in finding["message"]
 
 
 def load_cases() -> list[Any]:
@@ -133,13 +183,24 @@ def test_rule_case(
     with_spec: bool,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    codes = codes_for(doc, case, tmp_path, with_spec=with_spec)
-    if expect == "fail":
-        assert doc["code"] in codes, f"{doc['code']} did not fire on {case!r}; got {sorted(codes)}"
-    else:
-        assert doc["code"] not in codes, f"{doc['code']} fired on a passing case {case!r}"
+    code = doc["code"]
+    case, where = split_expect(case)
+    main_file, findings = dslint_json(doc, case, tmp_path, capsys, with_spec=with_spec)
+    mine = [f for f in findings if f["code"] == code]
+    if expect == "pass":
+        assert not mine, f"{code} fired on a passing case {case!r}: {mine}"
+        return
+    got = sorted({f["code"] for f in findings})
+    assert mine, f"{code} did not fire on {case!r}; got {got}"
+    assert any(matches(f, where) for f in mine), f"no {code} finding matches {where}: {mine}"
+    if "fix" in where:
+        dslint_json(doc, case, tmp_path, capsys, with_spec=with_spec, fix=True)
+        text = main_file.read_text(encoding="utf-8")
+        fixed = where["fix"]
+        assert (orjson.loads(text.splitlines()[0]) if isinstance(fixed, dict) else text) == fixed
 
 
 def test_every_case_file_names_a_rule() -> None:

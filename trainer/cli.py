@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import traceback
 import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from tunespec.spec.artefact import iter_split, verify_artefact
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_USAGE, UserError
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, UserError
 from tunespec.spec.models.train import TrainSpec
 
 # CLI flags generated from the spec's train: fields (so the two never drift apart)
@@ -289,28 +289,13 @@ def run_generate(argv: list[str], stream: TextIO = sys.stderr) -> Path:
     return out
 
 
-def _run(fn: Any, argv: Sequence[str] | None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    code: int = EXIT_CLEAN
-    try:
-        fn(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        code = EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        code = EXIT_CRASH
-    except SystemExit as exc:  # argparse
-        code = int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    except Exception:
-        traceback.print_exc()
-        code = EXIT_CRASH
-    return code
-
-
+@command("tunespec train", "LoRA/QLoRA fine-tune on an artefact (needs tunespec[train])")
 def train_main(argv: Sequence[str] | None = None) -> int:
-    return _run(run_train, argv)
+    run_train(list(sys.argv[1:] if argv is None else argv))
+    return EXIT_CLEAN
 
 
+@command("tunespec generate", "write predictions of a trained model (needs tunespec[train])")
 def generate_main(argv: Sequence[str] | None = None) -> int:
-    return _run(run_generate, argv)
+    run_generate(list(sys.argv[1:] if argv is None else argv))
+    return EXIT_CLEAN

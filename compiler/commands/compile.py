@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from tunespec.spec.errors import EXIT_CLEAN
+from tunespec.spec.cli import command
 from tunespec.spec.paths import allow_outside_paths
+
+if TYPE_CHECKING:
+    from tunespec.compiler.pipeline import CompileResult
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-findings",
         type=int,
         default=20,
-        help="findings to print (default 20; all are in report.json)",
+        help="findings to print: the first of every rule, then errors up to this many (default 20; all are in report.json)",
     )
     p.add_argument(
         "--engine",
@@ -69,7 +72,7 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _compile_local(args: argparse.Namespace) -> Any:
+def _compile_local(args: argparse.Namespace) -> CompileResult:
     from tunespec.compiler.engines.process import ProcessExecutor, available_cores
     from tunespec.compiler.pipeline import compile_spec
 
@@ -81,36 +84,33 @@ def _compile_local(args: argparse.Namespace) -> Any:
         return compile_spec(args.spec, args.out, show_progress=show, executor=pool)
 
 
+@command("tunespec compile", "lint, dedup, normalize and split sources into an artefact")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with allow_outside_paths(args.allow_outside_paths):  # before any worker starts
         if args.engine == "ray":
-            from tunespec.compiler.engines import compile_with_ray
+            from tunespec.compiler.engines import RayExecutor, ray_session
+            from tunespec.compiler.pipeline import compile_spec
 
-            result = compile_with_ray(args.spec, args.out, address=args.address)
+            with ray_session(args.address):
+                result = compile_spec(args.spec, args.out, executor=RayExecutor())
         else:
             result = _compile_local(args)
     counts = result.counts
     if not args.quiet:
-        shown = 0
-        for f in result.findings:
-            if (
-                f.severity == "error"
-                and f.code not in ("DS401", "DS402")
-                and shown < args.max_findings
-            ):
-                print(f.format(), file=sys.stderr)
-                shown += 1
-        hidden = (
-            getattr(result, "error_count", sum(1 for f in result.findings if f.severity == "error"))
-            - shown
+        from tunespec.compiler.summary import print_summary
+
+        print_summary(
+            result.findings,
+            result.finding_counts,
+            result.report,
+            sys.stderr,
+            limit=args.max_findings,
         )
-        if hidden > 0:
-            print(f"... and {hidden} more (see rejects.jsonl and report.json)", file=sys.stderr)
     per = counts["per_split"]
     rejects = ", ".join(f"{k}: {v}" for k, v in counts["rejects"].items()) or "none"
     print(
         f"compiled {counts['records_in']} records → train {per['train']}, validation {per['validation']}, "
         f"test {per['test']}; rejected {counts['rejected']} ({rejects}) → {result.out_dir}"
     )
-    return result.exit_code if result.exit_code != EXIT_CLEAN else EXIT_CLEAN
+    return result.exit_code

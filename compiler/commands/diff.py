@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,14 +18,8 @@ from typing import Any
 import orjson
 
 from tunespec.spec.artefact import REJECTS, SPLITS, iter_split, read_manifest
-from tunespec.spec.errors import (
-    EXIT_CLEAN,
-    EXIT_CRASH,
-    EXIT_FINDINGS,
-    EXIT_USAGE,
-    UserError,
-    os_error,
-)
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 SHOW = 10
 
@@ -150,19 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@command("tunespec diff", "compare two artefacts")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        d = diff_artefacts(args.old, args.new)
-    except UserError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"error: {os_error(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # pragma: no cover - crash path
-        print(f"tunespec diff: crashed: {exc!r}", file=sys.stderr)
-        return EXIT_CRASH
+    d = diff_artefacts(args.old, args.new)
     if args.json:
         print(orjson.dumps(d, option=orjson.OPT_INDENT_2).decode())
     else:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from tunespec.spec.cli import command
 from tunespec.spec.errors import UserError
 
 # template file → path in the new dataset repo
@@ -19,6 +20,7 @@ FILES = {
 }
 
 
+@command("tunespec init", "scaffold a spec and an example dataset layout")
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="tunespec init", description="Scaffold tunespec.yaml and a dataset layout."

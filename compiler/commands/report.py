@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
 
-from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_USAGE, UserError, os_error
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,19 +56,10 @@ def rerender(folder: Path) -> dict[str, object]:
     return report
 
 
+@command("tunespec report", "re-render an artefact's quality report")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        report = rerender(args.artefact)
-    except UserError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        print(f"error: {os_error(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # pragma: no cover - crash path
-        print(f"tunespec report: crashed: {exc!r}", file=sys.stderr)
-        return EXIT_CRASH
+    report = rerender(args.artefact)
     if args.show == "md":
         from tunespec.compiler.report import render_markdown
 

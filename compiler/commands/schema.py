@@ -7,9 +7,11 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from tunespec.spec.cli import command
 from tunespec.spec.loader import spec_json_schema
 
 
+@command("tunespec schema", "print the spec's JSON Schema")
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="tunespec schema", description="Print the JSON Schema of tunespec.yaml."

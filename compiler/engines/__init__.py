@@ -9,6 +9,6 @@ same results, in item order; the driver merges them in that order.
 from __future__ import annotations
 
 from tunespec.compiler.engines.base import Executor, LocalExecutor
-from tunespec.compiler.engines.rayexec import RayExecutor, compile_with_ray, ray_session
+from tunespec.compiler.engines.rayexec import RayExecutor, ray_session
 
-__all__ = ["Executor", "LocalExecutor", "RayExecutor", "compile_with_ray", "ray_session"]
+__all__ = ["Executor", "LocalExecutor", "RayExecutor", "ray_session"]

@@ -10,7 +10,10 @@ R = TypeVar("R")
 
 
 class Executor(Protocol):
-    """Runs ``fn`` over ``items``; returns the results in the items' order."""
+    """Runs ``fn`` over ``items``; returns the results in the items' order. ``parallelism``
+    is how many items it runs at once (the dedup shuffles size their partitions by it)."""
+
+    parallelism: int
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]: ...
 

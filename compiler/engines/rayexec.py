@@ -127,17 +127,3 @@ def _join(ray: Any, address: str, env: dict[str, Any], common: dict[str, Any]) -
             f"cannot join the Ray cluster at {address}: {exc}",
             hint="check --address (host:port of the head's GCS, or ray://host:10001), and that the cluster is running",
         ) from None
-
-
-def compile_with_ray(
-    spec_path: str | Path,
-    out_dir: str | Path | None = None,
-    *,
-    address: str | None = None,
-    chunk_bytes: int | None = None,
-) -> Any:
-    """``tunespec compile --engine ray``: the same compile, its map stages as Ray tasks."""
-    from tunespec.compiler.pipeline import compile_spec
-
-    with ray_session(address):
-        return compile_spec(spec_path, out_dir, executor=RayExecutor(), chunk_bytes=chunk_bytes)

@@ -1,24 +1,35 @@
-"""Small driver steps: planning chunks, merging chunk outputs in order, counting findings,
-assigning splits by cluster id."""
+"""Small driver steps: finding the input files, planning chunks, merging chunk outputs in
+order, counting findings, assigning splits by cluster id."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
-import orjson
 
 from tunespec.compiler.engines.base import Executor
-from tunespec.compiler.stages.chunks import ChunkTask, ScanResult, is_jsonl, scan_range, scan_tasks
+from tunespec.compiler.stages.chunks import (
+    ChunkTask,
+    ScanResult,
+    ScanTask,
+    is_jsonl,
+    scan_range,
+    scan_tasks,
+)
+from tunespec.linters.dedup.result import DedupResult
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
-from tunespec.spec.example import Origin
+from tunespec.spec.example import Example, Origin
+from tunespec.spec.loader import LoadedSpec
+from tunespec.spec.models import Spec
+from tunespec.spec.paths import source_files
 from tunespec.spec.problems import Problem
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary
@@ -31,9 +42,43 @@ class InputFile:
     source_index: int
 
 
+def expand_sources(
+    loaded: LoadedSpec, issues: list[tuple[Origin, Problem, str]] | None = None
+) -> list[InputFile]:
+    """Every input file of every source, sorted, as (path, path shown in origins).
+
+    Dangling links, link loops and unreadable folders a glob meets go to ``issues`` (origin,
+    ``DS009`` problem, source name); paths outside the spec's folder are refused."""
+    out: list[InputFile] = []
+    allowed = loaded.spec.limits.allow_outside_paths
+    for si, source in enumerate(loaded.spec.sources):
+        matches, met = source_files(loaded.root, source.path, allowed=allowed, spec=str(loaded.path))
+        if not matches and not met:
+            raise UserError(
+                f"source path matches no file: {source.path}",
+                path=str(loaded.path),
+                code="SPEC",
+                hint="paths are relative to the spec file's folder",
+            )
+        for issue in met:
+            if issues is not None:
+                shown = Path(os.path.relpath(issue.path, loaded.root)).as_posix()
+                issues.append((*issue.note(shown), source.display_name))
+        for p in matches:
+            out.append(InputFile(p, _display(loaded, p), si))
+    return out
+
+
+def _display(loaded: LoadedSpec, p: Path) -> str:
+    try:
+        return p.resolve().relative_to(loaded.root).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop
+        return p.as_posix()
+
+
 def plan_chunks(
     files: Sequence[InputFile],
-    spec: Any,
+    spec: Spec,
     spec_path: str,
     spec_hash: str,
     scratch: Path,
@@ -42,7 +87,7 @@ def plan_chunks(
     shuffle: ShufflePlan | None = None,
 ) -> list[list[ChunkTask]]:
     """Chunks of every input file (a list per file). JSON Lines files are scanned in parallel."""
-    scans: list[Any] = []
+    scans: list[ScanTask] = []
     owners: list[int] = []
     for fi, item in enumerate(files):
         if not item.path.exists():
@@ -65,7 +110,7 @@ def plan_chunks(
     number = 0
     for fi, item in enumerate(files):
         source = spec.sources[item.source_index]
-        base = {
+        base: dict[str, Any] = {
             "spec_path": spec_path,
             "spec_hash": spec_hash,
             "scratch": str(scratch),
@@ -98,11 +143,27 @@ def plan_chunks(
     return out
 
 
+class Report(Protocol):
+    """What the compile feeds the quality report (:class:`tunespec.compiler.report.ReportBuilder`)."""
+
+    def add_example(self, example: Example, split: str) -> None: ...
+
+    def add_reject(self, row: dict[str, Any]) -> None: ...
+
+    def add_findings(self, findings: Iterable[Finding]) -> None: ...
+
+    def set_dedup(self, result: DedupResult, get_example: Callable[[int], Example]) -> None: ...
+
+    def set_counts(self, counts: dict[str, Any]) -> None: ...
+
+    def build(self) -> dict[str, Any]: ...
+
+
 class FindingSink:
     """Every finding passes through here once: to the report builder, into per-rule counts,
     and into a capped list for the printed summary. Findings are never all held at once."""
 
-    def __init__(self, report: Any) -> None:
+    def __init__(self, report: Report | None) -> None:
         self.report = report
         self.counts: Counter[tuple[str, str]] = Counter()
         self.errors = 0
@@ -135,42 +196,6 @@ class FindingSink:
         return out
 
 
-def read_side(
-    path: Path, id_base: int, suffix: dict[int, int]
-) -> Iterator[Finding | tuple[Problem, Origin]]:
-    """Findings and problems a chunk wrote, with repeated ids made unique."""
-    with path.open("rb") as fh:
-        for line in fh:
-            r = orjson.loads(line)
-            if r[0] == "f":
-                idpos = r[1]
-                f = Finding(*r[2:])
-                if idpos >= 0 and suffix and (n := suffix.get(id_base + idpos)) is not None:
-                    f.example_id = f"{f.example_id}~{n}"
-                yield f
-            else:
-                yield Problem(r[1], r[2], r[3], r[4], r[5], r[6]), Origin(r[7], r[8], r[9], r[10])
-
-
-def read_rejects(
-    path: Path, idpos: npt.NDArray[np.int64], id_base: int, suffix: dict[int, int]
-) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """(line bytes, row) of a chunk's rejects; rows of repeated ids get their unique id."""
-    positions = idpos.tolist()
-    with path.open("rb") as fh:
-        for k, line in enumerate(fh):
-            row = orjson.loads(line)
-            p = positions[k]
-            if p >= 0 and suffix and (n := suffix.get(id_base + p)) is not None:
-                old = row.get("id", "")
-                row["id"] = f"{old}~{n}"
-                for f in row.get("findings", ()):
-                    if f.get("example_id") == old:
-                        f["example_id"] = row["id"]
-                line = orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
-            yield line, row
-
-
 class LazyKeys(Sequence[str]):
     """Split keys of the groups' representatives, as hex, made on demand (no list of N strings)."""
 
@@ -181,10 +206,17 @@ class LazyKeys(Sequence[str]):
     def __len__(self) -> int:
         return len(self.reps)
 
-    def __getitem__(self, j: Any) -> Any:
+    @overload
+    def __getitem__(self, j: int) -> str: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[str]: ...
+
+    def __getitem__(self, j: int | slice) -> str | list[str]:
         if isinstance(j, slice):
             return [self[k] for k in range(*j.indices(len(self)))]
-        return self.digests[self.reps[j]].tobytes().hex()
+        digest: bytes = self.digests[self.reps[j]].tobytes()
+        return digest.hex()
 
     def __iter__(self) -> Iterator[str]:
         d = self.digests
@@ -203,7 +235,13 @@ class LazyLabels(Sequence[str | None]):
     def __len__(self) -> int:
         return len(self.reps)
 
-    def __getitem__(self, j: Any) -> Any:
+    @overload
+    def __getitem__(self, j: int) -> str | None: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[str | None]: ...
+
+    def __getitem__(self, j: int | slice) -> str | list[str | None] | None:
         if isinstance(j, slice):
             return [self[k] for k in range(*j.indices(len(self)))]
         v = int(self.labels[self.reps[j]])

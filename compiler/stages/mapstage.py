@@ -1,47 +1,45 @@
-"""The map stage: read → map → normalize → lint one chunk, spill what is kept.
+"""The map stage: one chunk through the record path, what is kept spilled.
 
 A pure function of its :class:`ChunkTask` (plus the spec file): the same bytes come out
-whichever executor runs it, in whichever process. It writes three files next to each other
-in the scratch folder and returns only small fixed-size per-example arrays:
+whichever executor runs it, in whichever process. Every record the chunk reader yields goes
+through :class:`tunespec.linters.recordpath.RecordPath` (read → map → normalize → lint →
+dedup features), the same path ``dslint`` runs; this module only writes what comes out into
+the chunk's scratch files (:mod:`tunespec.compiler.spill` describes them) and returns small
+fixed-size per-example arrays. The dedup shuffles' map side for the kept examples goes to
+``chunk-N.dd.*`` (:func:`tunespec.linters.dedup.features.write_features`).
 
-- ``chunk-N.spill``: kept examples, one JSON array per line (the example plus where its raw
-  record is, see :func:`spill_row`), and ``chunk-N.spill.raw``: their raw records, read back
-  only for examples dropped as duplicates;
-- ``chunk-N.rejects``: reject rows of this chunk, exactly as they go to ``rejects.jsonl``;
-- ``chunk-N.side``: every finding and every read/map problem (replayed on the driver into the
-  report and the dataset-level rules, then deleted);
-- ``chunk-N.dd.*``: the map side of the dedup shuffles for the kept examples: exact rows by
-  hash, LSH band rows by (band, key), answer hashes and signatures as columns
-  (:func:`tunespec.linters.dedup.features.write_features`).
-
-Example ids are assigned here, at read time: the source's id or a content hash. Making
+Example ids are assigned on the path, at read time: the source's id or a content hash. Making
 repeated ids unique needs the whole corpus, so the chunk returns a hash of each id and the
 driver suffixes the rare repeats (:mod:`tunespec.compiler.stages.ids`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from array import array
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from tunespec.compiler.spill import raw_file
+from tunespec.compiler.spill import (
+    chunk_file,
+    finding_line,
+    problem_line,
+    raw_file,
+    reject_row,
+    spill_row,
+)
 from tunespec.compiler.stages.chunks import ChunkTask, read_chunk
-from tunespec.compiler.targets import apply_system_prompt
 from tunespec.linters.dedup.features import FeatureBuilder, write_features
 from tunespec.linters.dedup.shuffle import ChunkFeatures, ShufflePlan
-from tunespec.linters.engine import Engine
-from tunespec.linters.findings import Finding
+from tunespec.linters.engine import Engine, RuleCounters
+from tunespec.linters.recordpath import Record, RecordPath
 from tunespec.spec.example import Example, Origin
-from tunespec.spec.layouts import LayoutMapper, content_id
+from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, load_spec
 from tunespec.spec.normalize import Normalizer
 from tunespec.spec.problems import Problem
@@ -57,8 +55,8 @@ class ChunkResult:
     kept: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
     notes: list[tuple[Origin, Problem]] = field(default_factory=list)
-    examples_seen: int = 0
-    fired: dict[str, int] = field(default_factory=dict)
+    #: the example rules' counters over this chunk (the driver adds them to its engine)
+    counters: RuleCounters = field(default_factory=RuleCounters)
     findings: int = 0
     #: byte offset of every kept example in the chunk's spill file
     offsets: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, np.uint64))
@@ -76,10 +74,6 @@ class ChunkResult:
     dedup: ChunkFeatures | None = None
 
 
-def chunk_file(scratch: str | Path, number: int, kind: str) -> Path:
-    return Path(scratch) / f"chunk-{number:06d}.{kind}"
-
-
 class _Worker:
     """Per-process state for one spec: the loaded spec, its rules, mappers, normalizer."""
 
@@ -87,9 +81,8 @@ class _Worker:
         self.loaded: LoadedSpec = load_spec(spec_path)
         spec = self.loaded.spec
         self.spec = spec
-        self.engine = Engine(self.loaded)
-        self.engine.dataset_rules = []  # dataset rules run once, on the driver
-        self.normalizer = Normalizer(spec.normalize)
+        self.engine = Engine(self.loaded, dataset=False)  # dataset rules run on the driver
+        self.normalizer = Normalizer(spec.normalize, spec.target)
         self.mappers = [LayoutMapper(s, spec.lint.suppress_key) for s in spec.sources]
         self.reject_on_error = spec.lint.reject_on_error
         self.split_key = spec.split.key
@@ -122,204 +115,107 @@ def id_hash(example_id: str) -> bytes:
     return hashlib.blake2b(example_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
-def reject_row(
-    code: str,
-    message: str,
-    origin: Origin,
-    source: str,
-    raw: str,
-    *,
-    hint: str | None = None,
-    json_path: str | None = None,
-    findings: list[Finding] | tuple[Finding, ...] = (),
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    row: dict[str, Any] = {"reason": code, "message": message}
-    if hint:
-        row["hint"] = hint
-    if json_path:
-        row["json_path"] = json_path
-    row["origin"] = origin.to_dict()
-    row["source"] = source
-    if findings:
-        row["findings"] = [f.to_dict() for f in findings]
-    if extra:
-        row.update(extra)
-    row["raw"] = raw
-    return row
+class _ChunkOut:
+    """The chunk's scratch files and per-example arrays, fed one finished record at a time."""
 
+    def __init__(self, task: ChunkTask, source: str, split_key: str, stack: ExitStack) -> None:
+        spill_path = chunk_file(task.scratch, task.number, "spill")
+        self.spill = stack.enter_context(spill_path.open("wb"))
+        self.raw_out = stack.enter_context(raw_file(spill_path).open("wb"))
+        self.rejects = stack.enter_context(
+            chunk_file(task.scratch, task.number, "rejects").open("wb")
+        )
+        self.side = stack.enter_context(chunk_file(task.scratch, task.number, "side").open("wb"))
+        self.source, self.split_key = source, split_key
+        self.pos = self.raw_pos = self.findings = 0
+        self.offsets, self.labels, self.reject_idpos = array("Q"), array("i"), array("q")
+        self.split_keys, self.ids, self.id_kept = bytearray(), bytearray(), bytearray()
+        self.label_ids: dict[str, int] = {}
 
-def spill_row(example: Example, raw_pos: int, raw_len: int) -> list[Any]:
-    """One spill line: the example's fields in a fixed order, then where its raw record is in
-    the chunk's raw side file (offset, length in bytes).
+    def add(self, record: Record) -> None:
+        side, example = self.side, record.example
+        origin = record.raw.origin
+        for p in record.problems:
+            side.write(problem_line(p, origin))
+        idpos = -1
+        if example is not None:
+            idpos = len(self.id_kept)
+            self.ids += id_hash(example.id)
+            self.id_kept.append(record.drop is None)
+        for f in record.findings:
+            side.write(finding_line(f, idpos))
+        self.findings += len(record.findings)
+        if record.drop is not None:
+            self._reject(record, idpos)
+        else:
+            assert example is not None
+            self._spill(example, record.raw.raw)
 
-    A compact array (read back by :func:`tunespec.compiler.spill.spilled_example`): cheaper to
-    write and parse than :meth:`Example.to_dict`, and the spill is scratch, never an output.
-    """
-    o = example.origin
-    return [
-        example.id,
-        [[m.role, m.content] for m in example.messages],
-        example.meta,
-        example.source,
-        example.layout,
-        [o.path, o.line, o.index, o.col],
-        raw_pos,
-        raw_len,
-    ]
+    def _reject(self, record: Record, idpos: int) -> None:
+        d = record.drop
+        assert d is not None
+        row = reject_row(
+            d.code,
+            d.message,
+            record.raw.origin,
+            self.source,
+            record.raw.raw,
+            hint=d.hint,
+            json_path=d.json_path,
+            findings=record.findings,
+            extra={"id": record.example.id} if record.example is not None else None,
+        )
+        self.rejects.write(orjson.dumps(row, option=_NL))
+        self.reject_idpos.append(idpos)
 
+    def _spill(self, example: Example, raw: str) -> None:
+        raw_bytes = raw.encode("utf-8", "surrogatepass")
+        line = orjson.dumps(spill_row(example, self.raw_pos, len(raw_bytes)), option=_NL)
+        self.raw_out.write(raw_bytes)
+        self.raw_pos += len(raw_bytes)
+        self.offsets.append(self.pos)
+        self.spill.write(line)
+        self.pos += len(line)
+        self.split_keys += split_key_digest(example, self.split_key)
+        label = example.label
+        ids = self.label_ids
+        self.labels.append(-1 if label is None else ids.setdefault(label, len(ids)))
 
-FINDING_FIELDS = tuple(fl.name for fl in dataclasses.fields(Finding))
-
-
-def finding_line(f: Finding, idpos: int) -> bytes:
-    """``["f", idpos, *fields]``: every field of the finding, whatever fields it grows."""
-    return orjson.dumps(["f", idpos, *(getattr(f, n) for n in FINDING_FIELDS)], option=_NL)
-
-
-def problem_line(p: Problem, o: Origin) -> bytes:
-    return orjson.dumps(
-        [
-            "p",
-            p.code,
-            p.message,
-            p.hint,
-            p.json_path,
-            p.fatal,
-            p.col,
-            o.path,
-            o.line,
-            o.index,
-            o.col,
-        ],
-        option=_NL,
-    )
+    def arrays(self, res: ChunkResult) -> None:
+        res.kept = len(self.offsets)
+        res.findings = self.findings
+        res.offsets = np.frombuffer(self.offsets.tobytes(), dtype=np.uint64).copy()
+        res.split_keys = np.frombuffer(bytes(self.split_keys), np.uint8).reshape(-1, 16).copy()
+        res.labels = np.frombuffer(self.labels.tobytes(), dtype=np.int32).copy()
+        res.label_names = list(self.label_ids)
+        res.id_hashes = np.frombuffer(bytes(self.ids), dtype=np.uint64).copy()
+        res.id_kept = np.frombuffer(bytes(self.id_kept), dtype=np.uint8).astype(bool)
+        res.reject_idpos = np.frombuffer(self.reject_idpos.tobytes(), dtype=np.int64).copy()
 
 
 def process_chunk(task: ChunkTask) -> ChunkResult:
     """Map stage over one chunk (see the module docstring)."""
     w = _worker(task.spec_path, task.spec_hash)
-    engine = w.engine
-    engine.examples_seen = 0
-    engine.fired = {}
     mapper = w.mappers[task.source_index]
-    source = mapper.name
+    features = FeatureBuilder(w.dedup) if w.dedup is not None else None
+    path = RecordPath(
+        w.engine,
+        mapper,
+        normalizer=w.normalizer,
+        reject_on_error=w.reject_on_error,
+        observe=features.add if features is not None else None,
+    )
     res = ChunkResult(task.number)
     notes = FileNotes(task.display)
-    offsets = array("Q")
-    split_keys = bytearray()
-    labels = array("i")
-    label_ids: dict[str, int] = {}
-    ids = bytearray()
-    id_kept = bytearray()
-    reject_idpos = array("q")
-    features = FeatureBuilder(w.dedup) if w.dedup is not None else None
-    dumps = orjson.dumps
-    normalize, check_example = w.normalizer.example, engine.check_example
-    target, reject_on_error, split_key = w.spec.target, w.reject_on_error, w.split_key
-    pos = raw_pos = 0
-    with (
-        chunk_file(task.scratch, task.number, "spill").open("wb") as spill,
-        raw_file(chunk_file(task.scratch, task.number, "spill")).open("wb") as raw_out,
-        chunk_file(task.scratch, task.number, "rejects").open("wb") as rejects,
-        chunk_file(task.scratch, task.number, "side").open("wb") as side,
-    ):
-
-        def reject(row: dict[str, Any], idpos: int = -1) -> None:
-            res.rejects[row["reason"]] += 1
-            rejects.write(dumps(row, option=_NL))
-            reject_idpos.append(idpos)
-
-        for rec in read_chunk(task, notes):
-            res.records_in += 1
-            if rec.problem is not None:
-                side.write(problem_line(rec.problem, rec.origin))
-                f = engine.problem(rec.problem, rec.origin, source)
-                if f is not None:
-                    side.write(finding_line(f, -1))
-                    res.findings += 1
-                reject(
-                    reject_row(
-                        rec.problem.code,
-                        rec.problem.message,
-                        rec.origin,
-                        source,
-                        rec.raw,
-                        hint=rec.problem.hint,
-                        findings=(f,) if f else (),
-                    )
-                )
-                continue
-            mapped = mapper.map(rec.data, rec.origin)
-            findings: list[Finding] = []
-            for p in mapped.problems:
-                side.write(problem_line(p, rec.origin))
-                f = engine.problem(p, rec.origin, source)
-                if f is not None:
-                    findings.append(f)
-            example = mapped.example
-            if example is None:
-                for f in findings:
-                    side.write(finding_line(f, -1))
-                res.findings += len(findings)
-                fatal = mapped.problems[0]
-                reject(
-                    reject_row(
-                        fatal.code,
-                        fatal.message,
-                        rec.origin,
-                        source,
-                        rec.raw,
-                        hint=fatal.hint,
-                        json_path=fatal.json_path,
-                        findings=findings,
-                    )
-                )
-                continue
-            normalize(example)
-            apply_system_prompt(example, target)
-            if not example.id:
-                example.id = content_id(example)
-            idpos = len(id_kept)
-            ids += id_hash(example.id)
-            findings.extend(check_example(example))
-            for f in findings:
-                side.write(finding_line(f, idpos))
-            res.findings += len(findings)
-            if reject_on_error and findings:
-                errors = [f for f in findings if f.severity == "error"]
-                if errors:
-                    first = errors[0]
-                    id_kept.append(0)
-                    reject(
-                        reject_row(
-                            first.code,
-                            first.message,
-                            rec.origin,
-                            source,
-                            rec.raw,
-                            hint=first.hint,
-                            json_path=first.json_path,
-                            findings=findings,
-                            extra={"id": example.id},
-                        ),
-                        idpos,
-                    )
-                    continue
-            id_kept.append(1)
-            raw_bytes = rec.raw.encode("utf-8", "surrogatepass")
-            line = dumps(spill_row(example, raw_pos, len(raw_bytes)), option=_NL)
-            raw_out.write(raw_bytes)
-            raw_pos += len(raw_bytes)
-            offsets.append(pos)
-            spill.write(line)
-            pos += len(line)
-            split_keys += split_key_digest(example, split_key)
-            label = example.label
-            labels.append(-1 if label is None else label_ids.setdefault(label, len(label_ids)))
-            if features is not None:
-                features.add(example)
-    res.kept = len(offsets)
+    w.engine.take_counters()  # a fresh count for this chunk
+    with ExitStack() as stack:
+        out = _ChunkOut(task, mapper.name, w.split_key, stack)
+        run, add = path.run, out.add
+        for raw in read_chunk(task, notes):
+            add(run(raw))
+    out.arrays(res)
+    res.records_in = path.steps[0].stats.seen
+    res.rejects = path.dropped()
     if features is not None and w.dedup is not None:
         res.dedup = write_features(
             features.build(),
@@ -328,13 +224,5 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
             ShufflePlan(task.exact_parts, task.band_sub),
         )
     res.notes = notes.notes
-    res.examples_seen = engine.examples_seen
-    res.fired = dict(engine.fired)
-    res.offsets = np.frombuffer(offsets.tobytes(), dtype=np.uint64).copy()
-    res.split_keys = np.frombuffer(bytes(split_keys), dtype=np.uint8).reshape(-1, 16).copy()
-    res.labels = np.frombuffer(labels.tobytes(), dtype=np.int32).copy()
-    res.label_names = list(label_ids)
-    res.id_hashes = np.frombuffer(bytes(ids), dtype=np.uint64).copy()
-    res.id_kept = np.frombuffer(bytes(id_kept), dtype=np.uint8).astype(bool)
-    res.reject_idpos = np.frombuffer(reject_idpos.tobytes(), dtype=np.int64).copy()
+    res.counters = w.engine.take_counters()
     return res

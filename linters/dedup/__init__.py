@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tunespec.linters.dedup.features import FeatureBuilder, Features, compute_features
 from tunespec.linters.dedup.index import Conflict, DedupIndex, DedupResult, Duplicate
-from tunespec.linters.dedup.lint import lint_duplicates, result_findings
 
 __all__ = [
     "Conflict",
@@ -14,6 +13,4 @@ __all__ = [
     "FeatureBuilder",
     "Features",
     "compute_features",
-    "lint_duplicates",
-    "result_findings",
 ]

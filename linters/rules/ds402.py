@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from tunespec.linters.dedup.lint import NEAR, SEVERITY
-from tunespec.linters.dedup.rulebase import DedupRule
 from tunespec.linters.findings import Severity
+from tunespec.linters.rules._dedup import NEAR, SEVERITY, DedupRule
 
 if TYPE_CHECKING:
     from tunespec.spec.models import Spec

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from tunespec.linters.dedup.lint import CONFLICT, SEVERITY
-from tunespec.linters.dedup.rulebase import DedupRule
 from tunespec.linters.findings import Severity
+from tunespec.linters.rules._dedup import CONFLICT, SEVERITY, DedupRule
 
 if TYPE_CHECKING:
     from tunespec.spec.models import Spec
@@ -16,7 +15,7 @@ class ConflictingAnswers(DedupRule):
     """The same (or nearly the same) prompt has different answers or different labels.
 
     What:
-        Prompts (system and user turns) that are near duplicates (Jaccard ≥ `dedup.threshold`) while their answers
+        Prompts (the user turns; system turns are left out) that are near duplicates (Jaccard ≥ `dedup.threshold`) while their answers
         are not, or while their `label`s differ. Reported once per pair of kept examples, with both sides.
 
     Why it hurts training:

@@ -8,14 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tunespec.spec.errors import (
-    EXIT_CLEAN,
-    EXIT_CRASH,
-    EXIT_FINDINGS,
-    EXIT_USAGE,
-    UserError,
-    os_error,
-)
+from tunespec.spec.cli import command
+from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from tunespec.linters.scoring.metrics import aggregate, score
     from tunespec.linters.scoring.report import summary_lines, write_outputs
     from tunespec.linters.validators import build_validator
+    from tunespec.linters.validators.json_schema import JsonSchemaValidator
 
     if args.min_validity is not None and not 0.0 <= args.min_validity <= 1.0:
         raise UserError(f"--min-validity must be between 0 and 1, got {args.min_validity}")
@@ -157,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         "spec": str(loaded.path),
         "spec_hash": loaded.spec_hash,
         "kind": schema.kind,
-        "fast_path": bool(getattr(validator, "fast", False)),
+        "fast_path": isinstance(validator, JsonSchemaValidator) and validator.fast,
         "input_problems": [p.to_dict() for p in problems],
     }
     if args.out is not None:
@@ -183,28 +178,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+@command("tunespec score", "score model outputs against the spec's output schema")
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    try:
-        return run(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except OSError as exc:
-        print(f"error: {os_error(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as exc:  # a crash: say so, with the type, and exit 3
-        import traceback
-
-        traceback.print_exc()
-        print(f"tunespec score crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_CRASH
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

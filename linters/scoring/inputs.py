@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 import orjson
 
 from tunespec.spec.errors import UserError
+from tunespec.spec.problems import NOT_AN_OBJECT
+from tunespec.spec.readers import FileNotes, read_jsonl
 
 DEFAULT_TEXT_FIELDS = ("prediction", "output", "text")
 DEFAULT_REF_TEXT_FIELDS = ("reference", "expected", "answer", "output", "completion", "text")
@@ -99,27 +103,41 @@ def _id_of(value: Any) -> str | None:
 
 
 def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
-    """(line, parsed row or None, error) for every non-blank line of a JSONL file."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"file not found: {path}") from None
-    except IsADirectoryError:
+    """(line, parsed row or None, error) for every non-blank line of a JSONL file, read by the
+    same JSON Lines reader as compile and dslint (:func:`tunespec.spec.readers.read_jsonl`)."""
+    if not path.exists():
+        raise UserError(f"file not found: {path}")
+    if path.is_dir():
         raise UserError(
             f"{path} is a folder, expected a JSONL file",
             hint="pass an artefact folder only to --references",
-        ) from None
+        )
     out: list[tuple[int, Any, str | None]] = []
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        try:
-            out.append((number, orjson.loads(line), None))
-        except orjson.JSONDecodeError as exc:
-            out.append((number, None, f"not a JSON line: {exc.msg} (column {exc.colno})"))
+    for rec in read_jsonl(path, str(path), FileNotes(str(path))):
+        line, problem = rec.origin.line, rec.problem
+        if problem is None:
+            out.append((line, rec.data, None))
+        elif problem.code == NOT_AN_OBJECT:
+            out.append((line, None, f"expected a JSON object: {problem.message}"))
+        else:
+            out.append((line, None, f"not a JSON line: {problem.message}"))
     return out
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many long-lived objects.
+
+    Scoring keeps every parsed answer alive; the collector would otherwise rescan them over
+    and over (it made validation several times slower). Nothing here creates cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_predictions(
@@ -128,8 +146,6 @@ def read_predictions(
     text_fields: Sequence[str] = (),
     context_field: str = "context",
 ) -> Loaded:
-    from tunespec.linters.scoring.metrics import no_gc
-
     with no_gc():
         return _read_predictions(
             path, id_field, tuple(text_fields) or DEFAULT_TEXT_FIELDS, context_field

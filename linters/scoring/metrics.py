@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunespec.linters.scoring.inputs import InputProblem, Prediction, Reference
+from tunespec.linters.scoring.inputs import InputProblem, Prediction, Reference, no_gc
 from tunespec.linters.validators import (
     EXTRACTED,
     PARSED,
@@ -206,22 +203,6 @@ def score(
         return _score(validator, predictions, references, list(problems), predictions_path)
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived objects.
-
-    Scoring keeps every parsed answer alive; the collector would otherwise rescan them over
-    and over (it made validation several times slower). Nothing here creates cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _score(
     validator: Validator,
     predictions: dict[str, Prediction],
@@ -229,7 +210,7 @@ def _score(
     problems: list[InputProblem],
     predictions_path: str,
 ) -> tuple[list[ExampleScore], list[InputProblem]]:
-    scorer = Scorer(validator, getattr(validator, "kind", ""), references is not None)
+    scorer = Scorer(validator, validator.kind, references is not None)
     results: list[ExampleScore] = []
     if references is None:
         for pid, pred in predictions.items():

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from tunespec.linters.validators import Validator, Verdict, build_validator
 
 if TYPE_CHECKING:
-    from tunespec.linters.rule import RuleContext
     from tunespec.spec.example import Example
+    from tunespec.spec.loader import LoadedSpec
     from tunespec.spec.models import Spec
+
+
+class RuleContext(Protocol):
+    """What the DS3xx rules hand in (:class:`tunespec.linters.rule.RuleContext`): rules import
+    validators, never the other way."""
+
+    spec: Spec | None
+    loaded: LoadedSpec | None
+    cache: dict[str, Any]
+
 
 _VALIDATOR = "output_schema.validator"
 _LAST = "output_schema.last"

@@ -16,7 +16,7 @@ class DedupSpec(StrictModel):
     )
     key: Literal["conversation", "prompt", "answer"] = Field(
         "conversation",
-        description="What is compared: the whole conversation, the prompt only, or the answer only.",
+        description="What is compared: the whole conversation, the prompt (user turns) only, or the answer only; system turns are never compared.",
     )
     threshold: float = Field(
         0.8,

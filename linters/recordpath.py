@@ -1,0 +1,233 @@
+"""The one record path: read → map → normalize → lint → observe, shared by compile and dslint.
+
+``tunespec compile`` (its map stage, :func:`tunespec.compiler.stages.mapstage.process_chunk`)
+and ``dslint`` (:func:`tunespec.linters.runner.lint_targets`) push every record a reader
+yields through the same :class:`RecordPath`. Each step looks at the record in flight and
+either lets it go on or drops it with a :class:`Drop` (reason code, message, hint, JSON path:
+what a ``rejects.jsonl`` row says); each step counts what it saw and what it dropped.
+
+1. read: a record the reader could not parse (its :class:`Problem`) is dropped;
+2. map: the source's layout mapper builds the :class:`Example`; a fatal problem drops it;
+3. normalize: the spec's text normalization and the target's system prompt; an id is
+   assigned from the content when the source has none;
+4. lint: the example rules; with ``lint.reject_on_error`` the first error drops it;
+5. observe: what the consumer does with every kept example (the compile's dedup features,
+   dslint's dataset rules).
+
+So ``dslint --spec`` reports an error on exactly the records ``compile`` rejects, with the
+same first code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from tunespec.linters.findings import Finding
+
+if TYPE_CHECKING:
+    from tunespec.linters.engine import Engine
+    from tunespec.spec.example import Example
+    from tunespec.spec.layouts import LayoutMapper
+    from tunespec.spec.normalize import Normalizer
+    from tunespec.spec.problems import Problem
+    from tunespec.spec.readers import RawRecord
+
+
+def raw_hash(raw: str) -> str:
+    """The content hash of a record that has no example (what baselines fingerprint)."""
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@dataclass(slots=True, frozen=True)
+class Drop:
+    """Why a record leaves the path: the reason code and the words of its reject row."""
+
+    step: str
+    code: str
+    message: str
+    hint: str | None = None
+    json_path: str | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One record in flight, and everything the steps found about it."""
+
+    raw: RawRecord
+    example: Example | None = None
+    #: read and map problems, in order (the compile replays them to the dataset rules)
+    problems: list[Problem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    drop: Drop | None = None
+
+
+@dataclass
+class StepStats:
+    seen: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: StepStats) -> None:
+        self.seen += other.seen
+        self.dropped.update(other.dropped)
+
+
+class Step(Protocol):
+    """One step of the path: ``None`` lets the record go on, a :class:`Drop` ends it."""
+
+    name: str
+    stats: StepStats
+
+    def __call__(self, record: Record) -> Drop | None: ...
+
+
+class _Problems:
+    """Turns read/map problems into findings through the engine."""
+
+    def __init__(self, engine: Engine, source: str) -> None:
+        self.engine = engine
+        self.source = source
+
+    def add(self, record: Record, problem: Problem) -> None:
+        record.problems.append(problem)
+        finding = self.engine.problem(problem, record.raw.origin, self.source)
+        if finding is not None:
+            finding.content_hash = raw_hash(record.raw.raw)
+            record.findings.append(finding)
+
+
+class ReadStep(_Problems):
+    name = "read"
+
+    def __init__(self, engine: Engine, source: str) -> None:
+        super().__init__(engine, source)
+        self.stats = StepStats()
+
+    def __call__(self, record: Record) -> Drop | None:
+        problem = record.raw.problem
+        if problem is None:
+            return None
+        self.add(record, problem)
+        return Drop(self.name, problem.code, problem.message, problem.hint)
+
+
+class MapStep(_Problems):
+    name = "map"
+
+    def __init__(self, engine: Engine, mapper: LayoutMapper) -> None:
+        super().__init__(engine, mapper.name)
+        self.stats = StepStats()
+        self.map = mapper.map
+
+    def __call__(self, record: Record) -> Drop | None:
+        raw = record.raw
+        mapped = self.map(raw.data, raw.origin)
+        for problem in mapped.problems:
+            self.add(record, problem)
+        if mapped.example is None:
+            fatal = mapped.problems[0]
+            return Drop(self.name, fatal.code, fatal.message, fatal.hint, fatal.json_path)
+        record.example = mapped.example
+        return None
+
+
+class NormalizeStep:
+    name = "normalize"
+
+    def __init__(self, normalizer: Normalizer | None) -> None:
+        self.stats = StepStats()
+        self.normalize = normalizer.example if normalizer is not None else None
+
+    def __call__(self, record: Record) -> Drop | None:
+        from tunespec.spec.layouts import content_id
+
+        example = record.example
+        assert example is not None
+        if self.normalize is not None:
+            self.normalize(example)
+        if not example.id:
+            example.id = content_id(example)
+        return None
+
+
+class LintStep:
+    name = "lint"
+
+    def __init__(self, engine: Engine, reject_on_error: bool) -> None:
+        self.stats = StepStats()
+        self.check = engine.check_example
+        self.reject_on_error = reject_on_error
+
+    def __call__(self, record: Record) -> Drop | None:
+        assert record.example is not None
+        record.findings.extend(self.check(record.example))
+        if self.reject_on_error and record.findings:
+            for f in record.findings:
+                if f.severity == "error":
+                    return Drop(self.name, f.code, f.message, f.hint, f.json_path)
+        return None
+
+
+class ObserveStep:
+    """Hands every kept example to the consumer (dedup features, dataset rules)."""
+
+    name = "observe"
+
+    def __init__(self, observe: Callable[[Example], object] | None) -> None:
+        self.stats = StepStats()
+        self.observe = observe
+
+    def __call__(self, record: Record) -> Drop | None:
+        if self.observe is not None:
+            assert record.example is not None
+            self.observe(record.example)
+        return None
+
+
+class RecordPath:
+    """The steps of one source, in order. :meth:`run` returns the record with its findings
+    and, when a step dropped it, :attr:`Record.drop`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        mapper: LayoutMapper,
+        *,
+        normalizer: Normalizer | None,
+        reject_on_error: bool,
+        observe: Callable[[Example], object] | None = None,
+    ) -> None:
+        self.steps: tuple[Step, ...] = (
+            ReadStep(engine, mapper.name),
+            MapStep(engine, mapper),
+            NormalizeStep(normalizer),
+            LintStep(engine, reject_on_error),
+            ObserveStep(observe),
+        )
+
+    def run(self, raw: RawRecord) -> Record:
+        record = Record(raw)
+        for step in self.steps:
+            step.stats.seen += 1
+            drop = step(record)
+            if drop is not None:
+                step.stats.dropped[drop.code] += 1
+                record.drop = drop
+                break
+        return record
+
+    def stats(self) -> dict[str, StepStats]:
+        return {step.name: step.stats for step in self.steps}
+
+    def dropped(self) -> Counter[str]:
+        """Records dropped, by reason code, over every step."""
+        out: Counter[str] = Counter()
+        for step in self.steps:
+            out.update(step.stats.dropped)
+        return out
+
+
+__all__ = ["Drop", "Record", "RecordPath", "Step", "StepStats", "raw_hash"]
