@@ -58,28 +58,3 @@ class UserError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
-
-
-_OS_HINTS = {
-    "EACCES": "check the file's and its folder's permissions",
-    "EPERM": "check the file's and its folder's permissions",
-    "ENOTDIR": "a part of the path is a file, not a folder",
-    "EEXIST": "remove the existing file or choose another path",
-    "ELOOP": "the path runs into a symbolic link loop",
-    "ENOENT": "check the path",
-    "ENOSPC": "the disk is full",
-    "EROFS": "the file system is read-only",
-    "EISDIR": "the path is a folder, not a file",
-}
-
-
-def os_error(exc: OSError) -> UserError:
-    """An :class:`OSError` (permission, not a folder, exists, link loop...) as a user error
-    naming the path; the command boundaries turn every OS error into exit 2 with this."""
-    import errno
-
-    reason = exc.strerror or type(exc).__name__
-    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
-    message = f"{reason}: {' -> '.join(names)}" if names else f"{reason} ({exc})"
-    code = errno.errorcode.get(exc.errno or 0, "")
-    return UserError(message, hint=_OS_HINTS.get(code))

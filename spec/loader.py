@@ -153,6 +153,8 @@ MAX_YAML_NODES = 100_000
 def _parse_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
     """The node tree and the data of a YAML document, refusing alias bombs and recursive
     aliases before anything walks the expanded tree (the spec comes from pull requests)."""
+    import yaml
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -194,6 +196,8 @@ def _check_size(root: yaml.Node, path: Path) -> None:
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     if isinstance(node, yaml.SequenceNode):
