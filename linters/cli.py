@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the lint machinery is imported after parsing: --help/--vers
 __all__ = ["Finding", "lint_main", "main"]
 
 STDIN_NAME = "<stdin>"
+_OUTSIDE_HELP = "read sources, labels, schema and baseline files outside the spec's folder"
 
 
 class _Version(argparse.Action):
@@ -116,11 +117,7 @@ def build_parser(prog: str = "dslint") -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when there are error findings"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print error findings only")
-    p.add_argument(
-        "--allow-outside-paths",
-        action="store_true",
-        help="read sources, labels, schema and baseline files outside the spec's folder",
-    )
+    p.add_argument("--allow-outside-paths", action="store_true", help=_OUTSIDE_HELP)
     return p
 
 

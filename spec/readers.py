@@ -12,19 +12,17 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
 from tunespec.spec import problems as P
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, OVERSIZED_HEAD, Oversized, bounded_lines
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
 from tunespec.spec.problems import Problem
 
 MAX_RAW_CHARS = 1_000_000
-DEFAULT_MAX_RECORD_BYTES = 8 << 20  # the default of ``limits.max_record_bytes``
-OVERSIZED_HEAD = 1000  # bytes of an oversized record kept in rejects.jsonl
-_SKIP_BLOCK = 1 << 20
 
 
 @dataclass(slots=True)
@@ -70,63 +68,6 @@ def _read_bytes(path: Path) -> bytes:
         raise UserError(f"input path is a directory: {path}", hint="use a glob such as data/*.jsonl") from None
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
-
-
-@dataclass(slots=True)
-class Oversized:
-    """A line longer than the record limit: its first bytes and its size, never the whole."""
-
-    head: bytes
-    size: int
-
-
-def bounded_lines(fh: BinaryIO, max_record_bytes: int, limit: int = -1) -> Iterator[bytes | Oversized]:
-    """The LF-terminated lines of ``fh`` (the next ``limit`` bytes; -1: to the end), as file
-    iteration gives them, but holding no more than a block and ``max_record_bytes`` + 2 bytes
-    of one line at once: a longer line comes out as :class:`Oversized` (its head and size)."""
-    cap = max_record_bytes + 2  # room for CR LF after a record of exactly the limit
-    block_size = min(max(cap, 1 << 16), 1 << 22)
-    remaining = limit
-    pending = b""  # the start of a line not ended yet (at most cap bytes)
-    skipped = 0  # > 0: inside an oversized line, its bytes so far
-    head = b""
-    while remaining != 0:
-        block = fh.read(block_size if remaining < 0 else min(block_size, remaining))
-        if not block:
-            break
-        if remaining > 0:
-            remaining -= len(block)
-        first = block.find(b"\n")
-        if first < 0:
-            tail = block
-        else:
-            last = block.rfind(b"\n")
-            if skipped:
-                yield Oversized(head, skipped + first + 1)
-                skipped = 0
-            else:
-                yield _capped(pending + block[: first + 1], cap)
-            if last > first:
-                body = io.BytesIO(block[first + 1 : last + 1])
-                if cap > block_size:  # no line inside one block can be over the limit
-                    yield from body
-                else:
-                    yield from (_capped(line, cap) for line in body)
-            pending, tail = b"", block[last + 1 :]
-        if skipped:
-            skipped += len(tail)
-        else:
-            pending += tail
-            if len(pending) > cap:
-                head, skipped, pending = pending[:OVERSIZED_HEAD], len(pending), b""
-    if skipped:
-        yield Oversized(head, skipped)
-    elif pending:
-        yield pending
-
-
-def _capped(line: bytes, cap: int) -> bytes | Oversized:
-    return line if len(line) <= cap else Oversized(line[:OVERSIZED_HEAD], len(line))
 
 
 def read_jsonl(

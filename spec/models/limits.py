@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES
 from tunespec.spec.models.base import StrictModel
-
-DEFAULT_MAX_RECORD_BYTES = 8 << 20
 
 
 class LimitsSpec(StrictModel):
