@@ -17,6 +17,7 @@ from tunespec.linters.findings import Finding
 from tunespec.linters.infer import infer_source
 from tunespec.linters.recordpath import RecordPath, raw_hash
 from tunespec.spec import paths
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
 from tunespec.spec.layouts import LayoutMapper
@@ -25,7 +26,7 @@ from tunespec.spec.models import LintSpec, SourceSpec
 from tunespec.spec.normalize import Normalizer
 from tunespec.spec.paths import PathIssue
 from tunespec.spec.problems import MISSING_MESSAGES, Problem
-from tunespec.spec.readers import DEFAULT_MAX_RECORD_BYTES, FileNotes, read_records
+from tunespec.spec.readers import FileNotes, read_records
 
 
 @dataclass

@@ -314,7 +314,7 @@ def test_oversized_records_in_json_arrays_and_csv(tmp_path: Path) -> None:
 def test_bounded_lines_hold_at_most_the_limit() -> None:
     import io
 
-    from tunespec.spec.readers import Oversized, bounded_lines
+    from tunespec.spec.bounded import Oversized, bounded_lines
 
     data = b"a\n" + b"b" * 100 + b"\n" + b"c" * 11 + b"\r\n" + b"d" * 50
     got = list(bounded_lines(io.BytesIO(data), 11))

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tunespec.spec import problems as P
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_lines
 from tunespec.spec.example import Origin
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import (
-    DEFAULT_MAX_RECORD_BYTES,
     FileNotes,
     RawRecord,
-    bounded_lines,
     detect_format,
     empty_note,
     parse_jsonl_lines,
