@@ -54,7 +54,7 @@ def _merge(a: Kind, b: Kind) -> Kind:
         return b
     if b == "null":
         return a
-    if {a, b} == {"int64", "float64"}:
+    if isinstance(a, str) and isinstance(b, str) and {a, b} == {"int64", "float64"}:
         return "float64"
     if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0]:
         if a[0] == "list":

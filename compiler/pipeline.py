@@ -33,7 +33,7 @@ from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
 from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
-from tunespec.compiler.split import assign_splits
+from tunespec.compiler.split import assign_splits, merge_key_groups
 from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, file_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
@@ -257,6 +257,8 @@ class Compiler:
                 group[idx] = np.fromiter(result.groups.values(), np.int64, len(result.groups))
             if self.report is not None:
                 self.report.set_dedup(result, spill.get)
+        if self.spec.split.group_by is not None:  # `group_by` groups and dedup clusters: one unit
+            group = merge_key_groups(group, self.split_keys)
         keep = np.ones(n, dtype=bool)
         if dropped:
             keep[np.fromiter(dropped.keys(), np.int64, len(dropped))] = False

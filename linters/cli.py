@@ -127,7 +127,7 @@ def _codes(value: str | None) -> list[str]:
 
 def _cli(argv: Sequence[str] | None, prog: str) -> int:
     args = build_parser(prog).parse_args(argv)
-    from tunespec.spec.paths import allow_outside_paths
+    from tunespec.spec.inputs import allow_outside_paths
 
     with allow_outside_paths(args.allow_outside_paths):
         return run(args)

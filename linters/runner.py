@@ -16,7 +16,7 @@ from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.linters.infer import infer_source
 from tunespec.linters.recordpath import RecordPath, raw_hash
-from tunespec.spec import paths
+from tunespec.spec import inputs
 from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
@@ -24,7 +24,7 @@ from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
 from tunespec.spec.models import LintSpec, SourceSpec
 from tunespec.spec.normalize import Normalizer
-from tunespec.spec.paths import PathIssue
+from tunespec.spec.inputs import PathIssue
 from tunespec.spec.problems import MISSING_MESSAGES, Problem
 from tunespec.spec.readers import FileNotes, read_records
 
@@ -69,9 +69,9 @@ def source_files(loaded: LoadedSpec, source: SourceSpec) -> list[Path]:
 
 
 def source_targets(loaded: LoadedSpec, source: SourceSpec) -> tuple[list[Path], list[PathIssue]]:
-    """Files of a source, and the broken links a glob met (see :mod:`tunespec.spec.paths`)."""
+    """Files of a source, and the broken links a glob met (see :mod:`tunespec.spec.inputs`)."""
     allowed = loaded.spec.limits.allow_outside_paths
-    return paths.source_files(loaded.root, source.path, allowed=allowed, spec=str(loaded.path))
+    return inputs.source_files(loaded.root, source.path, allowed=allowed, spec=str(loaded.path))
 
 
 def _source_index(loaded: LoadedSpec) -> dict[Path, SourceSpec]:
@@ -238,7 +238,8 @@ def _lint_group(
         if t.source is None:
             run.findings.extend(_unknown_layout(t, engine))
             continue
-        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
+        root = loaded.root if loaded is not None else None
+        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key, root=root)
         path = RecordPath(
             engine,
             mapper,
@@ -251,7 +252,7 @@ def _lint_group(
         records = read_records(
             t.path, t.source.format, t.display, notes, t.source.csv_delimiter, max_record_bytes=limit
         )
-        for raw in records:
+        for raw in mapper.expand(records):
             record = path.run(raw)
             run.findings.extend(record.findings)
         run.examples += path.stats()["lint"].seen

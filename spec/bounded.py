@@ -8,15 +8,19 @@ reader never decodes, parses or even keeps such a line.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from tunespec.spec import problems as P
+from tunespec.spec.errors import UserError
 
 DEFAULT_MAX_RECORD_BYTES = 8 << 20  # the default of ``limits.max_record_bytes``
 OVERSIZED_HEAD = 1000  # bytes of an oversized record kept in rejects.jsonl
 
-__all__ = ["DEFAULT_MAX_RECORD_BYTES", "OVERSIZED_HEAD", "Oversized", "bounded_lines"]
+__all__ = ["DEFAULT_MAX_RECORD_BYTES", "OVERSIZED_HEAD", "Oversized", "bounded_lines", "csv_rows"]
 
 
 @dataclass(slots=True)
@@ -74,3 +78,17 @@ def bounded_lines(fh: BinaryIO, max_record_bytes: int, limit: int = -1) -> Itera
 
 def _capped(line: bytes, cap: int) -> bytes | Oversized:
     return line if len(line) <= cap else Oversized(line[:OVERSIZED_HEAD], len(line))
+
+
+def csv_rows(reader: Any) -> Iterator[list[str] | csv.Error]:
+    """Rows of a csv reader; a field over the size limit comes out as its error (the reader
+    goes on with the next row)."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise UserError(f"cannot read CSV: {exc}", line=reader.line_num, code=P.CSV_SHAPE) from None
+            yield exc

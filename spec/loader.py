@@ -41,7 +41,7 @@ class LoadedSpec:
     def resolve_input(self, relative: str, what: str) -> Path:
         """:meth:`resolve` for a file the spec makes tunespec read (labels, schema, baseline):
         refused outside the spec's folder unless ``limits.allow_outside_paths`` allows it."""
-        from tunespec.spec.paths import check_inside
+        from tunespec.spec.inputs import check_inside
 
         path = self.resolve(relative)
         check_inside(
@@ -56,7 +56,9 @@ class LoadedSpec:
     @property
     def spec_hash(self) -> str:
         """sha256 of the validated spec (canonical JSON), stable across formatting changes."""
-        canonical = json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        # fields left at their default do not count: a new spec field never changes existing hashes
+        dumped = self.spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -16,8 +16,15 @@ from typing import Any
 
 import orjson
 
+from tunespec.spec import jsonparse
 from tunespec.spec import problems as P
-from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, OVERSIZED_HEAD, Oversized, bounded_lines
+from tunespec.spec.bounded import (
+    DEFAULT_MAX_RECORD_BYTES,
+    OVERSIZED_HEAD,
+    Oversized,
+    bounded_lines,
+    csv_rows,
+)
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
 from tunespec.spec.problems import Problem
@@ -134,11 +141,13 @@ def parse_jsonl_lines(
             text = stripped.decode("utf-8")
         except UnicodeDecodeError as exc:
             raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
+            origin.col = exc.start + 1
             yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
             continue
         try:
-            data = orjson.loads(stripped)
+            data = jsonparse.loads(stripped)
         except orjson.JSONDecodeError as exc:
+            origin.col = exc.colno  # the reject points at the error, not the line's start
             yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
             continue
         if not isinstance(data, dict):
@@ -280,7 +289,8 @@ def read_csv(
         raise UserError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}", path=display, line=line, code=P.INVALID_UTF8, hint="re-encode the file as UTF-8") from None
     # a field may be as large as a record (the csv module's default limit is 128 KiB)
     csv.field_size_limit(max(csv.field_size_limit(), max_record_bytes))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = list(io.StringIO(text, newline=""))  # rejects keep a record's original lines
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -290,7 +300,7 @@ def read_csv(
     header = [h.strip() for h in header]
     index = 0
     start_line = reader.line_num + 1
-    for row in _csv_rows(reader):
+    for row in csv_rows(reader):
         origin = Origin(display, start_line, index)
         start_line = reader.line_num + 1
         if isinstance(row, csv.Error):
@@ -300,28 +310,31 @@ def read_csv(
         if not row or all(not c.strip() for c in row):
             continue
         index += 1
-        raw = delimiter.join(row)
+        raw = "".join(lines[origin.line - 1 : reader.line_num]).rstrip("\r\n")
         if _over(raw, max_record_bytes):
             yield too_large(origin, len(raw.encode("utf-8", "surrogatepass")), max_record_bytes, raw[:OVERSIZED_HEAD].encode())
             continue
         if len(row) != len(header):
-            yield RawRecord(origin, None, raw[:MAX_RAW_CHARS], Problem(P.CSV_SHAPE, f"row has {len(row)} fields, header has {len(header)}", hint="quote fields that contain the delimiter"))
+            origin.col = _field_col(raw, len(header), delimiter)
+            yield RawRecord(origin, None, raw[:MAX_RAW_CHARS], Problem(P.CSV_SHAPE, f"row has {len(row)} fields, header has {len(header)}", hint="quote fields that contain the delimiter", col=origin.col))
             continue
         yield RawRecord(origin, dict(zip(header, row, strict=True)), raw)
 
 
-def _csv_rows(reader: Any) -> Iterator[list[str] | csv.Error]:
-    """Rows of a csv reader; a field over the size limit comes out as its error (the reader
-    goes on with the next row)."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if "field larger than field limit" not in str(exc):
-                raise UserError(f"cannot read CSV: {exc}", line=reader.line_num, code=P.CSV_SHAPE) from None
-            yield exc
+def _field_col(raw: str, n: int, delimiter: str) -> int:
+    """1-based column where field ``n`` (0-based) of a CSV line starts; past the line's end when
+    it has fewer fields (quoted delimiters do not count)."""
+    field, quoted = 0, False
+    for pos, ch in enumerate(raw):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            field += 1
+            if field == n:
+                return pos + 2
+        elif ch in "\r\n" and not quoted:
+            return pos + 1
+    return len(raw) + 1
 
 
 def read_parquet(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:

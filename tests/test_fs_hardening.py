@@ -137,7 +137,7 @@ def test_glob_matches_like_glob_glob(tmp_path: Path) -> None:
     """The walker gives what glob.glob gives where there is no broken link (hidden names too)."""
     import glob
 
-    from tunespec.spec.paths import expand_glob
+    from tunespec.spec.inputs import expand_glob
 
     for rel in ("a.jsonl", "b/c.jsonl", "b/.h.jsonl", ".hid/d.jsonl", "b/e/f.jsonl", "b/e/g.csv", "x.jsonl.bak"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)

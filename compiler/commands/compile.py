@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunespec.spec.cli import command
-from tunespec.spec.paths import allow_outside_paths
+from tunespec.spec.inputs import allow_outside_paths
 
 if TYPE_CHECKING:
     from tunespec.compiler.pipeline import CompileResult

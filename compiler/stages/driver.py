@@ -29,7 +29,7 @@ from tunespec.spec.errors import UserError
 from tunespec.spec.example import Example, Origin
 from tunespec.spec.loader import LoadedSpec
 from tunespec.spec.models import Spec
-from tunespec.spec.paths import source_files
+from tunespec.spec.inputs import source_files
 from tunespec.spec.problems import Problem
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary

@@ -63,16 +63,18 @@ def key_texts(example: Example) -> tuple[str, str, str]:
 
     The conversation is every turn as ``role: text``; the prompt the user (and tool) turns; the
     answer the assistant turns. System turns are left out: a system prompt shared by the whole
-    dataset would otherwise make every short example look like a near duplicate of every other.
+    dataset would otherwise make every short example look like a near duplicate of every other;
+    so is a mapped ``context`` shown before the question, for the same reason.
     """
     conv: list[str] = []
     prompt: list[str] = []
     answer: list[str] = []
+    shared = "context" in example.meta  # a schema or document shared by many questions
     for m in example.messages:
         role = m.role
         if role == "system":
             continue
-        text = fold(m.content)
+        text = fold(example.strip_context(m.content) if shared else m.content)
         conv.append(f"{role}: {text}")
         (answer if role == "assistant" else prompt).append(text)
     return "\n".join(conv), "\n".join(prompt), "\n".join(answer)

@@ -1,4 +1,4 @@
-"""DS009 unreadable-path: detected while expanding source globs in ``tunespec.spec.paths``."""
+"""DS009 unreadable-path: detected while expanding source globs in ``tunespec.spec.inputs``."""
 
 from __future__ import annotations
 
