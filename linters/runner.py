@@ -20,11 +20,11 @@ from tunespec.spec import inputs
 from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
+from tunespec.spec.inputs import PathIssue
 from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
 from tunespec.spec.models import LintSpec, SourceSpec
 from tunespec.spec.normalize import Normalizer
-from tunespec.spec.inputs import PathIssue
 from tunespec.spec.problems import MISSING_MESSAGES, Problem
 from tunespec.spec.readers import FileNotes, read_records
 

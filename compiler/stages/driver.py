@@ -27,9 +27,9 @@ from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Example, Origin
+from tunespec.spec.inputs import source_files
 from tunespec.spec.loader import LoadedSpec
 from tunespec.spec.models import Spec
-from tunespec.spec.inputs import source_files
 from tunespec.spec.problems import Problem
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary
