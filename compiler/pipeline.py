@@ -34,7 +34,7 @@ from tunespec.compiler.progress import Progress
 from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
 from tunespec.compiler.split import assign_splits, merge_key_groups
-from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, merge_notes
+from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, file_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
     InputFile,
@@ -54,7 +54,9 @@ from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.spec.artefact import FORMAT_VERSION, SPLITS, sha256_file
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS
+from tunespec.spec.example import Origin
 from tunespec.spec.loader import LoadedSpec, load_spec
+from tunespec.spec.problems import Problem
 from tunespec.spec.version import __version__
 
 SCRATCH = "chunks"
@@ -184,11 +186,11 @@ class Compiler:
         for fi, item in enumerate(self.progress.track(files, "merging files")):
             tasks = plan[fi]
             records = 0
-            file_notes = []
+            notes_: list[Any] = []
             for _ in tasks:
                 r = results[c]
                 records += r.records_in
-                file_notes.append(r.notes)
+                notes_.append(r.notes)
                 self.engine.add_counters(r.counters)
                 for line, row in read_rejects(
                     chunk_file(scratch, r.number, "rejects"), r.reject_idpos, id_bases[c], suffix
@@ -208,7 +210,7 @@ class Compiler:
             source = mappers_names[item.source_index]
             notes = [
                 f
-                for o, p in merge_notes(file_notes)
+                for o, p in file_notes(notes_, records, item.display)
                 if (f := self.engine.problem(p, o, source)) is not None
             ]
             self.sink.add(notes)
@@ -277,7 +279,9 @@ class Compiler:
         try:
             scratch = writer.scratch(SCRATCH)
             scratch.mkdir()
-            files = expand_sources(self.loaded)
+            issues: list[tuple[Origin, Problem, str]] = []
+            files = expand_sources(self.loaded, issues)
+            self.sink.add([f for o, p, s in issues if (f := self.engine.problem(p, o, s))])
             total = sum(f.path.stat().st_size for f in files if f.path.is_file())
             parallelism = self.executor.parallelism
             self.shuffle = ShufflePlan.for_input(total, parallelism)

@@ -1,17 +1,17 @@
 """Atomic artefact writer: everything goes into a temporary sibling folder that replaces
-the output folder in one rename at the end, so an interrupted compile never leaves a half
-artefact over a good one."""
+the output folder at the end (see :mod:`tunespec.compiler.swap`), so an interrupted compile
+never leaves a half artefact over a good one, nor a missing one."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from tunespec.compiler.swap import TerminateAsInterrupt, recover, swap_in, tmp_path
 from tunespec.spec.artefact import MANIFEST, REJECTS, SPLITS, split_file
 from tunespec.spec.errors import UserError
 
@@ -49,6 +49,7 @@ class _HashedFile:
 class ArtefactWriter:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir.resolve()
+        recover(self.out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise UserError(f"output path exists and is not a folder: {out_dir}")
         if (
@@ -61,12 +62,13 @@ class ArtefactWriter:
                 hint="choose an empty or new folder with --out; tunespec only replaces its own artefacts",
             )
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
+        self.tmp = tmp_path(self.out_dir)
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
         self.files = {name: _HashedFile(self.tmp / split_file(name)) for name in SPLITS}
         self.rejects = _HashedFile(self.tmp / REJECTS)
+        self._term = TerminateAsInterrupt()
 
     def scratch(self, name: str) -> Path:
         """A path inside the temporary folder for intermediate files (removed before commit)."""
@@ -96,16 +98,12 @@ class ArtefactWriter:
         (self.tmp / MANIFEST).write_bytes(
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _DUMP)
         )
-        old = None
-        if self.out_dir.exists():
-            old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
-            os.rename(self.out_dir, old)
-        os.rename(self.tmp, self.out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(self.tmp, self.out_dir)
+        self._term.release()
 
     def abort(self) -> None:
         for f in [*self.files.values(), self.rejects]:
             if not f.fh.closed:
                 f.fh.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._term.release()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the lint machinery is imported after parsing: --help/--vers
 __all__ = ["Finding", "lint_main", "main"]
 
 STDIN_NAME = "<stdin>"
+_OUTSIDE_HELP = "read sources, labels, schema and baseline files outside the spec's folder"
 
 
 class _Version(argparse.Action):
@@ -116,6 +117,7 @@ def build_parser(prog: str = "dslint") -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when there are error findings"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print error findings only")
+    p.add_argument("--allow-outside-paths", action="store_true", help=_OUTSIDE_HELP)
     return p
 
 
@@ -124,7 +126,11 @@ def _codes(value: str | None) -> list[str]:
 
 
 def _cli(argv: Sequence[str] | None, prog: str) -> int:
-    return run(build_parser(prog).parse_args(argv))
+    args = build_parser(prog).parse_args(argv)
+    from tunespec.spec.inputs import allow_outside_paths
+
+    with allow_outside_paths(args.allow_outside_paths):
+        return run(args)
 
 
 @command("dslint", "lint sources without writing an artefact (same record path as compile)")
@@ -256,7 +262,7 @@ def _baseline(args: argparse.Namespace, runs: list[LintRun]):  # type: ignore[no
     loaded = next((r.loaded for r in runs if r.loaded is not None), None)
     if loaded is not None:
         configured = loaded.spec.lint.baseline
-        path = loaded.resolve(configured) if configured else loaded.root / DEFAULT_NAME
+        path = loaded.resolve_input(configured, "lint.baseline") if configured else loaded.root / DEFAULT_NAME
         if configured or path.exists() or args.write_baseline:
             return (
                 Baseline.load(path) if path.exists() and not args.write_baseline else Baseline(path)

@@ -7,7 +7,6 @@ an error on exactly the records compile rejects. Without a spec nothing is norma
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,8 +16,11 @@ from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
 from tunespec.linters.infer import infer_source
 from tunespec.linters.recordpath import RecordPath, raw_hash
+from tunespec.spec import inputs
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
+from tunespec.spec.inputs import PathIssue
 from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
 from tunespec.spec.models import LintSpec, SourceSpec
@@ -34,6 +36,7 @@ class Target:
     source: SourceSpec | None  # None: layout could not be inferred
     loaded: LoadedSpec | None
     inferred: bool = False
+    issue: PathIssue | None = None  # a broken link a glob met: reported, not read
 
 
 @dataclass
@@ -54,21 +57,31 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def _has_magic(pattern: str) -> bool:
-    return any(c in pattern for c in "*?[")
+def _link_display(path: str) -> str:
+    """:func:`display_path` without following links (the path may be a link loop)."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.getcwd())
+    return absolute if relative.startswith("..") else Path(relative).as_posix()
 
 
 def source_files(loaded: LoadedSpec, source: SourceSpec) -> list[Path]:
-    full = str(loaded.resolve(source.path))
-    if not _has_magic(source.path):
-        return [Path(full)]
-    return [Path(p) for p in sorted(glob.glob(full, recursive=True)) if os.path.isfile(p)]
+    return source_targets(loaded, source)[0]
+
+
+def source_targets(loaded: LoadedSpec, source: SourceSpec) -> tuple[list[Path], list[PathIssue]]:
+    """Files of a source, and the broken links a glob met (see :mod:`tunespec.spec.inputs`)."""
+    allowed = loaded.spec.limits.allow_outside_paths
+    return inputs.source_files(loaded.root, source.path, allowed=allowed, spec=str(loaded.path))
 
 
 def _source_index(loaded: LoadedSpec) -> dict[Path, SourceSpec]:
     index: dict[Path, SourceSpec] = {}
     for source in loaded.spec.sources:
-        for path in source_files(loaded, source):
+        try:
+            files = source_files(loaded, source)
+        except (UserError, OSError):
+            continue  # only maps the files given to their source; a broken source is not one
+        for path in files:
             index.setdefault(path.resolve(), source)
     return index
 
@@ -162,13 +175,16 @@ def project_targets(spec_path: Path | None) -> list[Target]:
     loaded = load_spec(path)
     out: list[Target] = []
     for source in loaded.spec.sources:
-        files = source_files(loaded, source)
-        if not files:
+        files, issues = source_targets(loaded, source)
+        if not files and not issues:
             raise UserError(
                 f"source {source.display_name!r} matched no files",
                 hint="check `sources[].path` (relative to the spec)",
             )
         out.extend(Target(f, display_path(f), source, loaded) for f in files)
+        out.extend(
+            Target(Path(i.path), _link_display(i.path), source, loaded, issue=i) for i in issues
+        )
     return out
 
 
@@ -214,6 +230,11 @@ def _lint_group(
     normalizer = Normalizer(loaded.spec.normalize, loaded.spec.target) if loaded else None
     for t in targets:
         run.files.append(t.display)
+        if t.issue is not None:
+            name = t.source.display_name if t.source else t.display
+            origin, problem = t.issue.note(t.display)
+            _add(run.findings, engine.problem(problem, origin, name), "")
+            continue
         if t.source is None:
             run.findings.extend(_unknown_layout(t, engine))
             continue
@@ -227,7 +248,10 @@ def _lint_group(
             observe=engine.observe,
         )
         notes = FileNotes(t.display)
-        records = read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter)
+        limit = loaded.spec.limits.max_record_bytes if loaded else DEFAULT_MAX_RECORD_BYTES
+        records = read_records(
+            t.path, t.source.format, t.display, notes, t.source.csv_delimiter, max_record_bytes=limit
+        )
         for raw in mapper.expand(records):
             record = path.run(raw)
             run.findings.extend(record.findings)

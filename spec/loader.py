@@ -38,6 +38,21 @@ class LoadedSpec:
         p = Path(relative)
         return p if p.is_absolute() else self.root / p
 
+    def resolve_input(self, relative: str, what: str) -> Path:
+        """:meth:`resolve` for a file the spec makes tunespec read (labels, schema, baseline):
+        refused outside the spec's folder unless ``limits.allow_outside_paths`` allows it."""
+        from tunespec.spec.inputs import check_inside
+
+        path = self.resolve(relative)
+        check_inside(
+            self.root,
+            path,
+            f"{what} {relative!r}",
+            allowed=self.spec.limits.allow_outside_paths,
+            spec=str(self.path),
+        )
+        return path
+
     @property
     def spec_hash(self) -> str:
         """sha256 of the validated spec (canonical JSON), stable across formatting changes."""
@@ -134,6 +149,75 @@ def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, i
         yield UserError(message, path=str(path), line=line, col=col, code="SPEC", hint=hint)
 
 
+MAX_YAML_NODES = 100_000
+
+
+def _parse_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data of a YAML document, refusing alias bombs and recursive
+    aliases before anything walks the expanded tree (the spec comes from pull requests)."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check_size(node, path)
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, path: Path) -> None:
+    """Raise when the tree ``root`` expands to (aliases followed) is over ``MAX_YAML_NODES``
+    nodes or loops. Linear in the node graph: each node's expanded size is computed once."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_YAML_NODES:
+                raise _yaml_limit(
+                    node,
+                    path,
+                    f"the spec expands to more than {MAX_YAML_NODES} YAML nodes through aliases",
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            raise _yaml_limit(node, path, "recursive YAML alias (an anchor used inside itself)")
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _yaml_limit(node: yaml.Node, path: Path, message: str) -> UserError:
+    return UserError(
+        message,
+        path=str(path),
+        line=node.start_mark.line + 1,
+        col=node.start_mark.column + 1,
+        code="SPEC",
+        hint="write the values out instead of nesting anchors and aliases",
+    )
+
+
 class SpecError(UserError):
     """A spec that failed to load; ``errors`` holds every problem found."""
 
@@ -163,8 +247,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
     import yaml
 
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = _parse_yaml(text, p)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise UserError(

@@ -18,6 +18,13 @@ import orjson
 
 from tunespec.spec import jsonparse
 from tunespec.spec import problems as P
+from tunespec.spec.bounded import (
+    DEFAULT_MAX_RECORD_BYTES,
+    OVERSIZED_HEAD,
+    Oversized,
+    bounded_lines,
+    csv_rows,
+)
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
 from tunespec.spec.problems import Problem
@@ -70,24 +77,52 @@ def _read_bytes(path: Path) -> bytes:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def read_jsonl(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:
+def read_jsonl(
+    path: Path, display: str, notes: FileNotes, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> Iterator[RawRecord]:
     """One record per non-blank line. Lines are split on LF; CR before it is tolerated."""
     with path.open("rb") as fh:
-        yield from parse_jsonl_lines(fh, display, notes)
+        lines = bounded_lines(fh, max_record_bytes)
+        yield from parse_jsonl_lines(lines, display, notes, max_record_bytes=max_record_bytes)
+
+
+def too_large(origin: Origin, size: int, limit: int, head: bytes) -> RawRecord:
+    """The reject of a record over ``limits.max_record_bytes`` (DS011), keeping only its head."""
+    problem = Problem(
+        P.RECORD_TOO_LARGE,
+        f"record is {size} bytes, over the limit of {limit} bytes; it was not parsed",
+        hint="split or shorten the record, or raise `limits.max_record_bytes` in the spec",
+    )
+    return RawRecord(origin, None, head[:OVERSIZED_HEAD].decode("utf-8", "replace"), problem)
 
 
 def parse_jsonl_lines(
-    lines: Iterable[bytes], display: str, notes: FileNotes, *, first_line: int = 1, first_index: int = 0
+    lines: Iterable[bytes | Oversized],
+    display: str,
+    notes: FileNotes,
+    *,
+    first_line: int = 1,
+    first_index: int = 0,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[RawRecord]:
     """Records of JSON Lines given as byte lines that keep their LF (as file iteration gives them).
 
     ``first_line`` and ``first_index`` place a chunk of a larger file, so origins stay those
-    of the whole file (line numbers, record index counting non-blank lines).
+    of the whole file (line numbers, record index counting non-blank lines). A line over
+    ``max_record_bytes`` (:class:`Oversized`, or longer once stripped) is a ``DS011`` reject,
+    never decoded or parsed.
     """
     index = first_index
     crlf_seen = False
     blank_seen = False
     for lineno, line in enumerate(lines, start=first_line):
+        if isinstance(line, Oversized) or (
+            len(line) > max_record_bytes and len(line.strip()) > max_record_bytes
+        ):
+            size = line.size if isinstance(line, Oversized) else len(line.strip())
+            yield too_large(Origin(display, lineno, index), size, max_record_bytes, line.head if isinstance(line, Oversized) else line)
+            index += 1
+            continue
         if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
             notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
@@ -130,7 +165,9 @@ def _json_hint(text: str) -> str:
     return "each line must be one complete JSON object; check for a missing quote, brace or comma"
 
 
-def read_json_array(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:
+def read_json_array(
+    path: Path, display: str, notes: FileNotes, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> Iterator[RawRecord]:
     """Records of a top-level JSON array, each with the line it starts on and its index.
 
     A file cut off mid-record yields every complete record, then one ``DS006`` reject
@@ -178,7 +215,10 @@ def read_json_array(path: Path, display: str, notes: FileNotes) -> Iterator[RawR
                 yield RawRecord(Origin(display, line, index), None, tail[:2000], Problem(P.INVALID_JSON, f"invalid JSON at line {err_line}: {exc.msg}; the rest of the file cannot be read", hint="fix the JSON syntax at that line"))
             return
         raw = text[pos:end]
-        if isinstance(obj, dict):
+        if _over(raw, max_record_bytes):
+            del obj
+            yield too_large(Origin(display, line, index), len(raw.encode("utf-8", "surrogatepass")), max_record_bytes, raw[:OVERSIZED_HEAD].encode())
+        elif isinstance(obj, dict):
             yield RawRecord(Origin(display, line, index), obj, raw)
         else:
             yield RawRecord(Origin(display, line, index), None, raw[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"array element is a JSON {type(obj).__name__}, not an object", hint="each element must be one JSON object {...}"))
@@ -196,6 +236,11 @@ def read_json_array(path: Path, display: str, notes: FileNotes) -> Iterator[RawR
             err_line = text.count("\n", 0, pos) + 1
             yield RawRecord(Origin(display, err_line, index), None, text[pos:pos + 2000], Problem(P.INVALID_JSON, "expected ',' or ']' between array elements; the rest of the file cannot be read", hint="add the missing comma"))
             return
+
+
+def _over(raw: str, limit: int) -> bool:
+    """Whether ``raw`` is over ``limit`` bytes in UTF-8 (encoded only when it may be)."""
+    return len(raw) > limit or (len(raw) * 4 > limit and len(raw.encode("utf-8", "surrogatepass")) > limit)
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -230,7 +275,9 @@ def _looks_truncated(text: str, start: int) -> bool:
     return in_string or depth > 0
 
 
-def read_csv(path: Path, display: str, notes: FileNotes, delimiter: str = ",") -> Iterator[RawRecord]:
+def read_csv(
+    path: Path, display: str, notes: FileNotes, delimiter: str = ",", max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> Iterator[RawRecord]:
     blob = _read_bytes(path)
     if blob.startswith(b"\xef\xbb\xbf"):
         blob = blob[3:]
@@ -240,22 +287,33 @@ def read_csv(path: Path, display: str, notes: FileNotes, delimiter: str = ",") -
     except UnicodeDecodeError as exc:
         line = blob.count(b"\n", 0, exc.start) + 1
         raise UserError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}", path=display, line=line, code=P.INVALID_UTF8, hint="re-encode the file as UTF-8") from None
+    # a field may be as large as a record (the csv module's default limit is 128 KiB)
+    csv.field_size_limit(max(csv.field_size_limit(), max_record_bytes))
     lines = list(io.StringIO(text, newline=""))  # rejects keep a record's original lines
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise UserError(f"cannot read the CSV header: {exc}", path=display, line=1, code=P.CSV_SHAPE) from None
     header = [h.strip() for h in header]
     index = 0
     start_line = reader.line_num + 1
-    for row in reader:
+    for row in csv_rows(reader):
         origin = Origin(display, start_line, index)
         start_line = reader.line_num + 1
+        if isinstance(row, csv.Error):
+            index += 1
+            yield too_large(origin, max_record_bytes + 1, max_record_bytes, str(row).encode())
+            continue
         if not row or all(not c.strip() for c in row):
             continue
         index += 1
         raw = "".join(lines[origin.line - 1 : reader.line_num]).rstrip("\r\n")
+        if _over(raw, max_record_bytes):
+            yield too_large(origin, len(raw.encode("utf-8", "surrogatepass")), max_record_bytes, raw[:OVERSIZED_HEAD].encode())
+            continue
         if len(row) != len(header):
             origin.col = _field_col(raw, len(header), delimiter)
             yield RawRecord(origin, None, raw[:MAX_RAW_CHARS], Problem(P.CSV_SHAPE, f"row has {len(row)} fields, header has {len(header)}", hint="quote fields that contain the delimiter", col=origin.col))
@@ -292,19 +350,47 @@ def read_parquet(path: Path, display: str, notes: FileNotes) -> Iterator[RawReco
             index += 1
 
 
-def read_records(path: Path, fmt: str, display: str, notes: FileNotes, csv_delimiter: str = ",") -> Iterator[RawRecord]:
-    """Dispatch on format; ``display`` is the path written into origins."""
+def read_records(
+    path: Path,
+    fmt: str,
+    display: str,
+    notes: FileNotes,
+    csv_delimiter: str = ",",
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[RawRecord]:
+    """Dispatch on format; ``display`` is the path written into origins. A file without any
+    record gets a ``DS010`` note."""
+    return _note_if_empty(_read(path, fmt, display, notes, csv_delimiter, max_record_bytes), display, notes)
+
+
+def empty_note(display: str) -> tuple[Origin, Problem]:
+    """The ``DS010`` note of a source file without records."""
+    problem = Problem(P.EMPTY_FILE, "source file holds no records", hint="check the export that wrote it, or remove it from the sources", fatal=False)
+    return Origin(display, 1, -1), problem
+
+
+def _note_if_empty(records: Iterator[RawRecord], display: str, notes: FileNotes) -> Iterator[RawRecord]:
+    seen = False
+    for record in records:
+        seen = True
+        yield record
+    if not seen:
+        notes.notes.append(empty_note(display))
+
+
+def _read(path: Path, fmt: str, display: str, notes: FileNotes, csv_delimiter: str, max_record_bytes: int) -> Iterator[RawRecord]:
     if not path.exists():
         raise UserError(f"input file not found: {display}", hint="check `sources[].path` in the spec")
     if path.is_dir():
         raise UserError(f"input path is a directory: {display}", hint="use a glob such as data/*.jsonl")
     fmt = detect_format(path, fmt)
     if fmt == "jsonl":
-        return read_jsonl(path, display, notes)
+        return read_jsonl(path, display, notes, max_record_bytes)
     if fmt == "json":
-        return read_json_array(path, display, notes)
+        return read_json_array(path, display, notes, max_record_bytes)
     if fmt == "csv":
-        return read_csv(path, display, notes, csv_delimiter)
+        return read_csv(path, display, notes, csv_delimiter, max_record_bytes)
     if fmt == "parquet":
         return read_parquet(path, display, notes)
     raise UserError(f"unknown format {fmt!r}", path=display)

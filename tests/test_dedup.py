@@ -441,3 +441,29 @@ def test_features_computed_per_chunk_match_add() -> None:
         DedupIndex(spec).add_features(5, compute_features(exs[:3], spec))
     with pytest.raises(ValueError):
         DedupIndex(DedupSpec(threshold=0.9)).add_features(0, compute_features(exs[:3], spec))
+
+
+def test_signatures_of_long_texts_are_computed_in_bounded_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text longer than a segment is hashed in overlapping pieces: the same signature."""
+    from tunespec.linters.dedup import shingle
+
+    rng = random.Random(7)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 400))) for _ in range(12)]
+    texts += ["", "ab", "x" * 5, "y" * 6]
+    whole = batch_signatures(texts, 5, 64)
+    for segment in (7, 64, 1000):
+        monkeypatch.setattr(shingle, "SEGMENT_CHARS", segment)
+        assert (batch_signatures(texts, 5, 64) == whole).all(), segment
+
+
+def test_fold_of_a_long_text_is_the_plain_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunespec.linters.dedup import shingle
+
+    rng = random.Random(3)
+    pieces = ["a", "bb", " ", "  ", "\n", "\t\u3000", "ccc"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(300)]
+    texts += ["   ", " a ", "a" * 20]
+    monkeypatch.setattr(shingle, "_FOLD_STEP", 4)
+    for text in texts:
+        assert shingle.fold(text) == " ".join(text.split()), repr(text)

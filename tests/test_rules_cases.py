@@ -13,7 +13,8 @@ Case file format::
 A case is one record (a dict, written as one JSON line), or a dict of special keys:
 ``_raw`` (one raw line), ``_records`` (a list of records / ``{_raw: ...}`` forming the file),
 ``_text`` (the whole file as text, UTF-8), ``_latin1`` (the whole file as bytes, each
-character one byte), ``_files`` ({file name: [records]} for several files) and ``_spec``
+character one byte), ``_files`` ({file name: [records]} for several files), ``_links``
+({link name: target} symbolic links made next to the files) and ``_spec``
 (merged over the document's spec for this case only). Every case is written to a temporary file
 and linted by the real ``dslint --format json`` (its ``main``, in this process): read by the real
 readers, mapped, normalized and linted on the record path compile runs. Structural rules without
@@ -39,7 +40,7 @@ from tunespec.linters.cli import main as dslint
 from tunespec.linters.rule import all_rules
 
 DATA = Path(__file__).parent / "data" / "rules"
-SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec", "_expect")
+SPECIAL = ("_raw", "_records", "_text", "_latin1", "_files", "_spec", "_expect", "_links")
 EXPECT = ("line", "col", "json_path", "message", "fix")
 # dslint with a spec lints the normalized text, as compile does: the cases test the rules on
 # the text as written unless a case file's ``spec`` sets ``normalize``
@@ -89,6 +90,9 @@ def file_bytes(case: Any) -> bytes:
 def write_case(doc: dict[str, Any], case: Any, tmp: Path) -> Path:
     """Write the case's file(s); returns the main file."""
     name = doc.get("file", "data.jsonl")
+    if _special(case):
+        for link, target in (case.get("_links") or {}).items():
+            (tmp / link).symlink_to(target)
     if _special(case) and "_files" in case:
         for fname, records in case["_files"].items():
             (tmp / fname).write_bytes(b"".join(_line(r) + b"\n" for r in records))

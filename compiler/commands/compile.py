@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunespec.spec.cli import command
+from tunespec.spec.inputs import allow_outside_paths
 
 if TYPE_CHECKING:
     from tunespec.compiler.pipeline import CompileResult
@@ -29,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", "-o", type=Path, help="artefact folder (default: build/<name> next to the spec)"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
+    p.add_argument(
+        "--allow-outside-paths",
+        action="store_true",
+        help="read sources, labels and schema files outside the spec's folder",
+    )
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.add_argument(
         "--max-findings",
@@ -81,14 +87,15 @@ def _compile_local(args: argparse.Namespace) -> CompileResult:
 @command("tunespec compile", "lint, dedup, normalize and split sources into an artefact")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.engine == "ray":
-        from tunespec.compiler.engines import RayExecutor, ray_session
-        from tunespec.compiler.pipeline import compile_spec
+    with allow_outside_paths(args.allow_outside_paths):  # before any worker starts
+        if args.engine == "ray":
+            from tunespec.compiler.engines import RayExecutor, ray_session
+            from tunespec.compiler.pipeline import compile_spec
 
-        with ray_session(args.address):
-            result = compile_spec(args.spec, args.out, executor=RayExecutor())
-    else:
-        result = _compile_local(args)
+            with ray_session(args.address):
+                result = compile_spec(args.spec, args.out, executor=RayExecutor())
+        else:
+            result = _compile_local(args)
     counts = result.counts
     if not args.quiet:
         from tunespec.compiler.summary import print_summary

@@ -9,7 +9,6 @@ Parquet files are one chunk each.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,12 +16,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tunespec.spec import problems as P
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_lines
 from tunespec.spec.example import Origin
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import (
     FileNotes,
     RawRecord,
     detect_format,
+    empty_note,
     parse_jsonl_lines,
     read_records,
 )
@@ -68,6 +69,7 @@ class ChunkTask:
     first_index: int = 0
     exact_parts: int = 1  # dedup shuffle partitions (see tunespec.linters.dedup.shuffle)
     band_sub: int = 1
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES  # limits.max_record_bytes
 
 
 def _line_start(fh: BinaryIO, pos: int, size: int) -> int:
@@ -137,19 +139,33 @@ def is_jsonl(path: Path, fmt: str) -> bool:
 
 def read_chunk(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
     """The records of one chunk, with the origins the whole-file reader would give them."""
+    limit = task.max_record_bytes
     if task.end < 0:
-        yield from read_records(Path(task.path), task.fmt, task.display, notes, task.csv_delimiter)
+        path = Path(task.path)
+        yield from read_records(
+            path, task.fmt, task.display, notes, task.csv_delimiter, max_record_bytes=limit
+        )
         return
     with open(task.path, "rb") as fh:
         fh.seek(task.start)
-        data = fh.read(task.end - task.start)
-    yield from parse_jsonl_lines(
-        io.BytesIO(data),
-        task.display,
-        notes,
-        first_line=task.first_line,
-        first_index=task.first_index,
-    )
+        yield from parse_jsonl_lines(
+            bounded_lines(fh, limit, task.end - task.start),
+            task.display,
+            notes,
+            first_line=task.first_line,
+            first_index=task.first_index,
+            max_record_bytes=limit,
+        )
+
+
+def file_notes(
+    per_chunk: list[list[tuple[Origin, Problem]]], records: int, display: str
+) -> list[tuple[Origin, Problem]]:
+    """:func:`merge_notes`, plus the ``DS010`` note when the file gave no record at all."""
+    out = merge_notes(per_chunk)
+    if records == 0 and not any(p.code == P.EMPTY_FILE for _, p in out):
+        out.append(empty_note(display))
+    return out
 
 
 def merge_notes(per_chunk: list[list[tuple[Origin, Problem]]]) -> list[tuple[Origin, Problem]]:

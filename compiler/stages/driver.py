@@ -3,7 +3,6 @@ order, counting findings, assigning splits by cluster id."""
 
 from __future__ import annotations
 
-import glob
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,9 +26,11 @@ from tunespec.linters.dedup.result import DedupResult
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.findings import Finding
 from tunespec.spec.errors import UserError
-from tunespec.spec.example import Example
+from tunespec.spec.example import Example, Origin
+from tunespec.spec.inputs import source_files
 from tunespec.spec.loader import LoadedSpec
 from tunespec.spec.models import Spec
+from tunespec.spec.problems import Problem
 
 MAX_KEPT_FINDINGS = 1000  # per severity class (errors / others) kept for the printed summary
 
@@ -41,30 +42,38 @@ class InputFile:
     source_index: int
 
 
-def expand_sources(loaded: LoadedSpec) -> list[InputFile]:
-    """Every input file of every source, sorted, as (path, path shown in origins)."""
+def expand_sources(
+    loaded: LoadedSpec, issues: list[tuple[Origin, Problem, str]] | None = None
+) -> list[InputFile]:
+    """Every input file of every source, sorted, as (path, path shown in origins).
+
+    Dangling links, link loops and unreadable folders a glob meets go to ``issues`` (origin,
+    ``DS009`` problem, source name); paths outside the spec's folder are refused."""
     out: list[InputFile] = []
+    allowed = loaded.spec.limits.allow_outside_paths
     for si, source in enumerate(loaded.spec.sources):
-        pattern = str(loaded.resolve(source.path))
-        matches = (
-            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
-        )
-        matches = [m for m in matches if not glob.has_magic(pattern) or os.path.isfile(m)]
-        if not matches:
+        matches, met = source_files(loaded.root, source.path, allowed=allowed, spec=str(loaded.path))
+        if not matches and not met:
             raise UserError(
                 f"source path matches no file: {source.path}",
                 path=str(loaded.path),
                 code="SPEC",
                 hint="paths are relative to the spec file's folder",
             )
-        for m in matches:
-            p = Path(m)
-            try:
-                display = p.resolve().relative_to(loaded.root).as_posix()
-            except ValueError:
-                display = p.as_posix()
-            out.append(InputFile(p, display, si))
+        for issue in met:
+            if issues is not None:
+                shown = Path(os.path.relpath(issue.path, loaded.root)).as_posix()
+                issues.append((*issue.note(shown), source.display_name))
+        for p in matches:
+            out.append(InputFile(p, _display(loaded, p), si))
     return out
+
+
+def _display(loaded: LoadedSpec, p: Path) -> str:
+    try:
+        return p.resolve().relative_to(loaded.root).as_posix()
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop
+        return p.as_posix()
 
 
 def plan_chunks(
@@ -110,6 +119,7 @@ def plan_chunks(
             "source_index": item.source_index,
             "fmt": source.format,
             "csv_delimiter": source.csv_delimiter,
+            "max_record_bytes": spec.limits.max_record_bytes,
         }
         if shuffle is not None:
             base["exact_parts"] = shuffle.exact_parts

@@ -33,6 +33,31 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
+_FOLD_STEP = 1 << 20
+
+
+def fold(text: str) -> str:
+    """Whitespace folded to single spaces (NFKC is already applied by the normalizer).
+
+    ``" ".join(text.split())``; a long text is folded a megabyte at a time, so a huge record
+    never becomes a list of millions of words."""
+    if len(text) <= _FOLD_STEP:
+        return " ".join(text.split())
+    out: list[str] = []
+    gap = False  # whitespace since the last word written
+    for i in range(0, len(text), _FOLD_STEP):
+        chunk = text[i : i + _FOLD_STEP]
+        words = " ".join(chunk.split())
+        if not words:
+            gap = True
+            continue
+        if out and (gap or chunk[0].isspace()):
+            out.append(" ")
+        out.append(words)
+        gap = chunk[-1].isspace()
+    return "".join(out)
+
+
 def key_texts(example: Example) -> tuple[str, str, str]:
     """(conversation, prompt, answer) dedup texts, each turn whitespace-folded once.
 
@@ -49,7 +74,7 @@ def key_texts(example: Example) -> tuple[str, str, str]:
         role = m.role
         if role == "system":
             continue
-        text = " ".join((example.strip_context(m.content) if shared else m.content).split())
+        text = fold(example.strip_context(m.content) if shared else m.content)
         conv.append(f"{role}: {text}")
         (answer if role == "assistant" else prompt).append(text)
     return "\n".join(conv), "\n".join(prompt), "\n".join(answer)
@@ -89,20 +114,71 @@ def _mix(x: U64) -> U64:
     return x
 
 
+SEGMENT_CHARS = 1 << 21  # characters hashed at once: ~50 bytes each of numpy temporaries
+
+
 def batch_signatures(texts: Sequence[str], n: int, k: int) -> U8:
     """b-bit one-permutation MinHash signatures: ``len(texts)`` × ``k`` bytes (low 8 bits per bin).
 
-    A text shorter than ``n`` is one shingle; an empty text gets an all-zero row.
+    A text shorter than ``n`` is one shingle; an empty text gets an all-zero row. Texts are
+    hashed in segments of about ``SEGMENT_CHARS`` characters (a longer text in overlapping
+    pieces, each holding the shingles that start in it), so memory stays bounded by the
+    segment, not by the longest text; the signatures are the same.
     """
     b = len(texts)
     sig = np.zeros((b, k), dtype=np.uint8)
     if b == 0:
         return sig
+    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
+    hit = np.zeros(b * k, dtype=bool)
+    for owners, pieces in _segments(texts, n):
+        t, h = _bins(pieces, n, k)
+        rows = (np.asarray(owners, dtype=np.int64)[:, None] * k + np.arange(k)).ravel()
+        np.minimum.at(table, rows, t)
+        hit[rows[h]] = True  # (rows may repeat: a plain |= would keep only the last)
+    filled = hit.reshape(b, k)
+    # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
+    sig = table.astype(np.uint8).reshape(b, k) * filled
+    _densify(sig, filled, k)
+    return sig
+
+
+def _segments(texts: Sequence[str], n: int) -> list[tuple[list[int], list[str]]]:
+    """Batches of (owner text index, piece) of about ``SEGMENT_CHARS`` characters. A text
+    longer than that is cut into pieces overlapping by ``n - 1`` characters: every shingle
+    starts in exactly one piece."""
+    out: list[tuple[list[int], list[str]]] = []
+    owners: list[int] = []
+    pieces: list[str] = []
+    size = 0
+    for i, text in enumerate(texts):
+        if len(text) <= SEGMENT_CHARS:
+            parts = [text]
+        else:
+            step = SEGMENT_CHARS
+            parts = [text[s : s + step + n - 1] for s in range(0, len(text) - n + 1, step)]
+        for part in parts:
+            if size and size + len(part) > SEGMENT_CHARS:
+                out.append((owners, pieces))
+                owners, pieces, size = [], [], 0
+            owners.append(i)
+            pieces.append(part)
+            size += len(part)
+    if pieces:
+        out.append((owners, pieces))
+    return out
+
+
+def _bins(texts: Sequence[str], n: int, k: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
+    """Per (text, bin): the minimum low 32 bits of its shingles' hashes, and whether any fell in."""
+    b = len(texts)
+    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
+    hit = np.zeros(b * k, dtype=bool)
     padded = [t if len(t) >= n or not t else t + "\x00" * (n - len(t)) for t in texts]
     lengths = np.fromiter((len(t) for t in padded), dtype=np.int64, count=b)
     total = int(lengths.sum())
     if total == 0:
-        return sig
+        return table, hit
     codes = np.frombuffer(
         "".join(padded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
     ).astype(np.uint64)
@@ -126,15 +202,9 @@ def batch_signatures(texts: Sequence[str], n: int, k: int) -> U8:
         cell = row + (h >> np.uint64(64 - (k.bit_length() - 1))).astype(np.int64)
     else:
         cell = row + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
     np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    hit = np.zeros(b * k, dtype=bool)
     hit[cell] = True
-    filled = hit.reshape(b, k)
-    # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
-    sig = table.astype(np.uint8).reshape(b, k) * filled
-    _densify(sig, filled, k)
-    return sig
+    return table, hit
 
 
 _OFFSET = np.uint8(0xB1)

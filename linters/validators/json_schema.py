@@ -82,7 +82,7 @@ def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> tuple[Any,
     if spec.schema_ is not None:
         return spec.schema_, loaded.path if loaded else Path("tunespec.yaml")
     assert spec.schema_file is not None
-    path = loaded.resolve(spec.schema_file) if loaded else Path(spec.schema_file)
+    path = loaded.resolve_input(spec.schema_file, "output_schema.schema_file") if loaded else Path(spec.schema_file)
     try:
         data = jsonparse.loads(path.read_bytes())
     except FileNotFoundError:

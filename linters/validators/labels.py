@@ -56,7 +56,7 @@ class LabelValidator:
     def from_spec(cls, spec: OutputSchemaSpec, loaded: LoadedSpec | None = None) -> LabelValidator:
         labels = list(spec.labels)
         if spec.labels_file:
-            path = loaded.resolve(spec.labels_file) if loaded else Path(spec.labels_file)
+            path = loaded.resolve_input(spec.labels_file, "output_schema.labels_file") if loaded else Path(spec.labels_file)
             labels += read_labels_file(path)
         return cls(labels, case_sensitive=spec.case_sensitive)
 

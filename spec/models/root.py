@@ -6,6 +6,7 @@ from pydantic import Field
 
 from tunespec.spec.models.base import StrictModel
 from tunespec.spec.models.dedup import DedupSpec
+from tunespec.spec.models.limits import LimitsSpec
 from tunespec.spec.models.lint import LintSpec
 from tunespec.spec.models.normalize import NormalizeSpec
 from tunespec.spec.models.output_schema import OutputSchemaSpec
@@ -37,6 +38,7 @@ class Spec(StrictModel):
     dedup: DedupSpec = Field(default_factory=DedupSpec, description="Duplicate removal.")
     lint: LintSpec = Field(default_factory=LintSpec, description="Rule selection and thresholds.")
     train: TrainSpec = Field(default_factory=TrainSpec, description="Training settings for `tunespec train`.")
+    limits: LimitsSpec = Field(default_factory=LimitsSpec, description="Record size limit and where input files may be.")
     tokenizer: str | None = Field(
         None, description="Local tokenizer (tokenizer.json file or folder) for token counts; an estimate is used otherwise."
     )
