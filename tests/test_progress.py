@@ -39,7 +39,9 @@ def test_stage_lines_on_a_terminal(tmp_path: Path) -> None:
     (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "tunespec.yaml").write_text("sources:\n  - {path: d.jsonl, layout: openai}\n")
     cmd = f"{sys.executable} -m tunespec.compiler.cli compile tunespec.yaml --out out --jobs 1"
+    # a real terminal type: rich shows no live display on TERM=dumb or without TERM (as in CI)
     env = {**os.environ, "TUNESPEC_CHUNK_BYTES": "4096", "NO_COLOR": "1", "COLUMNS": "120"}
+    env["TERM"] = "xterm-256color"
     done = subprocess.run(
         ["script", "-qec", cmd, str(tmp_path / "tty.log")],
         cwd=tmp_path,
