@@ -28,11 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from tunespec.compiler.card import write_card
 from tunespec.compiler.engines.base import Executor, LocalExecutor
 from tunespec.compiler.progress import Progress
 from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
-from tunespec.compiler.split import assign_splits
+from tunespec.compiler.split import assign_splits, merge_key_groups
 from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, merge_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
@@ -180,7 +181,7 @@ class Compiler:
         mappers_names = [s.display_name for s in self.spec.sources]
         observe_rules = self.engine.dataset_rules
         c = 0
-        for fi, item in enumerate(self.progress.track(files, "files")):
+        for fi, item in enumerate(self.progress.track(files, "merging files")):
             tasks = plan[fi]
             records = 0
             file_notes = []
@@ -246,13 +247,16 @@ class Compiler:
         dropped: dict[int, Duplicate] = {}
         result = None
         if self.dedup:
-            result = self._dedup(spill, results, scratch)
+            with self.progress.stage("dedup"):
+                result = self._dedup(spill, results, scratch)
             dropped = {d.index: d for d in result.dropped}
             if result.groups:
                 idx = np.fromiter(result.groups.keys(), np.int64, len(result.groups))
                 group[idx] = np.fromiter(result.groups.values(), np.int64, len(result.groups))
             if self.report is not None:
                 self.report.set_dedup(result, spill.get)
+        if self.spec.split.group_by is not None:  # `group_by` groups and dedup clusters: one unit
+            group = merge_key_groups(group, self.split_keys)
         keep = np.ones(n, dtype=bool)
         if dropped:
             keep[np.fromiter(dropped.keys(), np.int64, len(dropped))] = False
@@ -289,12 +293,15 @@ class Compiler:
                 self.shuffle,
             )
             tasks = [t for file_tasks in plan for t in file_tasks]
-            results = self.executor.map(process_chunk, tasks)
+            results = self.progress.map(
+                self.executor, process_chunk, tasks, "mapping", lambda r: r.records_in
+            )
             inputs, spill = self._merge(writer, files, plan, results)
             splits, dropped, result = self._assign(spill, results, scratch)
             del results
             out = OutputWriter(writer, spill, self.spec.target, self.report, self.engine, self.sink)
-            per_split = out.write(splits, dropped)
+            with self.progress.stage(f"writing {len(spill):,} examples"):
+                per_split = out.write(splits, dropped)
             self.rejects.update(out.rejects)
             self.sink.add(out.conflict_findings(result))
             split = self.spec.split
@@ -304,13 +311,16 @@ class Compiler:
             spill.close()
             outputs = writer.close_outputs()
             manifest = self._manifest(inputs, per_split, outputs)
+            write_card(writer.tmp, manifest, self.spec.license)
             report = None
             if self.report is not None:
                 self.report.set_counts(manifest["counts"])
                 report = self.report.build()
                 write_reports(report, writer.tmp)
             writer.commit(manifest, scratch=[SCRATCH])
+            self.progress.close()
         except BaseException:
+            self.progress.close()
             if spill is not None:
                 spill.close()
             writer.abort()

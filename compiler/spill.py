@@ -133,7 +133,7 @@ def spill_row(example: Example, raw_pos: int, raw_len: int) -> list[Any]:
     o = example.origin
     return [
         example.id,
-        [[m.role, m.content] for m in example.messages],
+        [m.to_spill() for m in example.messages],
         example.meta,
         example.source,
         example.layout,
@@ -151,7 +151,7 @@ def spilled_example(line: bytes, chunk: int = 0) -> tuple[Example, RawRef]:
     example_id, turns, meta, source, layout, o, raw_pos, raw_len = orjson.loads(line)
     return (
         Example(
-            [Message(role, content) for role, content in turns],
+            [Message.from_spill(t) for t in turns],
             Origin(o[0], o[1], o[2], o[3]),
             source,
             layout,

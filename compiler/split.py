@@ -9,11 +9,79 @@ cut point.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from tunespec.spec.artefact import SPLITS
+from tunespec.spec.example import Example
 from tunespec.spec.models import SplitSpec
+from tunespec.spec.paths import MISSING, get_path
+
+#: a split-key digest starting with these bytes is pinned to the split named by the next byte
+#: (a source's `split:`); a blake2b digest starts so by chance once in 2**48
+PIN_MARK = b"\x00pin\x00\xff"
+
+
+def example_digest(example: Example, key: str, group_by: str | None, pin: str | None) -> bytes:
+    """The 16-byte split key of an example: its ``group_by`` value, or ``key``; marked with its pin."""
+    text: str | None = None
+    if group_by is not None:
+        value = get_path(example.meta, group_by)
+        if value is not MISSING and value is not None:
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if text is None and key == "conversation":
+        digest = bytes.fromhex(example.content_key())
+    else:
+        if text is None:
+            text = example.id if key == "id" else _prompt_key(example)
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return digest if pin is None else PIN_MARK + bytes([SPLITS.index(pin)]) + digest[7:16]
+
+
+def _prompt_key(example: Example) -> str:
+    """The split key ``prompt``: system and user turns, without a shared ``context``."""
+    if "context" not in example.meta:
+        return example.prompt_text
+    return "\n".join(
+        [example.strip_context(m.content) for m in example.messages if m.role != "assistant"]
+    )
+
+
+def merge_key_groups(group: npt.NDArray[np.int64], digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Group ids (an example index per example) where examples sharing a split key are one group
+    too: ``split.group_by`` groups joined with the dedup clusters, so neither straddles splits.
+    Each group's id is its smallest example index."""
+    n = len(group)
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for i, g in enumerate(group.tolist()):
+        union(i, g)
+    first: dict[bytes, int] = {}
+    for i in range(n):
+        j = first.setdefault(digests[i].tobytes(), i)
+        if j != i:
+            union(i, j)
+    return np.array([find(i) for i in range(n)], dtype=np.int64)
+
+
+def _pinned(key: str) -> int | None:
+    mark = PIN_MARK.hex()
+    return int(key[len(mark) : len(mark) + 2], 16) if key.startswith(mark) else None
 
 
 def unit_hash(seed: int, key: str) -> float:
@@ -45,12 +113,22 @@ def assign_splits(keys: Sequence[str], labels: Sequence[str | None], spec: Split
     """Split name for each group. ``keys`` are the groups' split keys (one per group)."""
     ratios = [spec.train, spec.validation, spec.test]
     hashes = [unit_hash(spec.seed, k) for k in keys]
-    use_labels = spec.stratify and any(label is not None for label in labels)
+    pins = [_pinned(k) for k in keys]
+    # groups (`group_by`) share one key: only the plain hash keeps a group in one split
+    use_labels = (
+        spec.stratify and spec.group_by is None and any(label is not None for label in labels)
+    )
     if not use_labels:
-        return [SPLITS[_by_threshold(u, ratios)] for u in hashes]
+        return [
+            SPLITS[_by_threshold(u, ratios) if p is None else p]
+            for u, p in zip(hashes, pins, strict=True)
+        ]
     out = [""] * len(keys)
     members: dict[str | None, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
+        if pins[i] is not None:
+            out[i] = SPLITS[pins[i]]  # type: ignore[index]
+            continue
         members[label].append(i)
     for label in sorted(members, key=lambda x: (x is None, x or "")):
         idx = sorted(members[label], key=lambda i: (hashes[i], keys[i]))

@@ -17,20 +17,28 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunespec.linters.findings import Finding
 from tunespec.linters.output import FORMATS, default_format, render
-from tunespec.linters.runner import (
-    LintRun,
-    Target,
-    lint_targets,
-    project_targets,
-    targets_for_files,
-)
 from tunespec.spec.cli import command
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, UserError
+from tunespec.spec.version import version
 
-__all__ = ["Finding", "main"]
+if TYPE_CHECKING:  # the lint machinery is imported after parsing: --help/--version stay fast
+    from tunespec.linters.runner import LintRun, Target
+
+__all__ = ["Finding", "lint_main", "main"]
+
+STDIN_NAME = "<stdin>"
+
+
+class _Version(argparse.Action):
+    """``--version``, read only when asked for (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"{parser.prog} {version()}")
+        parser.exit()
 
 
 def build_parser(prog: str = "dslint") -> argparse.ArgumentParser:
@@ -43,8 +51,9 @@ def build_parser(prog: str = "dslint") -> argparse.ArgumentParser:
         "files",
         nargs="*",
         type=Path,
-        help="dataset files or folders; none: every source of the spec (project mode)",
+        help="dataset files or folders (`-`: read JSON Lines or a JSON array from stdin); none: every source of the spec (project mode)",
     )
+    p.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     p.add_argument(
         "--spec",
         type=Path,
@@ -54,6 +63,11 @@ def build_parser(prog: str = "dslint") -> argparse.ArgumentParser:
         "--no-spec",
         action="store_true",
         help="ignore any tunespec.yaml; infer layouts, structural rules only",
+    )
+    p.add_argument(
+        "--sources-only",
+        action="store_true",
+        help="with a spec, lint only the given files that are its sources (the pre-commit hook)",
     )
     p.add_argument(
         "--project",
@@ -109,18 +123,41 @@ def _codes(value: str | None) -> list[str]:
     return [c.strip().upper() for c in value.split(",") if c.strip()] if value else []
 
 
+def _cli(argv: Sequence[str] | None, prog: str) -> int:
+    return run(build_parser(prog).parse_args(argv))
+
+
 @command("dslint", "lint sources without writing an artefact (same record path as compile)")
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+    return _cli(argv, "dslint")
 
 
-def _targets(args: argparse.Namespace) -> list[Target]:
+@command("tunespec lint", "lint sources without writing an artefact (same engine as dslint)")
+def lint_main(argv: Sequence[str] | None = None) -> int:
+    """``tunespec lint``: dslint under its own program name."""
+    return _cli(argv, "tunespec lint")
+
+
+def _targets(args: argparse.Namespace, skipped: list[tuple[str, str]]) -> list[Target]:
+    from tunespec.linters.runner import project_targets, targets_for_files
+
     if args.spec is not None and args.no_spec:
         raise UserError("--spec and --no-spec exclude each other")
     if args.files and args.project:
         raise UserError("--project lints the spec's sources; do not also pass files")
     if args.files:
-        return targets_for_files(args.files, args.spec, use_spec=not args.no_spec)
+        files = [_stdin_file(args) if str(f) == "-" else f for f in args.files]
+        targets = targets_for_files(
+            files,
+            args.spec,
+            use_spec=not args.no_spec,
+            skipped=skipped,
+            sources_only=args.sources_only,
+        )
+        for t in targets:
+            if args.stdin_path is not None and t.path == args.stdin_path:
+                t.display = STDIN_NAME
+        return targets
     if args.no_spec:
         raise UserError(
             "no files given", hint="pass dataset files, or run from a folder with tunespec.yaml"
@@ -128,8 +165,44 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return project_targets(args.spec)
 
 
+def _stdin_file(args: argparse.Namespace) -> Path:
+    """Standard input copied to a temporary file (the readers stream from files)."""
+    import tempfile
+
+    if args.fix:
+        raise UserError("--fix rewrites files in place; it cannot fix stdin")
+    if args.stdin_path is not None:
+        raise UserError("`-` (stdin) can be given once")
+    data = sys.stdin.buffer.read()
+    suffix = ".json" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") else ".jsonl"
+    folder = Path(tempfile.mkdtemp(prefix="dslint-"))
+    path = folder / f"stdin{suffix}"
+    path.write_bytes(data)
+    args.stdin_path = path
+    return path
+
+
 def run(args: argparse.Namespace) -> int:
-    targets = _targets(args)
+    args.stdin_path = None
+    try:
+        return _run(args)
+    finally:
+        if args.stdin_path is not None:
+            import shutil
+
+            shutil.rmtree(args.stdin_path.parent, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    skipped: list[tuple[str, str]] = []
+    targets = _targets(args, skipped)
+    from tunespec.linters.runner import lint_targets
+
+    if not args.quiet:
+        stdin = args.stdin_path.as_posix() if args.stdin_path is not None else None
+        for display, reason in skipped:
+            label = STDIN_NAME if display == stdin else display
+            print(f"skipped {label}: {reason}", file=sys.stderr)
     select, ignore = _codes(args.select), _codes(args.ignore)
     project = not args.files
     runs = lint_targets(targets, select=select, ignore=ignore, project=project, fix=args.fix)

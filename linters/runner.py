@@ -102,8 +102,16 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def targets_for_files(
-    files: Sequence[Path], spec_path: Path | None, *, use_spec: bool = True
+    files: Sequence[Path],
+    spec_path: Path | None,
+    *,
+    use_spec: bool = True,
+    skipped: list[tuple[str, str]] | None = None,
+    sources_only: bool = False,
 ) -> list[Target]:
+    """One target per file. With ``skipped``, files that no spec source names and that do not
+    look like datasets (``select.skip_reason``) are listed there instead, with the reason; with
+    ``sources_only`` too, every file a spec exists for but does not name is skipped."""
     specs: dict[Path, LoadedSpec] = {}
     indexes: dict[Path, dict[Path, SourceSpec]] = {}
     fixed = load_spec(spec_path) if spec_path is not None else None
@@ -124,11 +132,24 @@ def targets_for_files(
             if key not in indexes:
                 indexes[key] = _source_index(loaded)
             source = indexes[key].get(file.resolve())
+        if source is None and skipped is not None:
+            reason = _skip(file, loaded, sources_only)
+            if reason is not None:
+                skipped.append((display, reason))
+                continue
         if source is None:
             out.append(Target(file, display, infer_source(file, display), loaded, inferred=True))
         else:
             out.append(Target(file, display, source, loaded))
     return out
+
+
+def _skip(file: Path, loaded: LoadedSpec | None, sources_only: bool) -> str | None:
+    from tunespec.linters.select import skip_reason
+
+    if sources_only and loaded is not None:
+        return f"not a source of {display_path(loaded.path)}"
+    return skip_reason(file)
 
 
 def project_targets(spec_path: Path | None) -> list[Target]:
@@ -196,7 +217,8 @@ def _lint_group(
         if t.source is None:
             run.findings.extend(_unknown_layout(t, engine))
             continue
-        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key)
+        root = loaded.root if loaded is not None else None
+        mapper = LayoutMapper(t.source, suppress_key=lint.suppress_key, root=root)
         path = RecordPath(
             engine,
             mapper,
@@ -205,7 +227,8 @@ def _lint_group(
             observe=engine.observe,
         )
         notes = FileNotes(t.display)
-        for raw in read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter):
+        records = read_records(t.path, t.source.format, t.display, notes, t.source.csv_delimiter)
+        for raw in mapper.expand(records):
             record = path.run(raw)
             run.findings.extend(record.findings)
         run.examples += path.stats()["lint"].seen

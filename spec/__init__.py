@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_CRASH, EXIT_FINDINGS, EXIT_USAGE, UserError
 from tunespec.spec.example import Example, Message, Origin
-from tunespec.spec.version import __version__
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # read lazily (importlib.metadata is slow to import)
+        from tunespec.spec.version import version
+
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXIT_CLEAN",

@@ -20,11 +20,15 @@ from typing import Any
 import orjson
 
 from tunespec.spec.errors import UserError
+from tunespec.spec.targets import row_conversation, row_messages, row_tools
 
 SPLITS = ("train", "validation", "test")
 REJECTS = "rejects.jsonl"
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
+
+# the row readers live next to their writer (tunespec.spec.targets); re-exported here
+__all__ = ["row_conversation", "row_messages", "row_tools"]
 
 
 def split_file(name: str) -> str:
@@ -93,17 +97,3 @@ def iter_split(folder: Path, split: str) -> Iterator[dict[str, Any]]:
             if line.strip():
                 yield orjson.loads(line)
 
-
-def row_messages(row: dict[str, Any]) -> list[dict[str, str]]:
-    """The conversation of an artefact row, whatever the target format."""
-    if "messages" in row:
-        return [{"role": m["role"], "content": m["content"]} for m in row["messages"]]
-    out: list[dict[str, str]] = []
-    if row.get("system"):
-        out.append({"role": "system", "content": row["system"]})
-    if "instruction" in row:
-        prompt = row["instruction"] + (f"\n\n{row['input']}" if row.get("input") else "")
-        out += [{"role": "user", "content": prompt}, {"role": "assistant", "content": row.get("output", "")}]
-    elif "prompt" in row:
-        out += [{"role": "user", "content": row["prompt"]}, {"role": "assistant", "content": row.get("completion", "")}]
-    return out

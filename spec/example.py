@@ -44,13 +44,67 @@ class Origin:
         return {"path": self.path, "line": self.line, "col": self.col, "index": self.index}
 
 
+#: keys a message may carry besides role and content (OpenAI's chat fine-tuning format)
+MESSAGE_EXTRAS = ("name", "tool_calls", "tool_call_id", "weight")
+
+
 @dataclass(slots=True)
 class Message:
+    """One turn. ``content`` is the text ("" for an assistant turn that only calls tools).
+
+    ``extra`` keeps what OpenAI's format carries besides text (None for a plain turn, the common
+    case, so a plain turn costs two fields): ``tool_calls`` (``[{"id", "type": "function",
+    "function": {"name", "arguments": JSON text}}]``), ``tool_call_id`` (the call a ``tool`` turn
+    answers), ``name`` and ``weight`` (0: an assistant turn shown as context, not trained on).
+    """
+
     role: str
     content: str
+    extra: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    @classmethod
+    def of(cls, role: str, content: str, **fields: Any) -> Message:
+        """A message with the given :data:`MESSAGE_EXTRAS` fields (None values are left out)."""
+        extra = {k: fields[k] for k in MESSAGE_EXTRAS if fields.get(k) is not None}
+        return cls(role, content, extra or None)
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]] | None:
+        return None if self.extra is None else self.extra.get("tool_calls")
+
+    @property
+    def tool_call_id(self) -> str | None:
+        return None if self.extra is None else self.extra.get("tool_call_id")
+
+    @property
+    def name(self) -> str | None:
+        return None if self.extra is None else self.extra.get("name")
+
+    @property
+    def weight(self) -> int | None:
+        return None if self.extra is None else self.extra.get("weight")
+
+    def extras(self) -> dict[str, Any] | None:
+        """The optional fields that are set, in :data:`MESSAGE_EXTRAS` order (None: none)."""
+        extra = self.extra
+        if not extra:
+            return None
+        return {k: extra[k] for k in MESSAGE_EXTRAS if extra.get(k) is not None} or None
+
+    def to_spill(self) -> list[Any]:
+        """Compact form for the scratch spill: ``[role, content]`` or ``[role, content, extras]``."""
+        extras = self.extras()
+        return [self.role, self.content] if extras is None else [self.role, self.content, extras]
+
+    @classmethod
+    def from_spill(cls, item: list[Any]) -> Message:
+        return cls(item[0], item[1]) if len(item) == 2 else cls(item[0], item[1], item[2])
+
+
+def _calls_text(m: Message) -> str:
+    import json
+
+    return json.dumps([m.tool_calls, m.tool_call_id], sort_keys=True, ensure_ascii=False)
 
 
 @dataclass(slots=True)
@@ -78,6 +132,15 @@ class Example:
         """Everything the model is given: system and user turns, in order."""
         return "\n".join([m.content for m in self.messages if m.role != "assistant"])
 
+    def strip_context(self, text: str) -> str:
+        """``text`` without the shared ``context`` shown before the question (mapping.context):
+        dedup and split keys compare questions, not the schema or document they share."""
+        ctx = self.meta.get("context")
+        if not ctx or not isinstance(ctx, str) or not text.startswith(ctx):
+            return text
+        rest = text[len(ctx) :]
+        return rest.lstrip("\n") if rest.startswith("\n") else text
+
     @property
     def answer_text(self) -> str:
         """The assistant turns, in order."""
@@ -89,6 +152,12 @@ class Example:
         return answers[-1].content if answers else ""
 
     @property
+    def tools(self) -> list[dict[str, Any]] | None:
+        """The tools the conversation may call (OpenAI ``tools`` shape), kept in ``meta``."""
+        value = self.meta.get("tools")
+        return value if isinstance(value, list) else None
+
+    @property
     def label(self) -> str | None:
         value = self.meta.get("label")
         return None if value is None else str(value)
@@ -96,6 +165,14 @@ class Example:
     def content_key(self) -> str:
         """A hash of the (already normalized) conversation, every turn and role: the split key
         ``conversation`` and the findings' content hash. (Dedup compares its own keys, with
-        whitespace folded and system turns left out: ``linters.dedup.shingle.key_texts``.)"""
-        text = "".join([f"{m.role}\x1f{m.content}\x1e" for m in self.messages])
+        whitespace folded and system turns left out: ``linters.dedup.shingle.key_texts``.)
+        Tool calls and tool-call ids count; plain turns hash as role and text only."""
+        text = "".join(
+            [
+                f"{m.role}\x1f{m.content}\x1e"
+                if m.extra is None or (m.tool_calls is None and m.tool_call_id is None)
+                else f"{m.role}\x1f{m.content}\x1f{_calls_text(m)}\x1e"
+                for m in self.messages
+            ]
+        )
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

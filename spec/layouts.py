@@ -8,14 +8,20 @@ non-fatal problems the linters turn into findings.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from tunespec.spec import fields, toolcalls
 from tunespec.spec import problems as P
 from tunespec.spec.example import ROLES, Example, Message, Origin
+from tunespec.spec.expand import Expander
+from tunespec.spec.fields import _MISSING, MapFailure, _get, _jp, _require_str
 from tunespec.spec.models.sources import DEFAULT_SHAREGPT_ROLES, MappingSpec, SourceSpec
+from tunespec.spec.paths import template_fields
 from tunespec.spec.problems import Problem
+from tunespec.spec.readers import RawRecord
 
 OPENAI_MESSAGE_KEYS = frozenset(
     {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight", "refusal"}
@@ -30,71 +36,48 @@ OPENAI_ROLES = {
 }
 
 
-class MapFailure(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
 @dataclass(slots=True)
 class Mapped:
     example: Example | None
     problems: list[Problem]
 
 
-def _get(data: dict[str, Any], dotted: str) -> Any:
-    if "." not in dotted:  # the common case: a top-level key
-        return data.get(dotted, _MISSING) if isinstance(data, dict) else _MISSING
-    cur: Any = data
-    for part in dotted.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return _MISSING
-        cur = cur[part]
-    return cur
+_PLAIN_ROLES = frozenset(ROLES)
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
+@dataclass(slots=True)
+class _TurnState:
+    """What one conversation's turns carry over: unanswered call ids, unmapped roles."""
 
+    pending: list[str] = field(default_factory=list)
+    unknown: list[Problem] = field(default_factory=list)
+    seen_unknown: list[Any] = field(default_factory=list)
 
-_MISSING: Any = _Missing()
-
-
-def _jp(dotted: str) -> str:
-    return "$." + dotted
-
-
-def _require_str(data: dict[str, Any], key: str, *, optional: bool = False) -> str | None:
-    value = _get(data, key)
-    if value is _MISSING or value is None:
-        if optional:
-            return None
-        present = ", ".join(sorted(data)[:8]) or "none"
-        raise MapFailure(
+    def unmapped(self, raw_role: Any, i: int, json_path: str) -> None:
+        """Note an unmapped role (each once): the census lists every one, the first is fatal."""
+        if raw_role in self.seen_unknown:
+            return
+        self.seen_unknown.append(raw_role)
+        self.unknown.append(
             Problem(
-                P.MISSING_FIELD,
-                f"missing field '{key}'",
-                hint=f"record has keys: {present}; map the right column in `sources[].mapping`",
-                json_path=_jp(key),
+                P.UNKNOWN_ROLE,
+                f"unrecognized role {raw_role!r} in turn {i}",
+                json_path=json_path,
+                hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source",
+                fatal=not self.unknown,
             )
         )
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MapFailure(
-            Problem(
-                P.WRONG_TYPE,
-                f"field '{key}' is a {type(value).__name__}, expected a string",
-                json_path=_jp(key),
-            )
-        )
-    return str(value)
 
 
 class LayoutMapper:
     """Maps records of one source. Build once per source, call :meth:`map` per record."""
 
-    def __init__(self, source: SourceSpec, suppress_key: str = "tunespec_ignore") -> None:
+    def __init__(
+        self, source: SourceSpec, suppress_key: str = "tunespec_ignore", root: Path | None = None
+    ) -> None:
         self.source = source
+        #: ``join`` and ``explode``: raw records in, the records to map out (see :meth:`expand`)
+        self._expander = Expander(source.mapping, root)
         self.name = source.display_name
         self.suppress_key = suppress_key
         self.mapping: MappingSpec = source.mapping
@@ -129,15 +112,28 @@ class LayoutMapper:
         m = self.mapping
         self._id_field, self._label_field, self._context_field = m.id, m.label, m.context
         self._keep = tuple(m.keep)
+        self._context_shown = bool(m.context) and m.context_in_prompt
+        self._substitute = m.substitute
+        self._tools_field = (
+            (m.tools or "tools") if layout in ("openai", "sharegpt") or m.messages else None
+        )
+        self._input_field = m.input or ("input" if layout == "alpaca" else None)
 
     # -- entry point -------------------------------------------------------------------
+    def expand(self, records: Iterable[RawRecord]) -> Iterable[RawRecord]:
+        """The records to map: ``records`` after the source's ``join`` and ``explode``."""
+        return self._expander.records(records) if self._expander.active else records
+
     def map(self, data: dict[str, Any], origin: Origin) -> Mapped:
         problems: list[Problem] = []
         try:
             messages = self._map_messages(data, problems)
+            if self._substitute is not None:
+                fields.substitute(messages, data, self._substitute)
             meta = self._meta(data)
         except MapFailure as failure:
-            return Mapped(None, [failure.problem, *problems])
+            found = [failure.problem, *problems]
+            return Mapped(None, self._expander.locate(found) if self._expander.active else found)
         source_id = meta.get("id")
         example_id = str(source_id) if source_id not in (None, "") else ""
         return Mapped(
@@ -180,146 +176,165 @@ class LayoutMapper:
             self.roles,
             self._plain_turn_ok,
         )
+        state: _TurnState | None = None  # made on the first turn off the fast path
         for i, turn in enumerate(turns):
             if (
                 type(turn) is dict
                 and role_key in turn
-                and (
-                    not is_openai
-                    or (plain_ok and len(turn) == 2 and content_key in turn)
-                    or turn.keys() <= OPENAI_MESSAGE_KEYS
-                )
+                and (not is_openai or (plain_ok and len(turn) == 2 and content_key in turn))
             ):
-                # the common case: a plain turn with a role and no unknown keys
+                # the common case: a plain turn, a role and its text (OpenAI: nothing else)
                 raw_role = turn[role_key]
                 role = roles.get(raw_role) if type(raw_role) is str else None
                 content = turn.get(content_key, _MISSING)
-                if role is not None and type(content) is str:
+                if role is not None and role in _PLAIN_ROLES and type(content) is str:
                     out.append(Message(role, content))
                     continue
-            path = f"$.{key}[{i}]"
-            if not isinstance(turn, dict):
-                raise MapFailure(
-                    Problem(
-                        P.MESSAGE_MISSING_KEY,
-                        f"turn {i} is a {type(turn).__name__}, expected an object",
-                        json_path=path,
-                    )
-                )
-            if self.role_key not in turn:
-                raise MapFailure(
-                    Problem(
-                        P.MESSAGE_MISSING_KEY,
-                        f"turn {i} has no '{self.role_key}'",
-                        json_path=f"{path}.{self.role_key}",
-                        hint=f"turn keys: {', '.join(sorted(turn))}",
-                    )
-                )
-            if is_openai:
-                extra = sorted(k for k in turn if k not in OPENAI_MESSAGE_KEYS)
-                if extra:
-                    problems.append(
-                        Problem(
-                            P.UNKNOWN_MESSAGE_KEY,
-                            f"turn {i} has unrecognized key(s) {', '.join(extra)}",
-                            json_path=f"{path}.{extra[0]}",
-                            hint="OpenAI accepts role, content, name, tool_calls, tool_call_id, weight",
-                            fatal=False,
-                        )
-                    )
-            raw_role = turn[self.role_key]
-            role = self.roles.get(str(raw_role)) if isinstance(raw_role, str) else None
-            if role is None:
-                raise MapFailure(
-                    Problem(
-                        P.UNKNOWN_ROLE,
-                        f"unrecognized role {raw_role!r} in turn {i}",
-                        json_path=f"{path}.{self.role_key}",
-                        hint=f"map it with `roles: {{{raw_role}: user|assistant|system|tool}}` in the source",
-                    )
-                )
-            content = turn.get(self.content_key, _MISSING)
-            if content is _MISSING or content is None:
-                if turn.get("tool_calls") or turn.get("function_call"):
-                    import json
-
-                    content = json.dumps(
-                        turn.get("tool_calls") or turn.get("function_call"),
-                        ensure_ascii=False,
-                        sort_keys=True,
-                    )
-                else:
-                    raise MapFailure(
-                        Problem(
-                            P.MISSING_CONTENT,
-                            f"turn {i} ({role}) has no '{self.content_key}'",
-                            json_path=f"{path}.{self.content_key}",
-                            hint="every turn needs text",
-                        )
-                    )
-            if isinstance(content, list):  # OpenAI content parts
-                texts = [
-                    p.get("text")
-                    for p in content
-                    if isinstance(p, dict) and p.get("type") == "text"
-                ]
-                if len(texts) != len(content) or not all(isinstance(t, str) for t in texts):
-                    raise MapFailure(
-                        Problem(
-                            P.WRONG_TYPE,
-                            f"turn {i} content has non-text parts",
-                            json_path=f"{path}.{self.content_key}",
-                            hint="only text content parts can be compiled",
-                        )
-                    )
-                content = "".join(t for t in texts if isinstance(t, str))
-            if not isinstance(content, str):
-                raise MapFailure(
-                    Problem(
-                        P.WRONG_TYPE,
-                        f"turn {i} content is a {type(content).__name__}, expected a string",
-                        json_path=f"{path}.{self.content_key}",
-                    )
-                )
-            out.append(Message(role, content))
+            if state is None:
+                state = _TurnState()
+            message = self._turn(turn, i, f"{_jp(key)}[{i}]", problems, state)
+            if message is not None:
+                out.append(message)
+        if state is not None and state.unknown:
+            first, *rest = state.unknown
+            problems.extend(rest)
+            raise MapFailure(first)
         return out
 
-    def _alpaca(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
-        m = self.mapping
-        instruction = _require_str(data, m.prompt or "instruction") or ""
-        extra = _require_str(data, m.input or "input", optional=True)
-        output = _require_str(data, m.response or "output") or ""
-        prompt = f"{instruction}\n\n{extra}" if extra and extra.strip() else instruction
+    def _turn(
+        self, turn: Any, i: int, path: str, problems: list[Problem], state: _TurnState
+    ) -> Message | None:
+        """One turn off the fast path: tool fields, content parts, or a located problem."""
+        if not isinstance(turn, dict):
+            raise MapFailure(
+                Problem(
+                    P.MESSAGE_MISSING_KEY,
+                    f"turn {i} is a {type(turn).__name__}, expected an object",
+                    json_path=path,
+                )
+            )
+        if self.role_key not in turn:
+            raise MapFailure(
+                Problem(
+                    P.MESSAGE_MISSING_KEY,
+                    f"turn {i} has no '{self.role_key}'",
+                    json_path=f"{path}.{self.role_key}",
+                    hint=f"turn keys: {', '.join(sorted(turn))}",
+                )
+            )
+        if self._is_openai:
+            extra = sorted(k for k in turn if k not in OPENAI_MESSAGE_KEYS)
+            if extra:
+                problems.append(
+                    Problem(
+                        P.UNKNOWN_MESSAGE_KEY,
+                        f"turn {i} has unrecognized key(s) {', '.join(extra)}",
+                        json_path=f"{path}.{extra[0]}",
+                        hint="OpenAI accepts role, content, name, tool_calls, tool_call_id, weight",
+                        fatal=False,
+                    )
+                )
+        raw_role = turn[self.role_key]
+        role = self.roles.get(str(raw_role)) if isinstance(raw_role, str) else None
+        if role is None:
+            state.unmapped(raw_role, i, f"{path}.{self.role_key}")
+            return None
+        content = turn.get(self.content_key, _MISSING)
+        try:
+            if role == toolcalls.CALL_ROLE:
+                message = toolcalls.sharegpt_call(content, i, f"{path}.{self.content_key}")
+                state.pending += [c["id"] for c in message.tool_calls or ()]
+                return message
+            fields = toolcalls.openai_fields(turn, path) if self._is_openai else {}
+        except toolcalls.ToolFailure as failure:
+            raise MapFailure(failure.problem) from None
+        if role == toolcalls.RESULT_ROLE:
+            role = "tool"
+            fields["tool_call_id"] = state.pending.pop(0) if state.pending else None
+        if content is _MISSING or content is None:
+            if not fields.get("tool_calls"):
+                raise MapFailure(
+                    Problem(
+                        P.MISSING_CONTENT,
+                        f"turn {i} ({role}) has no '{self.content_key}'",
+                        json_path=f"{path}.{self.content_key}",
+                        hint="every turn needs text",
+                    )
+                )
+            content = ""
+        if isinstance(content, list):  # OpenAI content parts
+            content = self._parts(content, i, path)
+        if not isinstance(content, str):
+            raise MapFailure(
+                Problem(
+                    P.WRONG_TYPE,
+                    f"turn {i} content is a {type(content).__name__}, expected a string",
+                    json_path=f"{path}.{self.content_key}",
+                )
+            )
+        return Message.of(role, content, **fields)
+
+    def _parts(self, content: list[Any], i: int, path: str) -> str:
+        texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        if len(texts) != len(content) or not all(isinstance(t, str) for t in texts):
+            raise MapFailure(
+                Problem(
+                    P.WRONG_TYPE,
+                    f"turn {i} content has non-text parts",
+                    json_path=f"{path}.{self.content_key}",
+                    hint="only text content parts can be compiled",
+                )
+            )
+        return "".join(t for t in texts if isinstance(t, str))
+
+    def _single_turn(
+        self, data: dict[str, Any], prompt_key: str, response_key: str, system_key: str | None
+    ) -> list[Message]:
+        """system?, user (context, prompt, input), assistant: the single-turn layouts."""
+        prompt = _require_str(data, prompt_key) or ""
+        extra = _require_str(data, self._input_field, optional=True) if self._input_field else None
+        if extra and extra.strip():
+            prompt = f"{prompt}\n\n{extra}"
+        if self._context_shown and not (
+            "{" in prompt_key and self._context_field in template_fields(prompt_key)
+        ):
+            context = _require_str(data, self._context_field or "", optional=True)
+            if context and context.strip():
+                prompt = f"{context}\n\n{prompt}"
+        output = _require_str(data, response_key) or ""
         return [
-            *self._system(data, m.system or "system"),
+            *self._system(data, system_key),
+            *self._history(data),
             Message("user", prompt),
             Message("assistant", output),
         ]
 
+    def _history(self, data: dict[str, Any]) -> list[Message]:
+        """Alpaca's earlier exchanges ``[[user, assistant], ...]`` as turns."""
+        if self._layout != "alpaca":
+            return []
+        return fields.history_turns(data, self.mapping.history or "history")
+
+    def _alpaca(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
+        m = self.mapping
+        return self._single_turn(
+            data, m.prompt or "instruction", m.response or "output", m.system or "system"
+        )
+
     def _prompt_completion(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         m = self.mapping
-        prompt = _require_str(data, m.prompt or "prompt") or ""
-        completion = _require_str(data, m.response or "completion") or ""
-        return [
-            *self._system(data, m.system),
-            Message("user", prompt),
-            Message("assistant", completion),
-        ]
+        return self._single_turn(data, m.prompt or "prompt", m.response or "completion", m.system)
 
     def _custom(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         m = self.mapping
         if m.messages:
             return self._messages_layout(data, problems)
-        prompt = _require_str(data, m.prompt or "") or ""
-        extra = _require_str(data, m.input, optional=True) if m.input else None
-        if extra and extra.strip():
-            prompt = f"{prompt}\n\n{extra}"
-        response = _require_str(data, m.response or "") or ""
-        return [
-            *self._system(data, m.system),
-            Message("user", prompt),
-            Message("assistant", response),
-        ]
+        if m.turns is not None:
+            return [
+                *self._system(data, m.system),
+                *fields.parallel_turns(data, m.turns.user, m.turns.assistant),
+            ]
+        return self._single_turn(data, m.prompt or "", m.response or "", m.system)
 
     # -- metadata ----------------------------------------------------------------------
     def _meta(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -333,6 +348,19 @@ class LayoutMapper:
             meta["label"] = _require_str(data, self._label_field)
         if self._context_field:
             meta["context"] = _require_str(data, self._context_field, optional=True)
+        if self._input_field:  # kept apart for the instruction target's `input`
+            extra = _require_str(data, self._input_field, optional=True)
+            if extra and extra.strip():
+                meta["input"] = extra
+        if self._tools_field:
+            value = _get(data, self._tools_field)
+            if value is not _MISSING and value is not None:
+                try:
+                    tools = toolcalls.tools_value(value, _jp(self._tools_field))
+                except toolcalls.ToolFailure as failure:
+                    raise MapFailure(failure.problem) from None
+                if tools is not None:
+                    meta["tools"] = tools
         for key in self._keep:
             value = _get(data, key)
             if value is not _MISSING:

@@ -8,13 +8,15 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from tunespec.spec.errors import UserError
 from tunespec.spec.models import Spec
+
+if TYPE_CHECKING:  # PyYAML is imported when a spec is read, not by dslint without one
+    import yaml
 
 SPEC_FILENAMES = ("tunespec.yaml", "tunespec.yml")
 
@@ -39,7 +41,9 @@ class LoadedSpec:
     @property
     def spec_hash(self) -> str:
         """sha256 of the validated spec (canonical JSON), stable across formatting changes."""
-        canonical = json.dumps(self.spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+        # fields left at their default do not count: a new spec field never changes existing hashes
+        dumped = self.spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -55,6 +59,8 @@ def find_spec(start: Path) -> Path | None:
 
 
 def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+    import yaml
+
     out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -154,6 +160,8 @@ def load_spec(path: str | Path) -> LoadedSpec:
         raise UserError(f"spec file not found: {p}", hint="pass the path to tunespec.yaml, or run `tunespec init`") from None
     except UnicodeDecodeError as exc:
         raise UserError(f"spec file is not valid UTF-8 ({exc.reason} at byte {exc.start})", path=str(p)) from None
+    import yaml
+
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)

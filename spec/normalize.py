@@ -100,6 +100,12 @@ class Normalizer:
         text = self._text
         for message in example.messages:
             message.content = text(message.content)
+        meta = example.meta
+        if meta:  # alpaca `input` and `context` are shown in a turn: normalized like it
+            for key in ("input", "context"):
+                value = meta.get(key)
+                if isinstance(value, str):
+                    meta[key] = text(value)
         if self.target is not None:
             apply_system_prompt(example, self.target)
         return example

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from tunespec.spec import jsonparse
 from tunespec.spec import problems as P
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
@@ -105,11 +106,13 @@ def parse_jsonl_lines(
             text = stripped.decode("utf-8")
         except UnicodeDecodeError as exc:
             raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
+            origin.col = exc.start + 1
             yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
             continue
         try:
-            data = orjson.loads(stripped)
+            data = jsonparse.loads(stripped)
         except orjson.JSONDecodeError as exc:
+            origin.col = exc.colno  # the reject points at the error, not the line's start
             yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
             continue
         if not isinstance(data, dict):
@@ -237,7 +240,8 @@ def read_csv(path: Path, display: str, notes: FileNotes, delimiter: str = ",") -
     except UnicodeDecodeError as exc:
         line = blob.count(b"\n", 0, exc.start) + 1
         raise UserError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}", path=display, line=line, code=P.INVALID_UTF8, hint="re-encode the file as UTF-8") from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = list(io.StringIO(text, newline=""))  # rejects keep a record's original lines
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -251,11 +255,28 @@ def read_csv(path: Path, display: str, notes: FileNotes, delimiter: str = ",") -
         if not row or all(not c.strip() for c in row):
             continue
         index += 1
-        raw = delimiter.join(row)
+        raw = "".join(lines[origin.line - 1 : reader.line_num]).rstrip("\r\n")
         if len(row) != len(header):
-            yield RawRecord(origin, None, raw[:MAX_RAW_CHARS], Problem(P.CSV_SHAPE, f"row has {len(row)} fields, header has {len(header)}", hint="quote fields that contain the delimiter"))
+            origin.col = _field_col(raw, len(header), delimiter)
+            yield RawRecord(origin, None, raw[:MAX_RAW_CHARS], Problem(P.CSV_SHAPE, f"row has {len(row)} fields, header has {len(header)}", hint="quote fields that contain the delimiter", col=origin.col))
             continue
         yield RawRecord(origin, dict(zip(header, row, strict=True)), raw)
+
+
+def _field_col(raw: str, n: int, delimiter: str) -> int:
+    """1-based column where field ``n`` (0-based) of a CSV line starts; past the line's end when
+    it has fewer fields (quoted delimiters do not count)."""
+    field, quoted = 0, False
+    for pos, ch in enumerate(raw):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            field += 1
+            if field == n:
+                return pos + 2
+        elif ch in "\r\n" and not quoted:
+            return pos + 1
+    return len(raw) + 1
 
 
 def read_parquet(path: Path, display: str, notes: FileNotes) -> Iterator[RawRecord]:

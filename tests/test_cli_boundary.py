@@ -38,6 +38,7 @@ USER_ERRORS: dict[str, Callable[[Path], list[str]]] = {
     "explain": lambda tmp: ["DS999"],
     "report": lambda tmp: [str(tmp / "missing-artefact")],
     "diff": lambda tmp: [str(tmp / "old"), str(tmp / "new")],
+    "export": lambda tmp: [str(tmp / "missing-artefact"), "--to", "openai"],
     "score": lambda tmp: [str(tmp / "missing.jsonl")],
     "train": lambda tmp: [str(tmp / "missing-artefact")],
     "generate": lambda tmp: [str(tmp / "missing-artefact"), str(tmp / "model")],

@@ -135,7 +135,7 @@ def test_sharegpt_bad_role_and_census(
         {
             "conversations": [
                 {"from": "human", "value": "hi"},
-                {"from": "function_call", "value": "{}"},
+                {"from": "narrator", "value": "{}"},
             ]
         }
     ] * 3
@@ -150,7 +150,7 @@ def test_sharegpt_bad_role_and_census(
     census = [f for f in found if f["code"] == "DS119"]
     assert (
         len(census) == 1
-        and "'function_call'" in census[0]["message"]
+        and "'narrator'" in census[0]["message"]
         and "3 record(s)" in census[0]["message"]
     )
     assert census[0]["line"] == 1
@@ -495,3 +495,15 @@ def test_folder_argument_expands_to_data_files(
     (tmp_path / "empty").mkdir()
     rc, _, err = run(["--no-spec", str(tmp_path / "empty")], capsys)
     assert rc == 2 and "no data files" in err
+
+
+def test_census_names_every_unmapped_role_of_a_record(
+    tmp_path: Path, write_jsonl: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    turns = [{"from": "human", "value": "hi"}, {"from": "bot", "value": "a"}, {"from": "narrator", "value": "b"}]
+    path = write_jsonl(tmp_path / "d.jsonl", [{"conversations": turns}] * 2)
+    rc, out, _ = run(["--format", "json", str(path)], capsys)
+    census = [f["message"] for f in json.loads(out)["findings"] if f["code"] == "DS119"]
+    assert rc == 1 and len(census) == 2
+    assert any("'bot'" in m and "2 record(s)" in m for m in census)
+    assert any("'narrator'" in m and "2 record(s)" in m for m in census)

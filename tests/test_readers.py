@@ -121,9 +121,29 @@ def test_alpaca_prompt_completion_custom() -> None:
     assert pc is not None and [m.role for m in pc.messages] == ["user", "assistant"]
     cu = mapper(path="x", layout="custom", mapping={"prompt": "q.text", "response": "a", "label": "cat", "context": "ctx"})
     ex3 = cu.map({"q": {"text": "nested"}, "a": "ans", "cat": "billing", "ctx": "CREATE TABLE t(a)"}, ORIGIN).example
-    assert ex3 is not None and ex3.messages[0].content == "nested" and ex3.label == "billing" and ex3.meta["context"].startswith("CREATE")
+    assert ex3 is not None and ex3.messages[0].content == "CREATE TABLE t(a)\n\nnested" and ex3.label == "billing" and ex3.meta["context"].startswith("CREATE")
 
 
 def test_custom_layout_requires_mapping() -> None:
     with pytest.raises(ValueError, match="custom"):
         SourceSpec.model_validate({"path": "x", "layout": "custom"})
+
+
+def test_csv_rejects_keep_original_line_and_true_column(tmp_path: Path) -> None:
+    p = tmp_path / "d.csv"
+    p.write_text('text,category\n"a, quoted" ,ok\n"multi\nline",x\nfine,cat,extra field\nshort\n', encoding="utf-8")
+    records, _ = read(p)
+    assert records[0].data == {"text": "a, quoted ", "category": "ok"} and records[0].raw == '"a, quoted" ,ok'
+    assert records[1].raw == '"multi\nline",x' and records[1].origin.line == 3
+    bad = records[2]
+    assert bad.problem is not None and bad.problem.code == P.CSV_SHAPE
+    assert bad.raw == "fine,cat,extra field" and (bad.origin.line, bad.origin.col) == (5, 10)
+    short = records[3]
+    assert short.problem is not None and (short.origin.col, short.raw) == (6, "short")
+
+
+def test_jsonl_reject_origin_points_at_the_error(tmp_path: Path) -> None:
+    p = tmp_path / "d.jsonl"
+    p.write_bytes(b'{"a": 1}\n{"messages": [1, 2,, 3]}\n')
+    records, _ = read(p)
+    assert records[1].problem is not None and records[1].origin.col == records[1].problem.col == 20

@@ -446,3 +446,55 @@ def test_unusable_input_exits_2(
     code, _, err = run_score(["--spec", str(no_schema), str(junk)], capsys)
     assert code == 2 and "no output_schema" in err
     assert run_score(["--bogus"], capsys)[0] == 2
+
+
+def _call_row(rid: str, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    call = {"id": "c1", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+    return {
+        "id": rid,
+        "messages": [
+            {"role": "user", "content": f"question {rid}"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+        ],
+    }
+
+
+def test_tool_calls_are_scored(
+    run_score,
+    load_out,
+    spec_for,
+    tmp_path: Path,
+    write_spec: Callable[..., Path],
+    write_jsonl: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = spec_for(write_spec, {"kind": "json_schema", "schema": {"type": ["object", "array"]}})
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [
+            _call_row("a", "get_weather", {"city": "Paris"}),
+            _call_row("b", "get_weather", {"city": "Rome"}),
+            _call_row("c", "get_time", {}),
+            _call_row("d", "get_time", {"tz": "UTC"}),
+            {"id": "e", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": '{"x": 1}'}]},
+        ],
+    )
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [
+            {"id": "a", "prediction": '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>'},
+            {"id": "b", "prediction": '{"name": "get_weather", "arguments": "{\\"city\\": \\"Roma\\"}"}'},
+            {"id": "c", "prediction": "I do not know."},
+            {"id": "d", "prediction": '[{"function": {"name": "get_time", "arguments": "not json"}}]'},
+            {"id": "e", "prediction": '{"x": 1}'},
+        ],
+    )
+    argv = ["--spec", str(spec), str(preds), "--references", str(refs), "--out", str(tmp_path / "o")]
+    code, out, _ = run_score(argv, capsys)
+    assert code == 0
+    m = load_out(tmp_path / "o")[0]["metrics"]
+    assert m["tool_call_name"] == {"mean": pytest.approx(3 / 4), "stderr": pytest.approx(0.25), "n": 4}
+    assert m["tool_call_arguments_valid"]["mean"] == pytest.approx(2 / 4)
+    assert m["tool_call_arguments_exact"]["mean"] == pytest.approx(1 / 4)
+    assert m["exact_match_canonical"]["n"] == 5  # the call references compare as canonical JSON too
+    assert "tool call args exact" in out

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("spec", "compiler", "linters", "trainer")
 MAX_MODULE, MAX_FUNCTION = 400, 80
 #: known offenders, owned by work in progress elsewhere: they may shrink, never grow
-KNOWN = {"spec/layouts.py:_messages_layout": 132, "trainer/cli.py:run_train": 123}
+KNOWN = {"trainer/cli.py:run_train": 123}
 
 
 def _sources() -> list[Path]:

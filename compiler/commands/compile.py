@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-findings",
         type=int,
         default=20,
-        help="findings to print (default 20; all are in report.json)",
+        help="findings to print: the first of every rule, then errors up to this many (default 20; all are in report.json)",
     )
     p.add_argument(
         "--engine",
@@ -91,18 +91,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = _compile_local(args)
     counts = result.counts
     if not args.quiet:
-        shown = 0
-        for f in result.findings:
-            if (
-                f.severity == "error"
-                and f.code not in ("DS401", "DS402")
-                and shown < args.max_findings
-            ):
-                print(f.format(), file=sys.stderr)
-                shown += 1
-        hidden = result.error_count - shown
-        if hidden > 0:
-            print(f"... and {hidden} more (see rejects.jsonl and report.json)", file=sys.stderr)
+        from tunespec.compiler.summary import print_summary
+
+        print_summary(
+            result.findings,
+            result.finding_counts,
+            result.report,
+            sys.stderr,
+            limit=args.max_findings,
+        )
     per = counts["per_split"]
     rejects = ", ".join(f"{k}: {v}" for k, v in counts["rejects"].items()) or "none"
     print(

@@ -8,9 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
+from tunespec.compiler.report.histogram import EDGES, Histogram
 from tunespec.compiler.report.langmix import ascii_language, script_language
 from tunespec.linters.findings import Finding
 from tunespec.linters.rule import all_rules
@@ -21,6 +19,8 @@ if TYPE_CHECKING:
     from tunespec.linters.dedup import DedupResult
     from tunespec.spec.loader import LoadedSpec
 
+__all__ = ["EDGES", "SCHEMA_VERSION", "Histogram", "ReportBuilder"]
+
 SCHEMA_VERSION = 1
 SAMPLES_PER_RULE = 5
 MAX_CLUSTERS = 20
@@ -28,13 +28,6 @@ MAX_MEMBERS = 6
 MAX_CONFLICTS = 20
 TEXT_CAP = 600
 LANG_SAMPLE = 8  # Latin texts that are not obviously English: langdetect on a seeded sample
-# histogram edges: 0 then 4 steps per doubling up to 2^24
-EDGES: list[int] = sorted({0, *(round(2 ** (k / 4)) for k in range(0, 97))})
-_EDGES = np.asarray(EDGES, dtype=np.int64)
-_DENSE = 1 << 16  # lengths below this are counted in an array, longer ones in a dict
-_DENSE_BIN = np.searchsorted(_EDGES, np.arange(_DENSE), side="right") - 1  # bin of each length
-
-
 def clip(text: str, cap: int = TEXT_CAP) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
 
@@ -49,90 +42,6 @@ def openai_epochs(n_examples: int, default: int = 3) -> int:
     elif epochs * n_examples > 25000:
         epochs = max(1, 25000 // n_examples)
     return epochs
-
-
-class Histogram:
-    """Streaming length histogram on fixed log-spaced bins, with exact count, sum, min, max and
-    exact quantiles (lengths are integers: a count per distinct value, memory bounded by the
-    number of distinct lengths, never by the number of examples).
-
-    Values are buffered and binned with numpy every ``FLUSH`` values: only aggregates are kept.
-    """
-
-    FLUSH = 8192
-    DENSE = _DENSE
-
-    def __init__(self) -> None:
-        self.dense = np.zeros(self.DENSE, dtype=np.int64)
-        self.sparse: dict[int, int] = {}
-        self.n = 0
-        self.total = 0
-        self.lo: int | None = None
-        self.hi = 0
-        self._buf: list[int] = []
-
-    def add(self, value: int) -> None:
-        self._buf.append(value)
-        if len(self._buf) >= self.FLUSH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._buf:
-            return
-        values = np.asarray(self._buf, dtype=np.int64)
-        self._buf = []
-        small = values < self.DENSE
-        self.dense += np.bincount(values[small], minlength=self.DENSE)
-        if not small.all():
-            for v in values[~small].tolist():
-                self.sparse[v] = self.sparse.get(v, 0) + 1
-        self.n += len(values)
-        self.total += int(values.sum())
-        self.hi = max(self.hi, int(values.max()))
-        lo = int(values.min())
-        self.lo = lo if self.lo is None else min(self.lo, lo)
-
-    def bins(self) -> npt.NDArray[np.int64]:
-        """Counts per log-spaced bin, from the counts per distinct length."""
-        self._flush()
-        out = np.bincount(_DENSE_BIN, weights=self.dense, minlength=len(EDGES)).astype(np.int64)
-        for v, c in self.sparse.items():
-            out[int(np.searchsorted(_EDGES, v, side="right")) - 1] += c
-        return out
-
-    def quantile(self, q: float) -> int:
-        """The exact q-quantile (nearest rank: the smallest value with at least q·n values
-        at or below it)."""
-        self._flush()
-        if not self.n:
-            return 0
-        target = max(1, math.ceil(q * self.n))
-        cum = np.cumsum(self.dense)
-        if cum[-1] >= target:
-            return int(np.searchsorted(cum, target))
-        seen = int(cum[-1])
-        for v in sorted(self.sparse):
-            seen += self.sparse[v]
-            if seen >= target:
-                return v
-        return self.hi
-
-    def to_dict(self) -> dict[str, Any]:
-        self._flush()
-        counts = self.bins().tolist()
-        used = [i for i, c in enumerate(counts) if c]
-        bins = [] if not used else [[EDGES[i], counts[i]] for i in range(used[0], used[-1] + 1)]
-        return {
-            "count": self.n,
-            "sum": self.total,
-            "min": self.lo or 0,
-            "max": self.hi,
-            "mean": round(self.total / self.n, 2) if self.n else 0,
-            "p50": self.quantile(0.5),
-            "p90": self.quantile(0.9),
-            "p99": self.quantile(0.99),
-            "bins": bins,  # [lower edge, count]; a bin ends where the next begins
-        }
 
 
 class ReportBuilder:
@@ -296,6 +205,15 @@ class ReportBuilder:
                 members.append(item)
             out.append({"size": len(cluster), "members": members})
         self.dedup["clusters"] = out
+        # every cluster (ids only; the first MAX_CLUSTERS above carry the texts)
+        self.dedup["all_clusters"] = [
+            {
+                "size": len(c),
+                "kept": [get_example(i).id for i in c if i not in dropped],
+                "dropped": [get_example(i).id for i in c if i in dropped],
+            }
+            for c in sorted(result.clusters, key=lambda c: (-len(c), c[0]))
+        ]
         kinds = Counter(c.kind for c in result.conflicts)
         self.conflicts = {
             "total": len(result.conflicts),
@@ -308,6 +226,15 @@ class ReportBuilder:
                     "b": _side(get_example(c.b)),
                 }
                 for c in result.conflicts[:MAX_CONFLICTS]
+            ],
+            "all": [
+                {
+                    "kind": c.kind,
+                    "prompt_similarity": round(c.similarity, 4),
+                    "a": get_example(c.a).id,
+                    "b": get_example(c.b).id,
+                }
+                for c in result.conflicts
             ],
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -72,39 +73,37 @@ def bar_chart(items: list[tuple[str, float]], width: int = 560, color: str = "#4
 def histogram(
     hist: dict[str, Any], title: str, color: str, width: int = 380, height: int = 150
 ) -> str:
-    """Vertical bars of a log-binned histogram, merged to one bar per doubling."""
-    merged: dict[int, int] = {}
-    for lower, count in hist.get("bins", []):
-        edge = 0 if lower == 0 else 1 << (int(lower).bit_length() - 1)
-        merged[edge] = merged.get(edge, 0) + int(count)
+    """Vertical bars of the histogram's ``display_bins`` (round-width bins up to p99, then one
+    overflow bar)."""
+    bars = [(int(lo), int(hi), int(n)) for lo, hi, n in hist.get("display_bins", [])]
     head = f"<h3>{_e(title)} <span class=muted>· n={hist.get('count', 0):,} · p50 {hist.get('p50', 0):,} · p90 {hist.get('p90', 0):,} · max {hist.get('max', 0):,}</span></h3>"
-    if not merged:
+    if not bars:
         return head + '<p class="muted">no data</p>'
-    keys = sorted(merged)
-    top = max(merged.values())
-    bw = (width - 20) / len(keys)
+    top = max(n for _, _, n in bars) or 1
+    bw = (width - 20) / len(bars)
     parts = [
         f'<svg width="{width}" height="{height + 34}" viewBox="0 0 {width} {height + 34}" role="img">'
     ]
-    for i, k in enumerate(keys):
-        bh = max(1.0, height * merged[k] / top)
+    every = max(1, math.ceil(len(bars) / 8))
+    for i, (lo, hi, n) in enumerate(bars):
+        bh = max(1.0, height * n / top) if n else 0.0
         x = 10 + i * bw
+        span = f"{lo:,}" if hi == lo + 1 else f"{lo:,}–{hi - 1:,}"
         parts.append(
-            f'<rect x="{x + 1:.1f}" y="{height - bh + 14:.1f}" width="{max(1.0, bw - 2):.1f}" height="{bh:.1f}" fill="{color}"><title>{k:,}–{2 * k if k else 1:,}: {merged[k]:,}</title></rect>'
+            f'<rect x="{x + 1:.1f}" y="{height - bh + 14:.1f}" width="{max(1.0, bw - 2):.1f}" height="{bh:.1f}" fill="{color}"><title>{span}: {n:,}</title></rect>'
         )
-        if len(keys) <= 12 or i % 2 == 0:
+        if i % every == 0 or i == len(bars) - 1:
             parts.append(
-                f'<text x="{x + bw / 2:.1f}" y="{height + 28}" text-anchor="middle">{_short(k)}</text>'
+                f'<text x="{x + bw / 2:.1f}" y="{height + 28}" text-anchor="middle">{_short(lo)}</text>'
             )
     parts.append("</svg>")
     return head + "".join(parts)
 
 
 def _short(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n // 1_000_000}M"
-    if n >= 1000:
-        return f"{n // 1000}k"
+    for size, unit in ((1_000_000, "M"), (1000, "k")):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + unit
     return str(n)
 
 
@@ -190,13 +189,20 @@ def _rules(report: dict[str, Any]) -> str:
 
 def _samples(report: dict[str, Any]) -> str:
     parts = []
+    totals = {r["code"]: r["count"] for r in report.get("rules", [])}
     for code, items in report.get("failure_samples", {}).items():
         rows = "".join(
             f'<tr><td class="loc">{_e(s["location"])}</td><td><span class="tag {_e(s["severity"])}">{_e(s["severity"])}</span></td>'
             f"<td>{_e(s['message'])}{_hint(s)}</td></tr>"
             for s in items
         )
-        parts.append(f"<h3>{_e(code)}</h3><table>{rows}</table>")
+        total = totals.get(code, len(items))
+        more = (
+            f' <span class="muted">· showing {len(items):,} of {total:,}</span>'
+            if len(items) < total
+            else ""
+        )
+        parts.append(f"<h3>{_e(code)}{more}</h3><table>{rows}</table>")
     for reason, items in report.get("reject_samples", {}).items():
         rows = "".join(
             f'<tr><td class="loc">{_e(s["location"])}</td><td>{_e(s["message"])}</td><td><pre>{_e(s["raw"])}</pre></td></tr>'
@@ -218,7 +224,13 @@ def _more(cluster: dict[str, Any]) -> str:
 
 def _dups(report: dict[str, Any]) -> str:
     d = report.get("duplicates", {})
-    head = f"<p>{d.get('dropped_exact', 0):,} exact and {d.get('dropped_near', 0):,} near duplicates dropped in {d.get('clusters_total', 0):,} clusters.</p>"
+    shown, total = len(d.get("clusters", [])), d.get("clusters_total", 0)
+    label = (
+        f" Showing the {shown:,} largest of {total:,} clusters; all of them are in report.json (<code>duplicates.all_clusters</code>)."
+        if shown < total
+        else ""
+    )
+    head = f"<p>{d.get('dropped_exact', 0):,} exact and {d.get('dropped_near', 0):,} near duplicates dropped in {total:,} clusters.{label}</p>"
     clusters = "".join(
         f'<h3>cluster of {c["size"]}{_more(c)}</h3><div class="pair">'
         + "".join(_side(m, "kept" if m.get("kind") == "kept" else "") for m in c["members"])
@@ -236,7 +248,13 @@ def _conflicts(report: dict[str, Any]) -> str:
         f'<h3>{_e(s["kind"])} conflict · prompt Jaccard {s["prompt_similarity"]:.3f}</h3><div class="pair">{_side(s["a"])}{_side(s["b"])}</div>'
         for s in c.get("samples", [])
     )
-    return f"<section><h2>Conflicting answers ({c['total']:,})</h2>{body}</section>"
+    shown = len(c.get("samples", []))
+    label = (
+        f'<p class="muted">showing {shown:,} of {c["total"]:,}; all of them are in report.json (<code>conflicts.all</code>)</p>'
+        if shown < c["total"]
+        else ""
+    )
+    return f"<section><h2>Conflicting answers ({c['total']:,})</h2>{label}{body}</section>"
 
 
 def _labels(report: dict[str, Any]) -> str:

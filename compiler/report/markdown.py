@@ -21,7 +21,7 @@ def render_markdown(report: dict[str, Any], max_rules: int = 15) -> str:
         f"**{c.get('records_in', 0):,}** records in → train **{per.get('train', 0):,}**, validation **{per.get('validation', 0):,}**, "
         f"test **{per.get('test', 0):,}**; rejected **{c.get('rejected', 0):,}**.",
         "",
-        f"- duplicates dropped: {d.get('dropped_exact', 0):,} exact, {d.get('dropped_near', 0):,} near ({d.get('clusters_total', 0):,} clusters)",
+        f"- duplicates dropped: {d.get('dropped_exact', 0):,} exact, {d.get('dropped_near', 0):,} near ({d.get('clusters_total', 0):,} clusters{_shown(d)})",
         f"- conflicting answers: {conflicts.get('total', 0):,}",
         f"- training: {t.get('tokens_per_epoch', 0):,} tokens/epoch × {t.get('epochs', 0)} epochs ≈ {t.get('estimated_training_tokens', 0):,} tokens ({t.get('token_method', 'estimate')})",
         "- languages: "
@@ -61,3 +61,10 @@ def render_markdown(report: dict[str, Any], max_rules: int = 15) -> str:
             lines.append(f"| … {len(rules) - max_rules} more rules | | | |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _shown(dups: dict[str, Any]) -> str:
+    shown, total = len(dups.get("clusters", [])), dups.get("clusters_total", 0)
+    if shown >= total:
+        return ""
+    return f"; report.html shows the {shown:,} largest, report.json lists all in `duplicates.all_clusters`"

@@ -33,6 +33,7 @@ from tunespec.compiler.spill import (
     reject_row,
     spill_row,
 )
+from tunespec.compiler.split import example_digest
 from tunespec.compiler.stages.chunks import ChunkTask, read_chunk
 from tunespec.linters.dedup.features import FeatureBuilder, write_features
 from tunespec.linters.dedup.shuffle import ChunkFeatures, ShufflePlan
@@ -83,9 +84,12 @@ class _Worker:
         self.spec = spec
         self.engine = Engine(self.loaded, dataset=False)  # dataset rules run on the driver
         self.normalizer = Normalizer(spec.normalize, spec.target)
-        self.mappers = [LayoutMapper(s, spec.lint.suppress_key) for s in spec.sources]
+        self.mappers = [
+            LayoutMapper(s, spec.lint.suppress_key, self.loaded.root) for s in spec.sources
+        ]
         self.reject_on_error = spec.lint.reject_on_error
         self.split_key = spec.split.key
+        self.group_by = spec.split.group_by
         self.dedup = spec.dedup if (spec.dedup.exact or spec.dedup.near) else None
 
 
@@ -101,14 +105,11 @@ def _worker(spec_path: str, spec_hash: str) -> _Worker:
     return w
 
 
-def split_key_digest(example: Example, key: str) -> bytes:
-    if key == "id":
-        text = example.id
-    elif key == "conversation":
-        return bytes.fromhex(example.content_key())
-    else:
-        text = example.prompt_text
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def split_key_digest(
+    example: Example, key: str, group_by: str | None = None, pin: str | None = None
+) -> bytes:
+    """The example's split key (``compiler.split.example_digest``: ``group_by``, source pin)."""
+    return example_digest(example, key, group_by, pin)
 
 
 def id_hash(example_id: str) -> bytes:
@@ -127,6 +128,8 @@ class _ChunkOut:
         )
         self.side = stack.enter_context(chunk_file(task.scratch, task.number, "side").open("wb"))
         self.source, self.split_key = source, split_key
+        self.group_by: str | None = None
+        self.pin: str | None = None  # the source's `split:`
         self.pos = self.raw_pos = self.findings = 0
         self.offsets, self.labels, self.reject_idpos = array("Q"), array("i"), array("q")
         self.split_keys, self.ids, self.id_kept = bytearray(), bytearray(), bytearray()
@@ -176,7 +179,7 @@ class _ChunkOut:
         self.offsets.append(self.pos)
         self.spill.write(line)
         self.pos += len(line)
-        self.split_keys += split_key_digest(example, self.split_key)
+        self.split_keys += split_key_digest(example, self.split_key, self.group_by, self.pin)
         label = example.label
         ids = self.label_ids
         self.labels.append(-1 if label is None else ids.setdefault(label, len(ids)))
@@ -210,8 +213,9 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     w.engine.take_counters()  # a fresh count for this chunk
     with ExitStack() as stack:
         out = _ChunkOut(task, mapper.name, w.split_key, stack)
+        out.group_by, out.pin = w.group_by, mapper.source.split
         run, add = path.run, out.add
-        for raw in read_chunk(task, notes):
+        for raw in mapper.expand(read_chunk(task, notes)):
             add(run(raw))
     out.arrays(res)
     res.records_in = path.steps[0].stats.seen

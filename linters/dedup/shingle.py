@@ -68,18 +68,20 @@ def key_texts(example: Example) -> tuple[str, str, str]:
     The conversation is every turn as ``role ROLE text`` (the role goes into the shingles'
     salt, not into shingles every example shares); the prompt the user (and tool) turns; the
     answer the assistant turns. System turns are left out: a system prompt shared by the whole
-    dataset would otherwise make every short example look like a near duplicate of every other.
+    dataset would otherwise make every short example look like a near duplicate of every other;
+    so is a mapped ``context`` shown before the question, for the same reason.
     Shingles never cross a turn or paragraph boundary and carry their turn and paragraph index
     (:func:`segments`), so fields stay apart and their order matters.
     """
     conv: list[str] = []
     prompt: list[str] = []
     answer: list[str] = []
+    shared = "context" in example.meta  # a schema or document shared by many questions
     for m in example.messages:
         role = m.role
         if role == "system":
             continue
-        text = _fold(m.content)
+        text = _fold(example.strip_context(m.content) if shared else m.content)
         conv.append(f"{role}{ROLE}{text}")
         (answer if role == "assistant" else prompt).append(text)
     return TURN.join(conv), TURN.join(prompt), TURN.join(answer)

@@ -1,28 +1,54 @@
-"""SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``)."""
+"""SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``).
+
+Locations are percent-encoded URIs relative to the repository root (``uriBaseId:
+%SRCROOT%``: the folder holding ``.git`` above the working directory, else the working
+directory), so a space, ``%`` or non-ASCII character in a file name stays a valid
+``uri-reference`` and the same finding gets the same location and fingerprint from
+whichever folder dslint runs in. Files outside the root get absolute ``file:`` URIs.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from tunespec.linters.findings import Finding
-from tunespec.spec.version import __version__
+from tunespec.spec.version import version
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 INFO_URI = "https://github.com/tunespec/tunespec/blob/main/docs/linting.md"
 
 
-def _uri(path: str) -> str:
-    p = PurePath(path)
-    return p.as_posix().removeprefix("./") if not p.is_absolute() else p.as_uri()
+SRCROOT = "%SRCROOT%"
 
 
-def sarif_document(findings: Sequence[Finding]) -> dict[str, Any]:
+def repo_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (the working directory) holding ``.git``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def artifact_location(path: str, root: Path) -> dict[str, str]:
+    """``{"uri", "uriBaseId"}`` relative to ``root``, or an absolute ``file:`` URI."""
+    absolute = Path(path).resolve()
+    try:
+        rel = absolute.relative_to(root)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(rel.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def sarif_document(findings: Sequence[Finding], root: Path | None = None) -> dict[str, Any]:
     from tunespec.linters.rule import all_rules
 
+    root = repo_root() if root is None else root.resolve()
     registry = all_rules()
     codes = sorted({f.code for f in findings} | set(registry))
     rules: list[dict[str, Any]] = []
@@ -52,6 +78,7 @@ def sarif_document(findings: Sequence[Finding]) -> dict[str, Any]:
             + (f" [{f.json_path}]" if f.json_path else "")
             + (f" (hint: {f.hint})" if f.hint else "")
         )
+        location = artifact_location(f.path, root)
         result: dict[str, Any] = {
             "ruleId": f.code,
             "ruleIndex": index[f.code],
@@ -60,14 +87,16 @@ def sarif_document(findings: Sequence[Finding]) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(f.path)},
+                        "artifactLocation": location,
                         "region": {"startLine": max(1, f.line), "startColumn": max(1, f.col)},
                     }
                 }
             ],
         }
-        if f.content_hash:
-            result["partialFingerprints"] = {"tunespecRecord/v1": f.fingerprint()}
+        if f.content_hash:  # the record's content and the repository path, never the cwd
+            result["partialFingerprints"] = {
+                "tunespecRecord/v1": f.fingerprint(path=location["uri"])
+            }
         results.append(result)
     return {
         "$schema": SCHEMA,
@@ -77,11 +106,12 @@ def sarif_document(findings: Sequence[Finding]) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "dslint",
-                        "version": __version__,
+                        "version": version(),
                         "informationUri": INFO_URI,
                         "rules": rules,
                     }
                 },
+                "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }

@@ -45,7 +45,7 @@ class WhitespaceOnlyContent(Rule):
 
     def _violations(self, example: Example) -> Iterable[Violation]:
         for i, m in enumerate(example.messages):
-            if not m.content.strip() and m.role != "tool":
+            if not m.content.strip() and m.role != "tool" and not m.tool_calls:
                 what = "empty" if not m.content else "whitespace only"
                 yield Violation(
                     f"{m.role} turn {i} is {what}",

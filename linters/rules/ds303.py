@@ -19,9 +19,9 @@ class InvalidSql(Rule):
     What:
         With `output_schema: {kind: sql}`, the answer must be one SQL statement. For the
         sqlite dialect Python's sqlite3 compiles it with `EXPLAIN`; other dialects are parsed
-        with sqlglot. Fires on syntax errors, more than one statement, prose instead of SQL,
-        and statements sqlite cannot compile (wrong number of function arguments, misuse of
-        aggregates).
+        with sqlglot in that dialect. Fires on syntax errors, more than one statement, prose
+        instead of SQL, aggregates in `WHERE` or `GROUP BY`, and statements sqlite cannot
+        compile (wrong number of function arguments).
 
     Why it hurts training:
         A text-to-SQL model copies the queries it is trained on; broken ones teach it to

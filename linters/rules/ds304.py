@@ -17,10 +17,12 @@ class SqlUnknownTableOrColumn(Rule):
     """The SQL answer references a table or column its example's CREATE TABLE context lacks.
 
     What:
-        When the example carries a context (map it with `sources[].mapping.context`) holding
-        `CREATE TABLE` statements, an in-memory sqlite database is built from it and the answer
-        compiled with `EXPLAIN`: tables and columns it names must exist there. This catches
-        what a parser alone lets through.
+        The schema is the example's context (map it with `sources[].mapping.context`), or else
+        the `CREATE TABLE` statements in its user turns. For the sqlite dialect an in-memory
+        (sandboxed) sqlite database is built from it and the answer compiled with `EXPLAIN`;
+        other dialects resolve the answer's names through sqlglot's schema-aware `qualify`.
+        Tables and columns it names must exist there, matched case-insensitively. A schema
+        that does not load is DS310's finding, never blamed on the answer.
 
     Why it hurts training:
         The model learns to invent schema elements ("hallucinated columns") instead of

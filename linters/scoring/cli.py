@@ -107,13 +107,12 @@ def run(args: argparse.Namespace) -> int:
     from tunespec.linters.scoring.metrics import aggregate, score
     from tunespec.linters.scoring.report import summary_lines, write_outputs
     from tunespec.linters.validators import build_validator
-    from tunespec.linters.validators.json_schema import JsonSchemaValidator
 
     if args.min_validity is not None and not 0.0 <= args.min_validity <= 1.0:
         raise UserError(f"--min-validity must be between 0 and 1, got {args.min_validity}")
     loaded = _load_spec(args.spec)
     schema = loaded.spec.output_schema
-    validator = build_validator(schema, loaded, stable_messages=False)
+    validator = build_validator(schema, loaded)
     references = None
     problems = []
     if args.references is not None:
@@ -152,7 +151,6 @@ def run(args: argparse.Namespace) -> int:
         "spec": str(loaded.path),
         "spec_hash": loaded.spec_hash,
         "kind": schema.kind,
-        "fast_path": isinstance(validator, JsonSchemaValidator) and validator.fast,
         "input_problems": [p.to_dict() for p in problems],
     }
     if args.out is not None:

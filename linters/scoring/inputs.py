@@ -41,6 +41,11 @@ class Reference:
     line: int
     context: str | None = None
     label: str | None = None
+    #: the user turns of a conversation row (SQL: their CREATE TABLE statements are the
+    #: schema when the row has no context, as when linting)
+    prompt: str | None = None
+    #: the reference answer's tool calls ``[{"name", "arguments"}]`` when it only calls tools
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 @dataclass(slots=True)
@@ -209,21 +214,28 @@ def _read_predictions(
 def _reference_from_row(
     row: dict[str, Any], id_field: str, text_fields: Sequence[str], line: int
 ) -> tuple[Reference | None, str | None]:
-    from tunespec.spec.artefact import row_messages
+    from tunespec.linters.scoring.toolcalls import canonical, reference_calls
+    from tunespec.spec.artefact import row_conversation
 
     rid = _id_of(get_path(row, id_field))
     if rid is None:
         return None, f"missing id field '{id_field}' (set --ref-id-field)"
+    calls: list[dict[str, Any]] | None = None
     raw_meta = row.get("meta")
     meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    prompt: str | None = None
     if any(k in row for k in ("messages", "instruction", "prompt")) and not text_fields:
         try:
-            answers = [m["content"] for m in row_messages(row) if m["role"] == "assistant"]
+            messages = row_conversation(row)
+            answers = [m for m in messages if m["role"] == "assistant"]
+            users = [m["content"] for m in messages if m["role"] == "user"]
         except (KeyError, TypeError):
             return None, "malformed messages"
+        prompt = "\n".join(u for u in users if isinstance(u, str)) or None
         if not answers:
             return None, "no assistant message to use as the reference"
-        text: str | None = answers[-1]
+        calls = reference_calls(answers[-1])
+        text: str | None = answers[-1]["content"] if calls is None else canonical(calls)
     else:
         fields = tuple(text_fields) or DEFAULT_REF_TEXT_FIELDS
         raw = next((v for f in fields if (v := get_path(row, f)) is not _MISSING), _MISSING)
@@ -240,6 +252,8 @@ def _reference_from_row(
         line,
         context if isinstance(context, str) else None,
         None if label is None else str(label),
+        prompt,
+        calls,
     ), None
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunespec.linters.scoring.inputs import InputProblem, Prediction, Reference, no_gc
+from tunespec.linters.scoring.toolcalls import TOOL_METRICS, score_calls
 from tunespec.linters.validators import (
     EXTRACTED,
     PARSED,
@@ -36,6 +37,8 @@ class ExampleScore:
     true_label: str | None = None
     pred_label: str | None = None
     line: int | None = None
+    #: tool-call outcomes (see :mod:`tunespec.linters.scoring.toolcalls`) when the reference calls tools
+    tool_call: dict[str, bool] | None = None
 
     def failure(self) -> dict[str, Any]:
         return {
@@ -78,6 +81,16 @@ def _results_equal(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], ordered: 
     return Counter(map(repr, a)) == Counter(map(repr, b))
 
 
+def _meta(context: str | None, ref: Reference | None) -> dict[str, Any] | None:
+    """What the validator sees besides the answer: the context, else the reference's user turns
+    (SQL reads its schema from their CREATE TABLE statements, as the linter does)."""
+    if context is not None:
+        return {"context": context}
+    if ref is not None and ref.prompt is not None:
+        return {"prompt": ref.prompt}
+    return None
+
+
 @dataclass
 class Scorer:
     validator: Validator
@@ -86,38 +99,34 @@ class Scorer:
     _ref_cache: dict[str, Verdict] = field(default_factory=dict)
 
     def _ref_verdict(self, ref: Reference) -> Verdict:
-        key = (ref.context or "") + "\x00" + ref.text
+        key = (ref.context or "") + "\x00" + (ref.prompt or "") + "\x00" + ref.text
         hit = self._ref_cache.get(key)
         if hit is None:
-            hit = self.validator.validate(ref.text, {"context": ref.context}, extract=True)
+            hit = self.validator.validate(ref.text, _meta(ref.context, ref), extract=True)
             self._ref_cache[key] = hit
         return hit
 
     def score_one(self, pred: Prediction | None, ref: Reference | None, pid: str) -> ExampleScore:
         if pred is None:
-            return ExampleScore(
-                pid,
-                "not_found",
-                [ValidationError("no prediction for this id")],
-                None,
-                ref.text if ref else None,
-                exact_raw=False,
-                exact_canonical=False,
-                true_label=self._true_label(ref),
-                pred_label=INVALID_LABEL if self.kind == "labels" else None,
-                line=ref.line if ref else None,
+            # a missing prediction is scored like an answer with nothing in it: wrong on every
+            # metric, so each metric's denominator is all references
+            verdict = Verdict("not_found", [ValidationError("no prediction for this id")])
+            result = ExampleScore(
+                pid, "not_found", verdict.errors, None, line=ref.line if ref else None
             )
-        context = pred.context if pred.context is not None else (ref.context if ref else None)
-        meta = {"context": context} if context is not None else None
-        verdict = self.validator.validate(pred.text, meta, extract=True)
-        # errors are shared with the validator's cache: replaced, never mutated
-        result = ExampleScore(pid, verdict.status, verdict.errors, pred.text, line=pred.line)
+        else:
+            context = pred.context if pred.context is not None else (ref.context if ref else None)
+            verdict = self.validator.validate(pred.text, _meta(context, ref), extract=True)
+            # errors are shared with the validator's cache: replaced, never mutated
+            result = ExampleScore(pid, verdict.status, verdict.errors, pred.text, line=pred.line)
         if self.kind == "labels":
             result.pred_label = str(verdict.value) if verdict.valid else INVALID_LABEL
         if ref is None:
             return result
         result.expected = ref.text
-        result.exact_raw = pred.text.strip() == ref.text.strip()
+        result.exact_raw = pred is not None and pred.text.strip() == ref.text.strip()
+        if ref.tool_calls is not None:
+            result.tool_call = score_calls(pred.text if pred is not None else None, ref.tool_calls)
         ref_verdict = self._ref_verdict(ref)
         pred_canon = self.validator.canonical(verdict) if verdict.status in EXTRACTED else None
         ref_canon = (
@@ -175,8 +184,8 @@ class Scorer:
         ):
             return None
         db = validator.database(context)
-        if not db.has_data or ref_verdict.text is None or not ref_verdict.valid:
-            return None
+        if db.problems or not db.has_data or ref_verdict.text is None or not ref_verdict.valid:
+            return None  # the context does not load as written, or has no rows to run on
         try:
             expected = db.execute(ref_verdict.text.rstrip().rstrip(";"))
         except sqlite3.Error:
@@ -256,12 +265,19 @@ def aggregate(results: list[ExampleScore], kind: str) -> dict[str, Any]:
     executed = [r.execution_match for r in results if r.execution_match is not None]
     if executed:
         metrics["execution_match"] = mean_se(executed)
+        unavailable = sum(1 for r in with_ref if r.execution_match is None)
+        if unavailable:  # references with no rows to run on, or that do not run themselves
+            metrics["execution_unavailable"] = unavailable
     field_flags: dict[str, list[bool]] = {}
     for r in results:
         for path, ok in (r.fields or {}).items():
             field_flags.setdefault(path, []).append(ok)
     if field_flags:
         metrics["field_accuracy"] = {p: mean_se(v) for p, v in sorted(field_flags.items())}
+    for name in TOOL_METRICS:
+        flags = [r.tool_call[name] for r in results if r.tool_call is not None]
+        if flags:
+            metrics[name] = mean_se(flags)
     if kind == "labels" and with_ref:
         metrics.update(
             label_metrics([(r.true_label or "", r.pred_label or INVALID_LABEL) for r in with_ref])
@@ -303,6 +319,7 @@ HEADLINE = (
     "execution_match",
     "accuracy",
     "macro_f1",
+    *TOOL_METRICS,
 )
 
 

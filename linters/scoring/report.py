@@ -18,7 +18,15 @@ LABELS = {
     "execution_match": "execution match",
     "accuracy": "label accuracy",
     "macro_f1": "macro-F1",
+    "tool_call_name": "tool call name",
+    "tool_call_arguments_valid": "tool call args valid",
+    "tool_call_arguments_exact": "tool call args exact",
 }
+
+UNAVAILABLE = (
+    "execution match not computable for {} reference(s): the context has no rows or does not "
+    "load, or the reference query does not run"
+)
 
 
 def _fmt(metric: Any) -> str:
@@ -34,6 +42,8 @@ def summary_lines(metrics: dict[str, Any], compare: dict[str, Any] | None = None
     for name in HEADLINE:
         if name in metrics:
             lines.append(f"  {LABELS[name]:<24} {_fmt(metrics[name])}")
+    if metrics.get("execution_unavailable"):
+        lines.append(f"  {UNAVAILABLE.format(metrics['execution_unavailable'])}")
     counts = ", ".join(f"{k} {v}" for k, v in metrics["status_counts"].items())
     lines.append(f"  statuses: {counts}")
     if metrics["failures_by_keyword"]:
@@ -77,6 +87,8 @@ def markdown(metrics: dict[str, Any], meta: dict[str, Any], compare: dict[str, A
     for name in HEADLINE:
         if name in metrics:
             out.append(f"| {LABELS[name]} | {_fmt(metrics[name])} |")
+    if metrics.get("execution_unavailable"):
+        out += ["", UNAVAILABLE.format(metrics["execution_unavailable"])]
     out += ["", "## Statuses", "", "| status | count |", "|---|---|"]
     out += [f"| `{k}` | {v} |" for k, v in metrics["status_counts"].items()]
     for title, key in (

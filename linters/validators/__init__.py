@@ -111,17 +111,14 @@ class Validator(Protocol):
         ...
 
 
-def build_validator(
-    schema: OutputSchemaSpec, loaded: LoadedSpec | None = None, *, stable_messages: bool = True
-) -> Validator:
+def build_validator(schema: OutputSchemaSpec, loaded: LoadedSpec | None = None) -> Validator:
     """The validator for an ``output_schema:`` section (files resolve against the spec).
 
-    ``stable_messages``: JSON Schema messages worded the same whichever validator library is
-    installed (lint and compile); off, jsonschema-rs words them where installed (faster)."""
+    Its verdicts, error lists and messages are the same whichever libraries are installed."""
     if schema.kind == "json_schema":
         from tunespec.linters.validators.json_schema import JsonSchemaValidator
 
-        return JsonSchemaValidator.from_spec(schema, loaded, stable_messages=stable_messages)
+        return JsonSchemaValidator.from_spec(schema, loaded)
     if schema.kind == "sql":
         from tunespec.linters.validators.sql import SqlValidator
 

@@ -1,10 +1,11 @@
 """``json_schema`` validator: parse the answer as JSON and validate it against a JSON Schema.
 
-Parsing uses orjson (falling back to the standard library for integers beyond 64 bits).
-Validation uses ``jsonschema-rs`` where installed (the ``fast`` extra) and ``jsonschema``
-otherwise; both give the same statuses and the same failing (JSON path, keyword) pairs, in
-the same order (a test checks this on a corpus). Verdicts are cached per distinct answer
-text, so repeated answers are validated once.
+Parsing keeps integers of any size exact (:mod:`tunespec.spec.jsonparse`). The verdict follows
+the JSON Schema specification of the schema's draft whatever is installed: ``jsonschema``
+with ECMA-262 patterns is the reference and reports every error; ``jsonschema-rs`` (the
+``fast`` extra) only decides validity, on schemas where it follows the spec
+(:mod:`schema_backends`). Verdicts are cached per distinct answer text, so repeated answers
+are validated once.
 """
 
 from __future__ import annotations
@@ -14,17 +15,35 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
+from tunespec.linters.validators.schema_build import build
+from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
+from tunespec.spec.jsonparse import has_long_digits
 
 if TYPE_CHECKING:
+    from tunespec.linters.validators.schema_draft import Draft
     from tunespec.spec.loader import LoadedSpec
     from tunespec.spec.models.output_schema import OutputSchemaSpec
 
 CACHE_SIZE = 200_000
+#: arrays / objects nested deeper than this are refused before validation, on every backend
+MAX_DEPTH = 64
+
+
+def nesting(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (0 for a scalar), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return deepest
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -39,41 +58,44 @@ def json_path(parts: Iterable[Any]) -> str:
     return out
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def parse_json(text: str) -> tuple[Any, str | None]:
-    """(value, None) or (None, error message)."""
+    """(value, None) or (None, error message); integers of any size stay exact."""
+    value, problem, _ = _parse(text)
+    return value, problem
+
+
+def _parse(text: str) -> tuple[Any, str | None, bool]:
+    """(value, problem, whether the text may hold integers beyond 64 bits)."""
     try:
-        return orjson.loads(text), None
-    except orjson.JSONDecodeError as exc:
-        if "64-bit" not in str(exc) and "integer" not in str(exc).lower():
-            return None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-    try:  # big integers: the standard library has no limit
-        return json.loads(text, parse_constant=_reject_constant), None
-    except (ValueError, RecursionError) as exc:
-        return None, f"invalid JSON: {exc}"
+        value, big = jsonparse.loads_marked(text)
+    except jsonparse.JSONDecodeError as exc:
+        return None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", False
+    return value, None, big
 
 
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> dict[str, Any]:
+def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> tuple[Any, Path]:
+    """(schema, the file it comes from: the schema file, or the spec for an inline schema)."""
     if spec.schema_ is not None:
-        return spec.schema_
+        return spec.schema_, loaded.path if loaded else Path("tunespec.yaml")
     assert spec.schema_file is not None
     path = loaded.resolve(spec.schema_file) if loaded else Path(spec.schema_file)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonparse.loads(path.read_bytes())
     except FileNotFoundError:
         raise UserError(
             f"output_schema.schema_file not found: {path}",
             code="SPEC",
             hint="paths are relative to the spec file",
         ) from None
-    except json.JSONDecodeError as exc:
+    except OSError as exc:
+        raise UserError(
+            f"output_schema.schema_file cannot be read: {exc.strerror or exc}", path=str(path)
+        ) from None
+    except jsonparse.JSONDecodeError as exc:
         raise UserError(
             f"output_schema.schema_file is not valid JSON: {exc.msg}",
             path=str(path),
@@ -85,19 +107,11 @@ def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> dict[str, 
         raise UserError(
             "output_schema.schema_file must hold a JSON Schema object", path=str(path), code="SPEC"
         )
-    return data  # type: ignore[return-value]
+    return data, path
 
 
 def _error_order(err: ValidationError) -> tuple[str, str]:
     return (err.json_path or "", err.keyword or "")
-
-
-def _rs_error(err: Any) -> ValidationError:
-    path = json_path(err.instance_path)
-    schema_path = list(err.schema_path)
-    last = schema_path[-1] if schema_path else None
-    keyword = last if isinstance(last, str) else type(err.kind).__name__
-    return ValidationError(f"{path}: {err.message}", path, keyword)
 
 
 class JsonSchemaValidator:
@@ -109,49 +123,40 @@ class JsonSchemaValidator:
         *,
         check_formats: bool = False,
         use_fast: bool = True,
-        stable_messages: bool = True,
+        draft: Draft | None = None,
+        source: Path | None = None,
+        root: Path | None = None,
     ) -> None:
-        import jsonschema
-
-        cls = jsonschema.validators.validator_for(schema)
-        try:
-            cls.check_schema(schema)
-        except jsonschema.SchemaError as exc:
-            raise UserError(
-                f"output_schema is not a valid JSON Schema: {exc.message} at {json_path(exc.absolute_path)}",
-                code="SPEC",
-                hint="check the schema against its $schema draft",
-            ) from None
-        checker = jsonschema.FormatChecker() if check_formats else None
+        built = build(
+            schema,
+            draft=draft,
+            check_formats=check_formats,
+            use_fast=use_fast,
+            source=source,
+            root=root,
+        )
         self.schema = schema
-        #: messages from jsonschema whatever is installed, so lint findings and compile
-        #: artefacts are the same bytes with or without jsonschema-rs (which then only decides
-        #: validity); scoring turns this off for speed (its aggregates use (path, keyword) only)
-        self.stable_messages = stable_messages
-        self._slow = cls(schema, format_checker=checker)
-        self._fast: Any = None
-        if use_fast and not check_formats:  # format checkers differ between libraries
-            try:
-                import jsonschema_rs
-
-                self._fast = jsonschema_rs.validator_for(schema, validate_formats=False)
-            except Exception:  # not installed, or a schema it does not support
-                self._fast = None
+        self.draft: Draft = built.draft
+        self._where = str(source) if source else "output_schema"
+        self._slow = built.reference
+        #: jsonschema-rs, where installed and following the spec on this schema; it only
+        #: decides validity (errors and messages always come from jsonschema)
+        self._fast: Any = built.fast
+        self.fast_off = built.fast_off
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
 
     @classmethod
     def from_spec(
-        cls,
-        spec: OutputSchemaSpec,
-        loaded: LoadedSpec | None = None,
-        *,
-        stable_messages: bool = True,
+        cls, spec: OutputSchemaSpec, loaded: LoadedSpec | None = None
     ) -> JsonSchemaValidator:
+        schema, source = load_schema(spec, loaded)
         return cls(
-            load_schema(spec, loaded),
+            schema,
             check_formats=spec.check_formats,
-            stable_messages=stable_messages,
+            draft=spec.draft,
+            source=source,
+            root=loaded.root if loaded else None,
         )
 
     @property
@@ -161,32 +166,37 @@ class JsonSchemaValidator:
     def errors_of(self, value: Any) -> list[ValidationError]:
         """Every schema violation of a parsed value, ordered by JSON path then keyword.
 
-        jsonschema reports them, or jsonschema-rs where installed when ``stable_messages`` is
-        off; the (path, keyword) pairs are the same either way, the wording of messages is not.
+        Always from jsonschema (the reference), whichever backend decided validity, so error
+        lists and per-keyword counts do not depend on what is installed.
         """
-        found: list[ValidationError] | None = None
-        if self._fast is not None and not self.stable_messages:
-            try:
-                raw = list(self._fast.iter_errors(value))
-                # a `false` subschema is reported per item by jsonschema-rs, once by jsonschema
-                if not any(type(err.kind).__name__ == "FalseSchema" for err in raw):
-                    found = [_rs_error(err) for err in raw]
-            except (ValueError, TypeError, OverflowError):
-                found = None
-        if found is None:
-            found = []
+        import referencing.exceptions
+
+        found = []
+        try:
             for err in self._slow.iter_errors(value):
                 path = json_path(err.absolute_path)
                 found.append(ValidationError(f"{path}: {err.message}", path, str(err.validator)))
+        except referencing.exceptions.Unresolvable as exc:  # e.g. a $dynamicRef
+            raise UserError(
+                f"output_schema: a reference cannot be resolved: {exc}",
+                path=self._where,
+                code="SPEC",
+            ) from None
         return sorted(found, key=_error_order)
 
-    def is_valid(self, value: Any) -> bool:
-        if self._fast is not None:
+    def judge(self, value: Any, big_integers: bool = False) -> list[ValidationError]:
+        """The errors of a parsed value; empty when valid. ``big_integers``: the value may hold
+        integers beyond 64 bits, which only jsonschema compares exactly."""
+        if self._fast is not None and not big_integers:
             try:
-                return bool(self._fast.is_valid(value))
+                if self._fast.is_valid(value):
+                    return []
             except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
                 pass
-        return bool(self._slow.is_valid(value))
+        return self.errors_of(value)
+
+    def is_valid(self, value: Any) -> bool:
+        return not self.judge(value, has_long_digits(canonical_json(value)))
 
     def validate(
         self, text: str, meta: dict[str, Any] | None = None, *, extract: bool = True
@@ -206,14 +216,9 @@ class JsonSchemaValidator:
         if not stripped:
             return Verdict("empty", [ValidationError("the answer is empty")])
         if stripped[0] in "{[":  # the common case: bare JSON, nothing to extract
-            try:
-                value = orjson.loads(stripped)
-            except orjson.JSONDecodeError:
-                pass
-            else:
-                if self.is_valid(value):
-                    return Verdict("match", [], value, text=stripped)
-                return self._schema_error(value, stripped, False)
+            value, problem, big = _parse(stripped)
+            if problem is None:
+                return self._verdict(value, stripped, False, big)
         if extract:
             got = strip_fences(text, starts_like_json)
             if got.text is None:
@@ -227,7 +232,7 @@ class JsonSchemaValidator:
                     [ValidationError("the answer is wrapped in a code fence, not bare JSON")],
                     text=body,
                 )
-        value, problem = parse_json(body)
+        value, problem, big = _parse(body)
         if problem is not None:
             status: Status = "parse_error" if starts_like_json(body) else "not_found"
             msg = (
@@ -236,12 +241,20 @@ class JsonSchemaValidator:
                 else "the answer is not JSON (no JSON value at its start)"
             )
             return Verdict(status, [ValidationError(msg)], text=body, fenced=fenced)
-        if self.is_valid(value):
-            return Verdict("match", [], value, text=body, fenced=fenced)
-        return self._schema_error(value, body, fenced)
+        return self._verdict(value, body, fenced, big)
 
-    def _schema_error(self, value: Any, body: str, fenced: bool) -> Verdict:
-        errors = self.errors_of(value) or [ValidationError("$: does not match the schema", "$")]
+    def _verdict(self, value: Any, body: str, fenced: bool, big: bool) -> Verdict:
+        too_deep = body.count("[") + body.count("{") > MAX_DEPTH and nesting(value) > MAX_DEPTH
+        try:
+            # jsonschema recurses per level: past the limit, hostile answers would crash it
+            errors = [] if too_deep else self.judge(value, big)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            msg = f"the answer nests too deeply to validate (limit: {MAX_DEPTH} levels)"
+            return Verdict("parse_error", [ValidationError(msg)], text=body, fenced=fenced)
+        if not errors:
+            return Verdict("match", [], value, text=body, fenced=fenced)
         return Verdict("schema_error", errors, value, text=body, fenced=fenced)
 
     def canonical(self, verdict: Verdict) -> str | None:

@@ -42,10 +42,22 @@ def verdict_for(ctx: RuleContext, example: Example) -> Verdict:
         return cast(Verdict, last[2])
     assert ctx.spec is not None and ctx.spec.output_schema is not None
     verdict = validator_for(ctx).validate(
-        answer, example.meta, extract=ctx.spec.output_schema.strip_code_fences
+        answer, meta_for(ctx, example), extract=ctx.spec.output_schema.strip_code_fences
     )
     ctx.cache[_LAST] = (example, answer, verdict)
     return verdict
+
+
+def meta_for(ctx: RuleContext, example: Example) -> dict[str, Any]:
+    """The example's meta as the validator sees it: for SQL without a mapped ``context``, the
+    user turns are added as ``prompt`` (their CREATE TABLE statements are the schema)."""
+    if schema_kind(ctx.spec) != "sql":
+        return example.meta
+    context = example.meta.get("context")
+    if isinstance(context, str) and context.strip():
+        return example.meta
+    users = [m.content for m in example.messages if m.role == "user"]
+    return {**example.meta, "prompt": "\n".join(users)} if users else example.meta
 
 
 def has_answer(example: Example) -> bool:

@@ -1,14 +1,20 @@
 """``sql`` validator.
 
-sqlite dialect: an in-memory sqlite3 database is built from the example's context
-(``meta["context"]``: ``CREATE TABLE`` statements, optionally ``INSERT`` rows; MySQL dumps
-load after their table options are dropped) and the answer is compiled with ``EXPLAIN``,
-which catches unknown tables and columns a parser alone lets through. The database is built
-once per distinct context string. Without context only the syntax is checked (sqlite parses
-before it resolves names, so a "no such table" on an empty database means the syntax is fine).
+The schema is the example's context (``meta["context"]``), or else the ``CREATE TABLE``
+statements in its user turns (``meta["prompt"]``): see :mod:`.sql_context`. A context may hold
+only CREATE TABLE, CREATE INDEX and INSERT; one that does not load as written is reported by
+:meth:`SqlValidator.context_problems` (rule DS310) and the answer is then checked for syntax
+only, never blamed for the context's fault.
 
-Other dialects: sqlglot parses the answer; with context, its tables and columns are
-checked against the context's ``CREATE TABLE`` statements (sqlglot's qualify).
+sqlite dialect: a sandboxed in-memory sqlite3 database (:mod:`.sql_sandbox`) is built from the
+context (MySQL dumps load after their table options are dropped) and the answer is compiled
+with ``EXPLAIN``, which catches unknown tables and columns a parser alone lets through. The
+database is built once per distinct context string. Without a schema only the syntax is
+checked (sqlite parses before it resolves names, so a "no such table" on an empty database
+means the syntax is fine).
+
+Other dialects: sqlglot parses the answer (syntax, one statement, aggregate misuse); with a
+schema, its tables and columns are checked through sqlglot's qualify (:mod:`.sql_glot`).
 """
 
 from __future__ import annotations
@@ -20,73 +26,16 @@ from typing import Any
 
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import mentions_sql, starts_like_sql, strip_fences
+from tunespec.linters.validators.sql_context import ContextDB, resolve_context, split_statements
+from tunespec.linters.validators.sql_glot import GlotSchema, check_names, parse_answer, read_schema
+from tunespec.linters.validators.sql_sandbox import NotAllowedError, Sandbox
+
+__all__ = ["ContextDB", "SqlValidator", "normalize_sql", "split_statements"]
 
 DB_CACHE_SIZE = 64
-_MYSQL_TABLE_OPTIONS = re.compile(
-    r"\)\s*(?:ENGINE|DEFAULT\s+CHARSET|AUTO_INCREMENT|CHARSET)\b[^;]*;", re.I
-)
-_MYSQL_KEY_LINES = re.compile(r",\s*\n\s*(?:UNIQUE\s+|FULLTEXT\s+)?KEY\s+`[^`]*`\s*\([^)]*\)", re.I)
+DB_CACHE_BYTES = 256 * 1024 * 1024
+VERDICT_CACHE_SIZE = 4096
 _NO_SUCH = re.compile(r"no such (table|column): (.+)")
-
-
-def split_statements(script: str) -> list[str]:
-    """Split a SQL script into statements at each ``;`` that sqlite3 says ends a complete one."""
-    out: list[str] = []
-    start = 0
-    pos = script.find(";")
-    while pos != -1:
-        if sqlite3.complete_statement(script[start : pos + 1]):
-            stmt = script[start : pos + 1].strip()
-            if stmt.strip(";").strip():
-                out.append(stmt)
-            start = pos + 1
-        pos = script.find(";", pos + 1)
-    if script[start:].strip():
-        out.append(script[start:].strip())
-    return out
-
-
-class ContextDB:
-    """An in-memory database built from one context string (read-only once built)."""
-
-    def __init__(self, context: str) -> None:
-        self.conn = sqlite3.connect(":memory:", check_same_thread=False)
-        self.errors: list[str] = []
-        self.has_data = False
-        script = _MYSQL_KEY_LINES.sub("", _MYSQL_TABLE_OPTIONS.sub(");", context))
-        for stmt in split_statements(script):
-            try:
-                self.conn.execute(stmt)
-            except sqlite3.Error as exc:
-                self.errors.append(f"{exc}: {stmt[:80]}")
-        self.conn.commit()
-        self.tables = {
-            row[0].lower()
-            for row in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
-            )
-        }
-        for table in self.tables:
-            quoted = '"' + table.replace('"', '""') + '"'
-            if self.conn.execute(f"SELECT 1 FROM {quoted} LIMIT 1").fetchone():
-                self.has_data = True
-                break
-        self.conn.execute("PRAGMA query_only = ON")
-
-    def execute(self, query: str, max_steps: int = 5_000_000) -> list[tuple[Any, ...]]:
-        """Run a read-only query, aborting runaway ones; raises sqlite3.Error."""
-        steps = 0
-
-        def guard() -> int:
-            nonlocal steps
-            steps += 1
-            return 1 if steps > max_steps // 1000 else 0
-
-        self.conn.set_progress_handler(guard, 1000)
-        try:
-            return self.conn.execute(query).fetchall()
-        finally:
-            self.conn.set_progress_handler(None, 0)
 
 
 def classify_sqlite_error(message: str) -> tuple[Status, ValidationError]:
@@ -116,21 +65,55 @@ class SqlValidator:
 
     def __init__(self, dialect: str = "sqlite") -> None:
         self.dialect = dialect.lower()
+        self.sqlite = self.dialect in ("sqlite", "sqlite3")
         self._dbs: OrderedDict[str, ContextDB] = OrderedDict()
-        self._empty = sqlite3.connect(":memory:", check_same_thread=False)
-        self._schemas: dict[str, dict[str, dict[str, str]]] = {}
+        self._db_bytes = 0
+        self._empty = Sandbox()
+        self._schemas: OrderedDict[str, GlotSchema] = OrderedDict()
+        #: sqlglot verdicts by (answer, context): parsing and qualifying cost milliseconds
+        self._glot_verdicts: OrderedDict[
+            tuple[str, str | None], tuple[Status, list[ValidationError]]
+        ] = OrderedDict()
 
     # -- contexts ------------------------------------------------------------------
     def database(self, context: str) -> ContextDB:
+        """The sandboxed sqlite database of one context (built once, least recently used kept)."""
         db = self._dbs.get(context)
         if db is None:
             db = ContextDB(context)
             self._dbs[context] = db
-            if len(self._dbs) > DB_CACHE_SIZE:
-                self._dbs.popitem(last=False)[1].conn.close()
+            self._db_bytes += db.size_bytes
+            # few and small enough to stay far below the sandbox's heap limit
+            while len(self._dbs) > 1 and (
+                len(self._dbs) > DB_CACHE_SIZE or self._db_bytes > DB_CACHE_BYTES
+            ):
+                old = self._dbs.popitem(last=False)[1]
+                self._db_bytes -= old.size_bytes
+                old.close()
         else:
             self._dbs.move_to_end(context)
         return db
+
+    def glot_schema(self, context: str) -> GlotSchema:
+        """The tables of one context as sqlglot reads them in this dialect (cached)."""
+        schema = self._schemas.get(context)
+        if schema is None:
+            schema = read_schema(context, self.dialect)
+            self._schemas[context] = schema
+            if len(self._schemas) > DB_CACHE_SIZE * 16:
+                self._schemas.popitem(last=False)
+        else:
+            self._schemas.move_to_end(context)
+        return schema
+
+    def context_problems(self, meta: dict[str, Any] | None) -> tuple[str, list[str]]:
+        """(where the schema came from, why it does not load as written); no schema: no problems."""
+        context, origin = resolve_context(meta)
+        if context is None:
+            return origin, []
+        if self.sqlite:
+            return origin, list(self.database(context).problems)
+        return origin, list(self.glot_schema(context).problems)
 
     # -- validation ----------------------------------------------------------------
     def validate(
@@ -159,9 +142,8 @@ class SqlValidator:
                     ],
                     text=query,
                 )
-        context = (meta or {}).get("context")
-        context = context if isinstance(context, str) and context.strip() else None
-        if self.dialect in ("sqlite", "sqlite3"):
+        context, _ = resolve_context(meta)
+        if self.sqlite:
             status, errors = self._check_sqlite(query, context)
         else:
             status, errors = self._check_sqlglot(query, context)
@@ -180,17 +162,23 @@ class SqlValidator:
                 )
             ]
         db = self.database(context) if context else None
-        conn = db.conn if db is not None and db.tables else self._empty
+        # a context that does not load is DS310's finding: the answer is checked for syntax only
+        schema_ok = db is not None and not db.problems
         try:
-            conn.execute("EXPLAIN " + body)
+            if schema_ok and db is not None:
+                db.explain(body)
+            else:
+                self._empty.run("EXPLAIN " + body, "check")
+        except NotAllowedError as exc:
+            return "parse_error", [ValidationError(str(exc), None, "not_allowed")]
         except sqlite3.Warning as exc:
             status, err = classify_sqlite_error(str(exc))
             return status, [err]
         except sqlite3.Error as exc:
             status, err = classify_sqlite_error(str(exc))
-            if conn is self._empty and status in ("unknown_table", "unknown_column"):
+            if not schema_ok and status in ("unknown_table", "unknown_column"):
                 return "match", []  # no schema to check against: the syntax is fine
-            if conn is self._empty and "no such function" in str(exc):
+            if not schema_ok and "no such function" in str(exc):
                 return "match", []
             return status, [err]
         return "match", []
@@ -198,70 +186,21 @@ class SqlValidator:
     def _check_sqlglot(
         self, query: str, context: str | None
     ) -> tuple[Status, list[ValidationError]]:
-        import sqlglot
-        from sqlglot import exp
-        from sqlglot.errors import OptimizeError, ParseError
-
-        try:
-            tree = sqlglot.parse_one(query, read=self.dialect)
-        except ParseError as exc:
-            first = exc.errors[0] if exc.errors else {}
-            return "syntax_error", [
-                ValidationError(str(first.get("description") or exc).strip(), None, "syntax")
-            ]
-        except Exception as exc:  # sqlglot raises TokenError and others for garbage
-            return "syntax_error", [ValidationError(str(exc), None, "syntax")]
-        if tree is None:
-            return "syntax_error", [ValidationError("empty SQL statement", None, "syntax")]
-        if not context:
-            return "match", []
-        schema = self.sqlglot_schema(context)
-        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-        for table in tree.find_all(exp.Table):
-            name = table.name.lower()
-            if name and name not in schema and name not in ctes:
-                return "unknown_table", [
-                    ValidationError(f"no such table: {table.name}", None, "unknown_table")
-                ]
-        from sqlglot.optimizer.qualify import qualify
-
-        try:
-            qualify(
-                tree.copy(),
-                schema=dict[str, object](schema),
-                dialect=self.dialect,
-                validate_qualify_columns=True,
-                identify=False,
-            )
-        except OptimizeError as exc:
-            return "unknown_column", [ValidationError(str(exc), None, "unknown_column")]
-        except Exception as exc:
-            return "parse_error", [ValidationError(str(exc), None, "compile")]
-        return "match", []
-
-    def sqlglot_schema(self, context: str) -> dict[str, dict[str, str]]:
-        import sqlglot
-        from sqlglot import exp
-
-        cached = self._schemas.get(context)
-        if cached is not None:
-            return cached
-        schema: dict[str, dict[str, str]] = {}
-        for stmt in split_statements(context):
-            try:
-                tree = sqlglot.parse_one(stmt, read=self.dialect)
-            except Exception:
-                continue
-            if isinstance(tree, exp.Create) and isinstance(tree.this, exp.Schema):
-                table = tree.this.this.name.lower()
-                cols = {
-                    c.name.lower(): (c.args["kind"].sql() if c.args.get("kind") else "TEXT")
-                    for c in tree.this.expressions
-                    if isinstance(c, exp.ColumnDef)
-                }
-                schema[table] = cols
-        self._schemas[context] = schema
-        return schema
+        key = (query, context)
+        hit = self._glot_verdicts.get(key)
+        if hit is not None:
+            self._glot_verdicts.move_to_end(key)
+            return hit
+        tree, verdict = parse_answer(query, self.dialect)
+        if tree is not None and context:
+            schema = self.glot_schema(context)
+            # a schema with problems is DS310's finding: the answer's syntax is all we check
+            if not schema.problems:
+                verdict = check_names(tree, schema, self.dialect)
+        self._glot_verdicts[key] = verdict
+        if len(self._glot_verdicts) > VERDICT_CACHE_SIZE:
+            self._glot_verdicts.popitem(last=False)
+        return verdict
 
     # -- comparison ----------------------------------------------------------------
     def canonical(self, verdict: Verdict) -> str | None:

@@ -6,4 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=False)
+    # defer_build: validators are built on a model's first use, not at import (dslint start-up)
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, frozen=False, defer_build=True
+    )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from tunespec.spec.models.base import StrictModel
 
@@ -21,6 +28,10 @@ class OutputSchemaSpec(StrictModel):
     )
     schema_file: str | None = Field(
         None, description="JSON Schema file, relative to the spec (for `json_schema`)."
+    )
+    draft: Literal["4", "6", "7", "2019-09", "2020-12"] | None = Field(
+        None,
+        description="JSON Schema draft for a schema without `$schema` (default 2020-12); `$schema` wins.",
     )
     check_formats: bool = Field(
         False,
@@ -50,6 +61,19 @@ class OutputSchemaSpec(StrictModel):
     )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("draft", mode="before")
+    @classmethod
+    def _draft_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_serializer(mode="wrap")
+    def _omit_default_draft(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # an unset draft is left out, so specs written before the option keep their spec_hash
+        data = handler(self)
+        if self.draft is None and isinstance(data, dict):
+            data.pop("draft", None)
+        return data
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> OutputSchemaSpec:

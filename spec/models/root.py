@@ -21,6 +21,13 @@ class Spec(StrictModel):
 
     version: int = Field(1, ge=1, le=1, description="Spec format version.")
     name: str = Field("dataset", description="Dataset name, used in reports and the manifest.")
+    # describes the data, not how it is compiled: left out of model_dump, hence of the spec hash
+    license: str | None = Field(
+        None,
+        exclude=True,
+        description="Licence of the compiled data as a Hugging Face licence id (`apache-2.0`, "
+        "`cc-by-4.0`, `mit`, `other`, ...), written to the artefact's dataset card `README.md`.",
+    )
     sources: list[SourceSpec] = Field(min_length=1, description="Input files and their layouts.")
     target: TargetSpec = Field(default_factory=TargetSpec, description="Output format of the compiled artefact.")
     normalize: NormalizeSpec = Field(default_factory=NormalizeSpec, description="Text normalization.")

@@ -18,6 +18,12 @@ class SplitSpec(StrictModel):
         "Hash-based, so adding examples never moves existing ones.",
         pattern="^(prompt|conversation|id)$",
     )
+    group_by: str | None = Field(
+        None,
+        description="A field whose groups never straddle splits: a path into the example's mapped fields "
+        "(`label`, `context`, `id`, or a field listed in `mapping.keep`). Examples with the same value share "
+        "one split key (stratification is then off); examples without it use `key`.",
+    )
     stratify: bool = Field(
         True, description="When examples carry labels, balance each label across splits."
     )

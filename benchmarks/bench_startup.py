@@ -1,0 +1,84 @@
+"""dslint's start-up, side by side with its floor: what a pre-commit hook pays per commit.
+
+    python benchmarks/bench_startup.py [--runs 7]
+
+Runs, each as a fresh process, ``dslint --no-spec`` on a two-record file, ``dslint --version``,
+an ``import numpy, pydantic`` floor (the two libraries dslint needs to lint at all) and a bare
+interpreter; prints the best wall and CPU seconds of each and dslint's ratio to the floor, then
+the ten slowest imports of one ``python -X importtime`` run. CPU seconds are what to read on a
+busy machine; the goal is 0.3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOOD = {
+    "messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+}
+
+
+def _run(cmd: list[str], runs: int) -> tuple[float, float]:
+    """Best wall and CPU seconds (children's user + system) of ``runs`` runs."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=False)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return min(walls), min(cpus)
+
+
+def _slowest_imports(cmd: list[str], n: int = 10) -> list[tuple[int, str]]:
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|", 2)
+        if not name.startswith(" ") or name.startswith("  "):  # top-level imports only
+            continue
+        try:
+            rows.append((int(cumulative), name.strip()))
+        except ValueError:
+            continue
+    return sorted(rows, reverse=True)[:n]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=7)
+    args = p.parse_args()
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "d.jsonl"
+        data.write_text(json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n", encoding="utf-8")
+        cases = {
+            "python -c pass": [py, "-c", "pass"],
+            "import numpy, pydantic (floor)": [py, "-c", "import numpy, pydantic"],
+            "dslint --version": [py, "-m", "tunespec.linters.cli", "--version"],
+            "dslint --no-spec d.jsonl": [py, "-m", "tunespec.linters.cli", "--no-spec", str(data)],
+        }
+        results = {name: _run(cmd, args.runs) for name, cmd in cases.items()}
+        for name, (wall, cpu) in results.items():
+            print(f"{name:<34} wall {wall:6.3f} s   cpu {cpu:6.3f} s")
+        floor = results["import numpy, pydantic (floor)"][1]
+        lint = results["dslint --no-spec d.jsonl"][1]
+        print(f"dslint / floor (cpu): {lint / floor:.2f}×; goal: dslint cpu ≤ 0.300 s")
+        print("slowest top-level imports (cumulative µs, one run):")
+        imports = _slowest_imports([py, "-X", "importtime", *cases["dslint --no-spec d.jsonl"][1:]])
+        for us, name in imports:
+            print(f"  {us:>8}  {name}")
+
+
+if __name__ == "__main__":
+    main()
