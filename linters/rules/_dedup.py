@@ -99,7 +99,7 @@ class DropStats:
         if n < len(a) and " " in prefix:  # cut to whole words
             prefix = prefix[: prefix.rfind(" ") + 1]
         if len(prefix.strip()) >= PREFIX_MIN:
-            self.prefixes.setdefault(src, Counter())[prefix.strip()] += 1
+            self.prefixes.setdefault(src, Counter())[_short(prefix)] += 1  # as shown
 
     def violations(self, empty_splits: Sequence[str] = ()) -> list[Violation]:
         out: list[Violation] = []
@@ -112,14 +112,18 @@ class DropStats:
             if common:
                 prefix, k = common[0]
                 message += (
-                    f"; {k} of them share the prefix {_short(prefix)!r} with the example they "
+                    f"; {k} of them share the prefix {prefix!r} with the example they "
                     "duplicate: shared context or a template makes different examples look alike"
                 )
             out.append(Violation(message, hint=HINTS[OVERKILL], example=self.first_drop[src]))
         total, dropped = sum(self.seen.values()), sum(self.dropped.values())
+        if not dropped or total < OVERKILL_MIN:
+            return out  # a split left empty by a tiny dataset or by lint rejects: not dedup's
         for split in empty_splits:
-            cause = f" after dedup removed {dropped} of {total} examples" if dropped else ""
-            out.append(Violation(f"split {split!r} ends empty{cause}", hint=HINTS[OVERKILL]))
+            message = (
+                f"split {split!r} ends empty after dedup removed {dropped} of {total} examples"
+            )
+            out.append(Violation(message, hint=HINTS[OVERKILL]))
         return out
 
 

@@ -16,7 +16,7 @@ class DedupRemovesTooMuch(DedupRule):
 
     What:
         Counts, per source, the examples dropped as exact or near duplicates (DS401/DS402); above 30% of a source
-        of at least 10 examples, or when `tunespec compile` leaves a split with a non-zero share empty, one
+        of at least 10 examples, or when `tunespec compile` leaves a split with a non-zero share empty after dropping duplicates, one
         dataset-level finding. It names the likely cause: the longest prefix that most dropped copies share with
         the example they duplicate (a schema pasted into every prompt, a long prompt template).
 
