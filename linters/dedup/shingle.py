@@ -102,11 +102,16 @@ def segments(text: str) -> list[tuple[str, int]]:
     for t, turn in enumerate(text.split(TURN)):
         role = 0
         if ROLE in turn:
-            name, turn = turn.split(ROLE, 1)
+            name, _, turn = turn.partition(ROLE)
             role = _ROLES.get(name, 4)
+        base = t * PARA_SALTS * 8 + role
+        if PARA not in turn:  # the common case: one paragraph
+            if turn:
+                out.append((turn, base))
+            continue
         for i, para in enumerate(turn.split(PARA)):
             if para:
-                out.append((para, (t * PARA_SALTS + min(i, PARA_SALTS - 1)) * 8 + role))
+                out.append((para, base + min(i, PARA_SALTS - 1) * 8))
     return out
 
 
@@ -169,10 +174,10 @@ def _expand(texts: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
     salts: list[int] = []
     for r, t in enumerate(texts):
         if PARA in t or TURN in t or ROLE in t:
-            for seg, salt in segments(t):
-                segs.append(seg)
-                rows.append(r)
-                salts.append(salt)
+            got = segments(t)
+            segs += [seg for seg, _ in got]
+            salts += [salt for _, salt in got]
+            rows += [r] * len(got)
         elif t:
             segs.append(t)
             rows.append(r)
