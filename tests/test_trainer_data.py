@@ -44,8 +44,8 @@ def test_mask_covers_exactly_assistant_text_and_end_of_turn(tokenizer: Any) -> N
         {"role": "assistant", "content": "Paris."},
     ]
     enc = encode(tokenizer, "x", msgs, end_of_turn_ids(tokenizer), use_template_mask=True)
-    assert enc.mask_source == "template"
-    assert enc.mismatch_detail == ""
+    assert enc.mask_source == "turns+template"
+    assert enc.mismatch_detail == "" and enc.eot_added == 0
     trained = [t for t, lab in zip(enc.input_ids, enc.labels, strict=True) if lab != IGNORE_INDEX]
     assert all(lab in (t, IGNORE_INDEX) for t, lab in zip(enc.input_ids, enc.labels, strict=True))
     # the trainable tokens decode to exactly the two answers, each followed by the end-of-turn token
@@ -65,7 +65,7 @@ def test_mask_covers_exactly_assistant_text_and_end_of_turn(tokenizer: Any) -> N
     ]
     # offset-only mask (templates without {% generation %}) gives the same labels
     enc2 = encode(tokenizer, "x", msgs, end_of_turn_ids(tokenizer), use_template_mask=False)
-    assert enc2.mask_source == "offsets"
+    assert enc2.mask_source == "turns"
     assert enc2.labels == enc.labels
 
 
@@ -80,14 +80,19 @@ def test_offset_check_reports_a_template_mask_that_is_off(tokenizer: Any) -> Non
     tokenizer.chat_template = bad
     try:
         result = run_audit(
-            tokenizer, {"train": [chat("hi there", "hello world")]}, 256, "drop", 0.0
+            tokenizer, {"train": [chat("hi there", "hello world")]}, 256, "drop", 1.0
         )
+        # a mask disagreement is a bad row: with the default max_bad_rows 0 the run fails
+        with pytest.raises(UserError, match=r"1 of 1 train rows are bad \(0 with zero trainable"):
+            run_audit(tokenizer, {"train": [chat("hi there", "hello world")]}, 256, "drop", 0.0)
     finally:
         tokenizer.chat_template = original
     (record,) = result.records
     assert "mask_mismatch" in record["flags"]
-    assert "differ on 1 token" in record["detail"]
+    assert "differ on 1 token(s), first at token" in record["detail"]
+    assert "'\\n', trained only by the template's mask" in record["detail"]
     assert result.summary["splits"]["train"]["mask_mismatch"] == 1
+    assert result.summary["bad_share"] == 1.0 and not result.failures
 
 
 def test_audit_finds_planted_zero_trainable_and_lost_eot_rows(
@@ -102,8 +107,9 @@ def test_audit_finds_planted_zero_trainable_and_lost_eot_rows(
         chat("hello world", "hello", row_id="ok-2"),
     ]
     with pytest.raises(UserError) as info:
-        run_audit(tokenizer, {"train": rows}, 48, "truncate", 0.5, tmp_path)
-    assert "3 of 5 train rows are bad" in info.value.message
+        run_audit(tokenizer, {"train": rows}, 48, "truncate", 0.3, tmp_path)
+    assert "2 of 5 train rows are bad" in info.value.message
+    assert "2 of 5 train rows are losing an end-of-turn token" in info.value.message
     records = {
         r["id"]: r for r in map(orjson.loads, (tmp_path / "audit.jsonl").read_bytes().splitlines())
     }
@@ -122,11 +128,7 @@ def test_audit_finds_planted_zero_trainable_and_lost_eot_rows(
     summary = orjson.loads((tmp_path / "audit_summary.json").read_bytes())
     assert summary["splits"]["train"]["zero_trainable"] == 2
     assert summary["splits"]["train"]["lost_eot"] == 2
-    assert sorted(summary["bad_train_ids"]) == [
-        "answer-truncated-away",
-        "eot-truncated",
-        "no-assistant",
-    ]
+    assert sorted(summary["bad_train_ids"]) == ["answer-truncated-away", "no-assistant"]
     # above the threshold it passes, and zero-trainable rows are left out of training
     result = run_audit(tokenizer, {"train": rows}, 48, "truncate", 0.6)
     assert sorted(e.row_id for e in result.kept["train"]) == ["eot-truncated", "ok-1", "ok-2"]
@@ -194,7 +196,142 @@ def test_templates_without_generation_blocks_use_the_offset_mask(tokenizer: Any)
         )
     finally:
         tokenizer.chat_template = original
-    assert result.summary["mask_source"] == "offsets"
+    assert result.summary["mask_source"] == "turns"
     (enc,) = result.kept["train"]
     trained = [t for t, lab in zip(enc.input_ids, enc.labels, strict=True) if lab != IGNORE_INDEX]
     assert tokenizer.decode(trained) == f"hello world{IM_END}"
+
+
+NO_EOT_IN_BLOCK = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{% if message['role'] == 'assistant' %}"
+    "{% generation %}{{ message['content'] }}{% endgeneration %}{{ '<|im_end|>\\n' }}"
+    "{% else %}{{ message['content'] + '<|im_end|>\\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+PLAIN_CHATML = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+
+def trained_segments(tokenizer: Any, enc: Any) -> list[str]:
+    """The decoded runs of consecutive trained tokens."""
+    segments: list[list[int]] = []
+    prev = False
+    for t, lab in zip(enc.input_ids, enc.labels, strict=True):
+        if lab != IGNORE_INDEX and not prev:
+            segments.append([])
+        if lab != IGNORE_INDEX:
+            segments[-1].append(t)
+        prev = lab != IGNORE_INDEX
+    return [tokenizer.decode(s) for s in segments]
+
+
+@pytest.fixture
+def with_template(tokenizer: Any) -> Any:
+    original = tokenizer.chat_template
+
+    def use(template: str | None) -> Any:
+        tokenizer.chat_template = template or original
+        return tokenizer
+
+    yield use
+    tokenizer.chat_template = original
+
+
+def test_a_generation_block_without_the_end_of_turn_token_still_trains_it(
+    with_template: Any,
+) -> None:
+    tok = with_template(NO_EOT_IN_BLOCK)
+    result = run_audit(tok, {"train": [chat("hi there", "hello world")]}, 256, "drop", 0.0)
+    (enc,) = result.kept["train"]
+    assert trained_segments(tok, enc) == [f"hello world{IM_END}"]
+    assert enc.eot_added == 1 and enc.mismatch_detail == ""
+    assert result.summary["splits"]["train"]["eot_added"] == 1
+    assert result.records[0]["flags"] == [] and result.records[0]["eot_added"] == 1
+
+
+@pytest.mark.parametrize("template", [None, NO_EOT_IN_BLOCK, PLAIN_CHATML])
+@pytest.mark.parametrize("answer", ["a", "start", "assistant", "user", "im", "\\n", "<|im_start|"])
+def test_short_answers_and_role_names_are_masked_in_their_own_turn(
+    with_template: Any, template: str | None, answer: str
+) -> None:
+    tok = with_template(template)
+    msgs = [
+        {"role": "system", "content": "assistant"},
+        {"role": "user", "content": answer},
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "a"},
+    ]
+    enc = encode(tok, "x", msgs, end_of_turn_ids(tok), use_template_mask=template != PLAIN_CHATML)
+    assert enc.mismatch_detail == ""
+    assert trained_segments(tok, enc) == [f"{answer}{IM_END}", f"a{IM_END}"]
+    # the trained tokens are the last ones of each assistant turn, not in a header or prompt
+    header = tok.convert_tokens_to_ids("<|im_start|>")
+    ends = [k for k, t in enumerate(enc.input_ids) if t == tok.convert_tokens_to_ids(IM_END)]
+    assert enc.labels[ends[2]] != IGNORE_INDEX and enc.labels[ends[4]] != IGNORE_INDEX
+    assert all(enc.labels[k] == IGNORE_INDEX for k in [*ends[:2], ends[3]])
+    assert all(
+        lab == IGNORE_INDEX for t, lab in zip(enc.input_ids, enc.labels, strict=True) if t == header
+    )
+
+
+def test_a_template_that_is_not_prefix_stable_makes_a_bad_row(with_template: Any) -> None:
+    # renders the last assistant turn differently from earlier ones
+    unstable = PLAIN_CHATML.replace(
+        "message['content'] + '<|im_end|>'",
+        "message['content'] + ('!' if loop.last else '') + '<|im_end|>'",
+    )
+    tok = with_template(unstable)
+    rows = [
+        {"id": "two-turns", "messages": [*chat("q", "a")["messages"], *chat("q2", "b")["messages"]]}
+    ]
+    with pytest.raises(UserError, match="1 of 1 train rows are bad") as info:
+        run_audit(tok, {"train": rows}, 256, "drop", 0.0)
+    assert "two-turns" in info.value.message
+    result = run_audit(tok, {"train": rows}, 256, "drop", 1.0, enforce=False)
+    assert "not prefix-stable" in result.records[0]["detail"]
+    assert result.records[0]["flags"] == ["mask_mismatch", "zero_trainable"]
+
+
+def test_a_template_error_is_a_bad_row_not_a_crash(with_template: Any) -> None:
+    tok = with_template(
+        "{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('no system') }}"
+        "{% endif %}{{ m['content'] + '<|im_end|>' }}{% endfor %}"
+    )
+    result = run_audit(
+        tok, {"train": [chat("q", "a", system="s"), chat("q", "a")]}, 256, "drop", 1.0
+    )
+    assert result.records[0]["flags"] == ["mask_mismatch", "zero_trainable"]
+    assert "no system" in result.records[0]["detail"]
+    assert [e.row_id for e in result.kept["train"]] == ["r"]
+
+
+def test_each_kind_of_loss_has_its_own_gate(tokenizer: Any) -> None:
+    from tunespec.trainer.audit import Gates
+
+    rows = [chat("hi", "hello", row_id=f"ok-{i}") for i in range(9)]
+    rows.append(chat("short", "answer " * 40, row_id="long"))
+    # drop: one row of ten dropped; the default max_dropped_rows 0.01 fails the run
+    with pytest.raises(
+        UserError,
+        match=r"1 of 10 train rows are dropped as longer than max_length: long; share 0.100 > max_dropped_rows 0.01",
+    ):
+        run_audit(tokenizer, {"train": rows}, 32, "drop", Gates(max_dropped_rows=0.01))
+    assert (
+        run_audit(tokenizer, {"train": rows}, 32, "drop", Gates(max_dropped_rows=0.1)).failures
+        == []
+    )
+    # truncate: the same row loses its end-of-turn token, gated by max_lost_eot
+    with pytest.raises(
+        UserError, match=r"1 of 10 train rows are losing an end-of-turn token.*max_lost_eot 0.0"
+    ):
+        run_audit(tokenizer, {"train": rows}, 32, "truncate", Gates(max_bad_rows=1.0))
+    kept = run_audit(tokenizer, {"train": rows}, 32, "truncate", Gates(max_lost_eot=0.1)).kept[
+        "train"
+    ]
+    assert len(kept) == 10

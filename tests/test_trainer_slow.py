@@ -44,9 +44,7 @@ def test_smollm2_demo_few_steps(tmp_path: Path) -> None:
     argv = [str(art), "--spec", str(DEMO), "--base-model", str(gguf), "--out", str(out)]
     assert train_main([*argv, "--max-steps", "4", "--eval-steps", "2", "--batch-size", "2"]) == 0
     lineage = orjson.loads((out / "lineage.json").read_bytes())
-    assert (
-        lineage["audit"]["mask_source"] == "offsets"
-    )  # SmolLM2's template has no {% generation %}
+    assert lineage["audit"]["mask_source"] == "turns"  # SmolLM2's template has no {% generation %}
     assert lineage["metrics"]["global_step"] == 4 and lineage["metrics"]["eval_loss"] > 0
     preds = tmp_path / "preds.jsonl"
     assert generate_main([str(out), str(art), "--out", str(preds), "--max-new-tokens", "48"]) == 0

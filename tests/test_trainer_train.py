@@ -143,8 +143,13 @@ def test_lineage_names_artefact_spec_base_and_libraries(project: Path, trained: 
     assert lineage["artefact"]["hash"] == artefact_hash(manifest)
     assert lineage["spec"]["hash"] == manifest["spec_hash"]
     assert lineage["spec"]["source"] == "manifest"
-    config_sha = hashlib.sha256((project / "model" / "config.json").read_bytes()).hexdigest()
-    assert lineage["base_model"]["sha256"] == config_sha
+    weights_sha = hashlib.sha256((project / "model" / "model.safetensors").read_bytes()).hexdigest()
+    assert lineage["base_model"]["files"]["model.safetensors"] == weights_sha
+    assert lineage["command"] == f"tunespec train {project / 'art'} --out {trained} --max-steps 30"
+    curve = lineage["loss_curve"]
+    assert [p["step"] for p in curve if "loss" in p] == [1, 5, 10, 15, 20, 25, 30]
+    assert [p["step"] for p in curve if "eval_loss" in p] == [10, 20, 30]  # final eval not repeated
+    assert lineage["metrics"]["train_loss"] > 0 and len(lineage["sessions"]) == 1
     assert lineage["train"]["max_steps"] == 30 and lineage["overrides"] == {"max_steps": 30}
     assert lineage["train"]["learning_rate"] == 1e-2  # from the spec
     assert lineage["libraries"]["torch"] and lineage["libraries"]["peft"]
@@ -211,8 +216,65 @@ def test_resume_continues_from_the_last_checkpoint(
         train_main([str(project / "art"), "--out", str(out), "--resume", "--max-steps", "35"]) == 0
     )
     lineage = orjson.loads((out / "lineage.json").read_bytes())
+    first = orjson.loads((trained / "lineage.json").read_bytes())
     assert lineage["metrics"]["global_step"] == 35
-    assert lineage["metrics"]["num_input_tokens_seen"] > 0
+    assert lineage["metrics"]["num_input_tokens_seen"] > first["metrics"]["num_input_tokens_seen"]
+    # the loss curve and the totals cover the steps before the resume too
+    assert [p["step"] for p in lineage["loss_curve"] if "loss" in p] == [
+        1,
+        5,
+        10,
+        15,
+        20,
+        25,
+        30,
+        35,
+    ]
+    assert [(s["from_step"], s["to_step"]) for s in lineage["sessions"]] == [(0, 30), (30, 35)]
+    assert lineage["sessions"][1]["command"].startswith("tunespec train ")
+    losses = {p["step"]: p["loss"] for p in lineage["loss_curve"] if "loss" in p}
+    weighted = losses[1] + sum(losses[s] * 5 for s in (5, 10, 15, 20, 25, 30, 35)) - losses[5]
+    assert lineage["metrics"]["train_loss"] == pytest.approx(weighted / 35)
+
+
+def test_resume_refuses_another_artefact_or_other_settings(
+    project: Path, trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "resumed"
+    shutil.copytree(trained / "checkpoints", out / "checkpoints")
+    other = tmp_path / "other"
+    shutil.copytree(project / "art", other)
+    path = other / "train.jsonl"
+    _first, *rest = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(rest))  # one row fewer: a different artefact
+    manifest = orjson.loads((other / "manifest.json").read_bytes())
+    manifest["outputs"]["train.jsonl"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest["outputs"]["train.jsonl"]["bytes"] = path.stat().st_size
+    (other / "manifest.json").write_bytes(orjson.dumps(manifest))
+    capsys.readouterr()
+    spec = str(project / "tunespec.yaml")
+    if (
+        train_main([str(other), "--spec", spec, "--out", str(out), "--resume", "--max-steps", "35"])
+        != 2
+    ):
+        pytest.fail(capsys.readouterr().err)
+    assert "does not belong to this run: it was trained on artefact" in capsys.readouterr().err
+    argv = [str(project / "art"), "--out", str(out), "--resume", "--max-steps", "35"]
+    assert train_main([*argv, "--lr", "1e-3"]) == 2
+    assert "settings differ: train.learning_rate" in capsys.readouterr().err
+    assert not (out / "lineage.json").exists()
+
+
+def test_a_new_run_refuses_a_used_output_folder(
+    project: Path, trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "used"
+    shutil.copytree(trained / "checkpoints", out / "checkpoints")
+    argv = [str(project / "art"), "--out", str(out), "--max-steps", "2"]
+    assert train_main(argv) == 2
+    assert "is not empty (checkpoints)" in capsys.readouterr().err
+    assert train_main([*argv, "--overwrite"]) == 0
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["checkpoint-2"]
 
 
 def test_zero_trainable_rows_fail_the_run(
@@ -236,6 +298,7 @@ def test_zero_trainable_rows_fail_the_run(
     assert records and all("zero_trainable" in r["flags"] for r in records)
     assert not (out / "adapter_model.safetensors").exists()
     assert train_main([*argv[:-4], "--max-length", "10", "--length-policy", "fail"]) == 2
+    assert "longer than max_length=10" in capsys.readouterr().err
 
 
 def test_early_stopping_on_validation_loss(project: Path, tmp_path: Path) -> None:
@@ -259,6 +322,9 @@ def test_early_stopping_on_validation_loss(project: Path, tmp_path: Path) -> Non
     assert (
         lineage["metrics"]["global_step"] == 6
     )  # evals at 2 (best), 4 and 6 (no improvement twice)
+    # the best checkpoint's logged evaluation is reported; no evaluation after training
+    assert [p["step"] for p in lineage["loss_curve"] if "eval_loss" in p] == [2, 4, 6]
+    assert lineage["metrics"]["eval_loss"] == lineage["metrics"]["best_eval_loss"]
 
 
 def test_full_fine_tuning_saves_a_whole_model(project: Path, tmp_path: Path) -> None:
@@ -287,3 +353,50 @@ def test_full_fine_tuning_saves_a_whole_model(project: Path, tmp_path: Path) -> 
     rows = encoded(project, tok, "train")
     assert mean_loss(model, rows, tok.pad_token_id) < mean_loss(base, rows, tok.pad_token_id)
     assert orjson.loads((out / "lineage.json").read_bytes())["output"] == "full model"
+
+
+def test_arguments_are_checked_before_any_model_loads(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    art = str(project / "art")
+    assert train_main([art, "--out", str(out), "--lr-scheduler", "cosine_typo"]) == 2
+    assert "unknown scheduler 'cosine_typo'" in capsys.readouterr().err
+    empty = tmp_path / "empty-model"
+    empty.mkdir()
+    assert train_main([art, "--out", str(out), "--base-model", str(empty)]) == 2
+    assert "has no config.json" in capsys.readouterr().err
+    assert train_main([art, "--out", str(out), "--base-model", str(tmp_path / "nope")]) == 2
+    assert "base model not found" in capsys.readouterr().err
+    assert not out.exists()  # nothing was audited, loaded or written
+
+
+def test_audit_only_prints_every_count_without_loading_weights(
+    project: Path, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    model = tmp_path / "tokenizer-only"
+    shutil.copytree(project / "model", model)
+    (model / "model.safetensors").unlink()  # no weights at all: the audit must not need them
+    cmd = [sys.executable, "-m", "tunespec.compiler.cli", "train", str(project / "art")]
+    cmd += ["--out", str(tmp_path / "out"), "--base-model", str(model), "--audit-only"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "train: " in done.stderr and "lost end-of-turn 0" in done.stderr
+    assert "gates: pass" in done.stderr
+    assert "kernels" not in done.stderr
+    assert (tmp_path / "out" / "audit_summary.json").is_file()
+    assert not (tmp_path / "out" / "adapter_config.json").exists()
+    done = subprocess.run(
+        [*cmd, "--max-length", "12", "--length-policy", "truncate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    assert "gates: FAIL" in done.stderr and "losing an end-of-turn token" in done.stderr

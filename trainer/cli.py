@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from tunespec.spec.artefact import iter_split, verify_artefact
+from tunespec.spec.artefact import verify_artefact
 from tunespec.spec.cli import command
 from tunespec.spec.errors import EXIT_CLEAN, UserError
 from tunespec.spec.models.train import TrainSpec
@@ -92,6 +91,16 @@ def train_parser() -> argparse.ArgumentParser:
         help="resume from the latest checkpoint in OUT/checkpoints (or the one given)",
     )
     p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start a new run in a non-empty --out folder (its old checkpoints are deleted)",
+    )
+    p.add_argument(
+        "--audit-only",
+        action="store_true",
+        help="check everything and print the audit's counts, without loading the model's weights",
+    )
+    p.add_argument(
         "--device",
         choices=["auto", "cpu", "cuda"],
         default="auto",
@@ -101,155 +110,12 @@ def train_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run_train(argv: list[str], stream: TextIO = sys.stderr) -> dict[str, Any]:
+def run_train(argv: list[str], stream: TextIO | None = None) -> dict[str, Any]:
     """The whole `tunespec train` flow; returns the lineage written. Raises UserError."""
     ns = train_parser().parse_args(argv)
-    from tunespec.trainer.audit import format_summary, run_audit
-    from tunespec.trainer.config import resolve_config
-    from tunespec.trainer.data import RowsDataset
-    from tunespec.trainer.lineage import build_lineage, write_lineage
-    from tunespec.trainer.model import (
-        base_fingerprint,
-        load_for_training,
-        load_tokenizer,
-        pick_device,
-    )
+    from tunespec.trainer.run import train
 
-    artefact = Path(ns.artefact)
-    manifest = verify_artefact(artefact)
-    resolved = resolve_config(ns.spec, manifest, artefact, collect_overrides(ns))
-    cfg = resolved.train
-    assert cfg.base_model
-    out_dir = Path(ns.out) if ns.out else Path("runs") / artefact.resolve().name
-    device = pick_device() if ns.device == "auto" else ns.device
-    if device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise UserError("--device cuda but no CUDA GPU is available", hint="use --device cpu")
-    print(
-        f"artefact {artefact} verified; config from {resolved.spec_source}; method {cfg.method} on {device}",
-        file=stream,
-    )
-
-    tokenizer = load_tokenizer(cfg.base_model)
-    splits: dict[str, Any] = {"train": iter_split(artefact, "train")}
-    if "validation.jsonl" in manifest["outputs"] and (artefact / "validation.jsonl").is_file():
-        splits["validation"] = iter_split(artefact, "validation")
-    audit = run_audit(
-        tokenizer, splits, cfg.max_length, cfg.length_policy, cfg.max_bad_rows, out_dir
-    )
-    print(format_summary(audit.summary), file=stream)
-
-    import torch
-    from transformers import set_seed
-    from transformers.trainer_utils import get_last_checkpoint
-
-    set_seed(cfg.seed)
-    model = load_for_training(cfg, device)
-    if hasattr(model, "print_trainable_parameters"):
-        trainable, total = model.get_nb_trainable_parameters()
-        print(
-            f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.3f}%)",
-            file=stream,
-        )
-    train_rows = RowsDataset(audit.kept["train"])
-    eval_rows = RowsDataset(audit.kept["validation"]) if audit.kept.get("validation") else None
-    from tunespec.trainer.loop import build_trainer
-
-    trainer, progress = build_trainer(
-        model, tokenizer, cfg, train_rows, eval_rows, out_dir, device, stream
-    )
-    resume: str | bool | None = None
-    if ns.resume is True:
-        last = (
-            get_last_checkpoint(str(out_dir / "checkpoints"))  # type: ignore[no-untyped-call]
-            if (out_dir / "checkpoints").is_dir()
-            else None
-        )
-        if last is None:
-            raise UserError(
-                f"--resume: no checkpoint in {out_dir / 'checkpoints'}",
-                hint="train once with the same --out first",
-            )
-        resume = last
-    elif ns.resume:
-        resume = str(ns.resume)
-    t0 = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=resume)
-    metrics: dict[str, Any] = {
-        k: v for k, v in result.metrics.items() if isinstance(v, int | float)
-    }
-    metrics["global_step"] = trainer.state.global_step
-    metrics["train_tokens_per_s"] = progress.overall_tokens_per_s(trainer.state)
-    metrics["wall_s"] = round(time.perf_counter() - t0, 3)
-    if eval_rows is not None:
-        # the trainer's own evaluation at the final step, unless the best checkpoint was reloaded
-        at_end = [
-            h
-            for h in trainer.state.log_history
-            if "eval_loss" in h and h.get("step") == trainer.state.global_step
-        ]
-        final = (
-            at_end[-1] if at_end and not trainer.args.load_best_model_at_end else trainer.evaluate()
-        )
-        metrics.update(
-            {k: v for k, v in final.items() if k.startswith("eval_") and isinstance(v, int | float)}
-        )
-    if trainer.state.best_metric is not None:
-        metrics["best_eval_loss"] = trainer.state.best_metric
-        metrics["best_checkpoint"] = trainer.state.best_model_checkpoint
-    if device == "cuda":
-        metrics["peak_gpu_memory_bytes"] = torch.cuda.max_memory_allocated()
-
-    output_kind = save_model(trainer.model, tokenizer, cfg, out_dir, ns.merge, device)
-    lineage = build_lineage(
-        artefact=artefact,
-        manifest=manifest,
-        spec_source=resolved.spec_source,
-        spec_path=str(resolved.spec.path) if resolved.spec else None,
-        base=base_fingerprint(cfg.base_model),
-        train_config=cfg.model_dump(mode="json"),
-        overrides=resolved.overrides,
-        argv=list(argv),
-        audit_summary=audit.summary,
-        metrics=metrics,
-        output_kind=output_kind,
-    )
-    write_lineage(out_dir, lineage)
-    lineage = dict(lineage)
-    eval_text = f", eval_loss {metrics['eval_loss']:.4f}" if "eval_loss" in metrics else ""
-    print(
-        f"done: {output_kind} in {out_dir} (train_loss {metrics.get('train_loss', float('nan')):.4f}{eval_text})",
-        file=stream,
-    )
-    return lineage
-
-
-def save_model(
-    model: Any, tokenizer: Any, cfg: TrainSpec, out_dir: Path, merge: bool, device: str
-) -> str:
-    """Write the adapter (or merged/full model) and tokenizer to ``out_dir``; return what was written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer.save_pretrained(str(out_dir))
-    if cfg.method == "full":
-        model.save_pretrained(str(out_dir))
-        return "full model"
-    if not merge:
-        model.save_pretrained(str(out_dir))
-        return "LoRA adapter"
-    adapter_dir = out_dir / "adapter"
-    model.save_pretrained(str(adapter_dir))
-    from peft import PeftModel
-
-    from tunespec.trainer.model import load_base, pick_dtype
-
-    assert cfg.base_model
-    # merge into full-precision base weights (for QLoRA too: never into 4-bit weights)
-    base = load_base(cfg.base_model, pick_dtype(cfg, device), device)
-    merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
-    merged.save_pretrained(str(out_dir))
-    return "merged model"
+    return train(ns, list(argv), collect_overrides(ns), stream or sys.stderr)
 
 
 def generate_parser() -> argparse.ArgumentParser:

@@ -74,9 +74,41 @@ def resolve_config(
         candidate = loaded.resolve(train.base_model)
         if candidate.exists():
             train = train.model_copy(update={"base_model": str(candidate)})
+    if loaded is not None and train.chat_template and not given.get("chat_template"):
+        candidate = loaded.resolve(train.chat_template)
+        if candidate.is_file():
+            train = train.model_copy(update={"chat_template": str(candidate)})
     if not train.base_model:
         raise UserError(
             "no base model: set train.base_model in the spec or pass --base-model",
             hint="a local model folder (config.json + weights), a .gguf file, or a hub id where the network allows",
         )
     return ResolvedConfig(train=train, spec=loaded, spec_source=source, overrides=given)
+
+
+CHATML = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{% if message['role'] == 'assistant' %}"
+    "{% generation %}{{ message['content'] + '<|im_end|>' }}{% endgeneration %}{{ '\\n' }}"
+    "{% else %}{{ message['content'] + '<|im_end|>\\n' }}{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+KNOWN_TEMPLATES = {"chatml": CHATML}
+
+
+def chat_template_text(value: str) -> str:
+    """The Jinja text of ``train.chat_template``: a known name or a file."""
+    if value in KNOWN_TEMPLATES:
+        return KNOWN_TEMPLATES[value]
+    path = Path(value)
+    if not path.is_file():
+        raise UserError(
+            f"train.chat_template: {value} is neither a file nor a known template",
+            hint="a Jinja file, or one of " + ", ".join(sorted(KNOWN_TEMPLATES)),
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"train.chat_template: cannot read {path}: {exc}") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -45,10 +44,14 @@ def build_lineage(
     train_config: dict[str, Any],
     overrides: dict[str, Any],
     argv: list[str],
+    command: str,
     audit_summary: dict[str, Any],
     metrics: dict[str, Any],
     output_kind: str,
+    loss_curve: list[dict[str, Any]],
+    sessions: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """Everything needed to trace a model to its data, base weights, settings and training history."""
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "artefact": {
@@ -63,11 +66,46 @@ def build_lineage(
         "train": train_config,
         "overrides": overrides,
         "argv": argv,
-        "command": " ".join([Path(sys.argv[0]).name, *argv]) if sys.argv else None,
+        "command": command,
         "libraries": library_versions(),
-        "audit": {k: audit_summary.get(k) for k in ("mask_source", "bad_share", "splits")},
+        "audit": {k: audit_summary.get(k) for k in ("mask_source", "bad_share", "gates", "splits")},
         "metrics": metrics,
+        "loss_curve": loss_curve,
+        "sessions": sessions,
     }
+
+
+def loss_curve(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per logged step: training loss, learning rate, evaluation loss (across resumes)."""
+    keep = (
+        "loss",
+        "learning_rate",
+        "grad_norm",
+        "eval_loss",
+        "num_input_tokens_seen",
+        "eval_schema_compliance",
+        "eval_parse_validity",
+        "eval_exact_match",
+    )
+    out = []
+    for h in log_history:
+        point = {k: h[k] for k in keep if k in h}
+        if point and "step" in h:
+            out.append({"step": h["step"], **point})
+    return out
+
+
+def total_train_loss(curve: list[dict[str, Any]]) -> float | None:
+    """Mean training loss over every step of every session (each logged loss covers the steps since
+    the previous log)."""
+    total, steps, prev = 0.0, 0, 0
+    for point in curve:
+        if "loss" in point:
+            n = max(int(point["step"]) - prev, 0)
+            total += float(point["loss"]) * n
+            steps += n
+            prev = int(point["step"])
+    return total / steps if steps else None
 
 
 def write_lineage(out_dir: Path, lineage: dict[str, Any]) -> Path:

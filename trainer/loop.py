@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from tunespec.spec.errors import UserError
 from tunespec.spec.models.train import TrainSpec
-from tunespec.trainer.data import Collator, RowsDataset
+from tunespec.trainer.data import Collator, FlatCollator, RowsDataset
 
 
 def make_progress_callback(stream: TextIO = sys.stderr) -> Any:
@@ -98,12 +98,14 @@ def training_arguments(cfg: TrainSpec, out_dir: Path, device: str, has_eval: boo
     save_steps = cfg.save_steps or (cfg.eval_steps if eval_strategy == "steps" else None)
     save_strategy = "steps" if save_steps else "epoch"
     early = bool(cfg.early_stopping_patience) and has_eval
-    if early and (
+    by_validity = cfg.best_metric == "schema_compliance" and has_eval
+    best = early or by_validity
+    if best and (
         eval_strategy != save_strategy
         or (save_steps and cfg.eval_steps and save_steps % cfg.eval_steps)
     ):
         raise UserError(
-            "early stopping needs checkpoints at evaluations: save_steps must be a multiple of eval_steps",
+            "early stopping and best-checkpoint selection need checkpoints at evaluations: save_steps must be a multiple of eval_steps",
             hint="leave train.save_steps unset, or set it to a multiple of train.eval_steps",
         )
     return TrainingArguments(
@@ -125,12 +127,17 @@ def training_arguments(cfg: TrainSpec, out_dir: Path, device: str, has_eval: boo
         save_strategy=save_strategy,
         save_steps=save_steps or 500,
         save_total_limit=cfg.save_total_limit,
-        load_best_model_at_end=early,
-        metric_for_best_model="eval_loss" if early else None,
-        greater_is_better=False if early else None,
+        load_best_model_at_end=best,
+        metric_for_best_model=("eval_schema_compliance" if by_validity else "eval_loss")
+        if best
+        else None,
+        greater_is_better=by_validity if best else None,
         seed=cfg.seed,
         data_seed=cfg.seed,
-        report_to="none",
+        optim=cfg.optimizer,
+        bf16=cfg.mixed_precision == "bf16",
+        fp16=cfg.mixed_precision == "fp16",
+        report_to="none",  # TensorBoard is added by build_trainer (event files in OUT/runs)
         remove_unused_columns=False,
         include_num_input_tokens_seen="non_padding",
         use_cpu=device == "cpu",
@@ -148,6 +155,7 @@ def build_trainer(
     out_dir: Path,
     device: str,
     stream: TextIO = sys.stderr,
+    extra_callbacks: list[Any] | None = None,
 ) -> tuple[Any, Any]:
     """A configured ``Trainer`` and its progress callback."""
     from transformers import EarlyStoppingCallback, Trainer
@@ -155,17 +163,24 @@ def build_trainer(
     has_eval = eval_rows is not None and len(eval_rows) > 0
     args = training_arguments(cfg, out_dir, device, has_eval)
     progress = make_progress_callback(stream)
-    callbacks: list[Any] = [progress]
+    # extra callbacks (validity) run before early stopping reads the evaluation's metrics
+    callbacks: list[Any] = [progress, *(extra_callbacks or [])]
     if device == "cpu" and cfg.method == "qlora":
         callbacks.append(make_guard_callback(model))
     if cfg.early_stopping_patience and has_eval:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.early_stopping_patience))
+    if cfg.report_to == "tensorboard" and args.process_index == 0:
+        from torch.utils.tensorboard import SummaryWriter
+        from transformers.integrations.integration_utils import TensorBoardCallback
+
+        writer = SummaryWriter(log_dir=str(out_dir / "runs"))
+        callbacks.append(TensorBoardCallback(tb_writer=writer))  # type: ignore[no-untyped-call]
     trainer = Trainer(
         model=model,
         args=args,
         train_dataset=train_rows,
         eval_dataset=eval_rows if has_eval else None,
-        data_collator=Collator(int(tokenizer.pad_token_id)),
+        data_collator=FlatCollator() if cfg.packing else Collator(int(tokenizer.pad_token_id)),
         processing_class=tokenizer,
         callbacks=callbacks,
     )

@@ -49,19 +49,74 @@ def split_base(base_model: str) -> tuple[str, str | None]:
     return base_model, None
 
 
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _hub_snapshot(repo_id: str) -> Path | None:
+    """The local snapshot folder of a hub id (its name is the commit), or None when not cached."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # pragma: no cover - huggingface_hub comes with transformers
+        return None
+    found = try_to_load_from_cache(repo_id, "config.json")
+    return Path(found).parent if isinstance(found, str) else None
+
+
 def base_fingerprint(base_model: str) -> dict[str, Any]:
-    """Identify the base model: its path and the sha256 of its config.json (or of the .gguf file)."""
+    """Identify the base model by its weights: sha256 of every weight file (safetensors, bin, gguf)
+    plus config.json, and one ``sha256`` over them all; for a hub id, the cached revision."""
     folder, gguf = split_base(base_model)
     info: dict[str, Any] = {"base_model": base_model}
-    target = Path(folder) / gguf if gguf else Path(folder) / "config.json"
-    if target.is_file():
-        h = hashlib.sha256()
-        with target.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                h.update(block)
-        info["hashed_file"] = target.name
-        info["sha256"] = h.hexdigest()
+    root = Path(folder)
+    if not root.is_dir():
+        snapshot = _hub_snapshot(base_model)
+        info["hub_id"] = base_model
+        info["revision"] = snapshot.name if snapshot is not None else None
+        if snapshot is None:
+            return info
+        root = snapshot
+    if gguf:
+        files = [root / gguf]
+    else:
+        files = sorted(
+            p
+            for p in root.iterdir()
+            if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name == "config.json")
+        )
+    hashes = {p.name: _sha256(p) for p in files}
+    info["files"] = hashes
+    combined = hashlib.sha256()
+    for name, digest in sorted(hashes.items()):
+        combined.update(f"{name}={digest}\n".encode())
+    info["sha256"] = combined.hexdigest()
     return info
+
+
+def check_base_model(base_model: str) -> None:
+    """Fail early (exit 2, nothing loaded) on a base model that cannot load."""
+    p = Path(base_model)
+    if p.suffix == ".gguf" or p.is_dir():
+        folder, gguf = split_base(base_model)
+        if not gguf and not (Path(folder) / "config.json").is_file():
+            raise UserError(
+                f"base model folder {p} has no config.json (and no .gguf file)",
+                hint="pass a model folder saved with save_pretrained, a .gguf file or a hub id",
+            )
+        return
+    looks_local = p.is_absolute() or base_model.startswith(".") or base_model.count("/") > 1
+    if looks_local or p.exists():
+        raise UserError(
+            f"base model not found: {base_model}",
+            hint="pass a local model folder (config.json + weights), a .gguf file or a hub id",
+        )
 
 
 def pick_device() -> str:
@@ -80,7 +135,8 @@ def pick_dtype(cfg: TrainSpec, device: str) -> Any:
     return torch.float32
 
 
-def load_tokenizer(base_model: str) -> Any:
+def load_tokenizer(base_model: str, chat_template: str | None = None) -> Any:
+    """The base model's tokenizer; ``chat_template`` (Jinja text) replaces its template."""
     from transformers import AutoTokenizer
 
     folder, gguf = split_base(base_model)
@@ -95,20 +151,27 @@ def load_tokenizer(base_model: str) -> Any:
             f"cannot load tokenizer of {base_model}: {exc}",
             hint="pass a local model folder with tokenizer files",
         ) from None
+    if chat_template:
+        tok.chat_template = chat_template
     if not tok.chat_template:
         raise UserError(
-            f"tokenizer of {base_model} has no chat template", hint="use an instruct/chat model"
+            f"tokenizer of {base_model} has no chat template",
+            hint="use an instruct/chat model, or set train.chat_template",
         )
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return tok
 
 
-def load_base(base_model: str, dtype: Any, device: str, quantization: Any = None) -> Any:
+def load_base(
+    base_model: str, dtype: Any, device: str, quantization: Any = None, attn: str = "auto"
+) -> Any:
     from transformers import AutoModelForCausalLM
 
     folder, gguf = split_base(base_model)
     kwargs: dict[str, Any] = {"dtype": dtype}
+    if attn != "auto":
+        kwargs["attn_implementation"] = attn
     if gguf:
         kwargs["gguf_file"] = gguf
     if quantization is not None:
@@ -237,14 +300,14 @@ def load_for_training(cfg: TrainSpec, device: str | None = None) -> Any:
             bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=dtype if device == "cuda" else torch.float32,
         )
-        model = load_base(cfg.base_model, dtype, device, quant)
+        model = load_base(cfg.base_model, dtype, device, quant, cfg.attn_implementation)
         model = prepare_model_for_kbit_training(  # type: ignore[no-untyped-call]
             model, use_gradient_checkpointing=cfg.gradient_checkpointing
         )
         if device == "cpu":
             guard_cpu_4bit(model)
         return get_peft_model(model, lora_config(cfg))
-    model = load_base(cfg.base_model, dtype, device)
+    model = load_base(cfg.base_model, dtype, device, None, cfg.attn_implementation)
     if cfg.gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()

@@ -138,9 +138,13 @@ def run(args: argparse.Namespace) -> int:
     metrics, results, found = one(args.predictions)
     problems += found
     compare = None
+    paired: dict[str, Any] | None = None
     if args.compare is not None:
-        compare, _, compare_problems = one(args.compare)
+        from tunespec.linters.scoring.paired import paired_tests
+
+        compare, compare_results, compare_problems = one(args.compare)
         problems += compare_problems
+        paired = paired_tests(results, compare_results)
     for p in problems:
         print(f"{p.format()}", file=sys.stderr)
     meta: dict[str, Any] = {
@@ -153,10 +157,16 @@ def run(args: argparse.Namespace) -> int:
         "kind": schema.kind,
         "input_problems": [p.to_dict() for p in problems],
     }
+    if paired is not None:
+        meta["paired"] = paired
     if args.out is not None:
         write_outputs(args.out, metrics, results, meta, compare)
     if not args.quiet:
         print("\n".join(summary_lines(metrics, compare)))
+        if paired:
+            from tunespec.linters.scoring.paired import paired_lines
+
+            print("\n".join(paired_lines(paired)))
         if args.out is not None:
             print(f"wrote {args.out / 'score.json'}, score.md, failures.jsonl")
     if problems and not args.keep_going:

@@ -40,13 +40,37 @@ class TrainSpec(StrictModel):
         0.0,
         ge=0,
         le=1,
-        description="Fail when more than this share of rows has zero trainable tokens or loses its end-of-turn token.",
+        description="Fail when more than this share of train rows has zero trainable tokens or a label-mask problem.",
+    )
+    max_lost_eot: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Fail when more than this share of train rows loses an end-of-turn token to truncation.",
+    )
+    max_dropped_rows: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Fail when `length_policy: drop` drops more than this share of train rows.",
     )
     seed: int = Field(42, description="Training seed.")
     early_stopping_patience: int | None = Field(
         None,
         ge=1,
         description="Stop after this many evaluations without validation-loss improvement.",
+    )
+    validity_examples: int | None = Field(
+        None,
+        ge=1,
+        description="At each evaluation, generate answers for this many validation examples and score them with the spec's `output_schema` validators (as `tunespec score` does).",
+    )
+    validity_max_new_tokens: int = Field(
+        256, ge=1, description="Token budget of each answer generated for `validity_examples`."
+    )
+    best_metric: Literal["eval_loss", "schema_compliance"] = Field(
+        "eval_loss",
+        description="What early stopping and the best checkpoint follow: validation loss, or the schema compliance of generated answers (needs `validity_examples`).",
     )
     eval_steps: int | None = Field(
         None, ge=1, description="Evaluate every N steps (default: once per epoch)."
@@ -62,6 +86,27 @@ class TrainSpec(StrictModel):
     max_grad_norm: float = Field(1.0, ge=0, description="Gradient clipping norm (0 disables).")
     gradient_checkpointing: bool = Field(
         False, description="Trade compute for memory (recommended for QLoRA on large models)."
+    )
+    chat_template: str | None = Field(
+        None,
+        description="Chat template replacing the tokenizer's: a Jinja file (relative to the spec) or a known name (`chatml`).",
+    )
+    optimizer: str = Field(
+        "adamw_torch",
+        description="transformers optimizer name (`adamw_torch`, `adafactor`, `sgd`, ...).",
+    )
+    attn_implementation: Literal["auto", "eager", "sdpa", "flash_attention_2"] = Field(
+        "auto", description="Attention implementation (`auto`: the model's default)."
+    )
+    mixed_precision: Literal["no", "bf16", "fp16"] = Field(
+        "no", description="Autocast training in bfloat16 or float16 (fp16 needs a CUDA GPU)."
+    )
+    packing: bool = Field(
+        False,
+        description="Pack each batch's rows into one sequence without padding; position ids restart per row so no row attends to another.",
+    )
+    report_to: Literal["none", "tensorboard"] = Field(
+        "none", description="Also log to TensorBoard (event files in `OUT/runs`)."
     )
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto",
