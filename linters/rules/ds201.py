@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Violation, message_path
-from tunespec.linters.text.ja import has_japanese, politeness
+from tunespec.linters.text import ja_register
+from tunespec.linters.text.ja import ANALYZER_HINT, has_japanese, politeness
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -19,7 +20,11 @@ class Politeness(Rule):
 
     What:
         With `style.politeness: desu_masu` every sentence ending must be polite (です/ます); with `da_dearu` plain
-        (だ/である); with `consistent` one answer must not mix both. DS211 checks the mix across the dataset.
+        (だ/である, or a plain verb or adjective); with `consistent` one answer must not mix both. DS211 checks the
+        mix across the dataset. With the `ja` extra (fugashi + unidic-lite) each sentence's final predicate is
+        read by a morphological analyzer, so plain verb endings (できる。 示す。 できない。) count as plain;
+        quotes (「…」), code and list, heading and table lines are left out. Without it only the usual
+        です/ます and だ/である endings are recognised, and findings say so.
 
     Why it hurts training:
         A model imitates register exactly; answers that switch between です/ます and だ/である teach it to switch
@@ -51,7 +56,7 @@ class Politeness(Rule):
             polite, plain = politeness(m.content)
             msg = None
             if mode == "desu_masu" and plain:
-                msg = f"{plain} sentence(s) end in だ/である style; expected です/ます"
+                msg = f"{plain} sentence(s) end in plain style (だ/である, or a plain verb or adjective); expected です/ます"
             elif mode == "da_dearu" and polite:
                 msg = f"{polite} sentence(s) end in です/ます style; expected だ/である"
             elif mode == "consistent" and polite and plain:
@@ -60,5 +65,6 @@ class Politeness(Rule):
                 yield Violation(
                     f"{m.role} turn {i} {msg}",
                     json_path=message_path(example, i),
-                    hint="rewrite the sentence endings in one register",
+                    hint="rewrite the sentence endings in one register"
+                    + ("" if ja_register.available() else f" ({ANALYZER_HINT})"),
                 )

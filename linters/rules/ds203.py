@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Violation, message_path
-from tunespec.linters.text.ja import EN_PUNCT, JA_PUNCT, punctuation_counts
+from tunespec.linters.text.ja import EN_PUNCT, JA_PUNCT, is_japanese, punctuation_counts
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -19,7 +19,8 @@ class PunctuationStyle(Rule):
 
     What:
         With `style.punctuation: ja`, ．and ，are flagged; with `en`, 。and 、; with `consistent`, one message must not
-        use both kinds. `ja` and `en` are fixable with `dslint --fix`.
+        use both kinds. Only Japanese text is checked (kana present, as the language detector decides): Chinese
+        uses ，and 。 by rule. `ja` and `en` are fixable with `dslint --fix`.
 
     Why it hurts training:
         The model copies the punctuation it sees; a mix of 。 and ． produces answers that look machine-generated and
@@ -46,7 +47,7 @@ class PunctuationStyle(Rule):
         assert self.ctx.spec is not None
         mode = self.ctx.spec.style.punctuation
         for i, m in enumerate(example.messages):
-            if m.role not in self.ctx.spec.style.roles:
+            if m.role not in self.ctx.spec.style.roles or not is_japanese(m.content):
                 continue
             c = punctuation_counts(m.content)
             msg = None
@@ -66,6 +67,6 @@ class PunctuationStyle(Rule):
     def fix(self, text: str) -> str:
         mode = self.ctx.spec.style.punctuation if self.ctx.spec else "off"
         table = JA_PUNCT if mode == "ja" else EN_PUNCT if mode == "en" else None
-        if table is None:
+        if table is None or not is_japanese(text):
             return text
         return text.translate({ord(k): v for k, v in table.items()})

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Violation, message_path
-from tunespec.linters.text.regex_guard import compile_guarded, search
+from tunespec.linters.text.regex_guard import RegexTimeout, compile_guarded, search
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -48,7 +48,11 @@ class ForbiddenPattern(Rule):
             for i, m in enumerate(example.messages):
                 if m.role not in rule.roles:
                     continue
-                found = search(rx, m.content)
+                try:
+                    found = search(rx, m.content)
+                except RegexTimeout as exc:
+                    yield _timed_out(example, i, m.role, rule.pattern, exc)
+                    continue
                 if found:
                     text = rule.message or f"matches forbidden pattern {rule.pattern!r}"
                     yield Violation(
@@ -56,3 +60,11 @@ class ForbiddenPattern(Rule):
                         json_path=message_path(example, i),
                         hint="remove or rewrite the matching text",
                     )
+
+
+def _timed_out(example: Example, i: int, role: str, pattern: str, exc: RegexTimeout) -> Violation:
+    return Violation(
+        f"{role} turn {i}: pattern {pattern!r} could not be checked ({exc})",
+        json_path=message_path(example, i),
+        hint="the pattern needs Python's backtracking `re`: rewrite it without backreferences or lookarounds so it runs on RE2",
+    )

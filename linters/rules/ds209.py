@@ -14,14 +14,20 @@ if TYPE_CHECKING:
     from tunespec.spec.models import Spec
 
 DEFAULT_MAX = 0.3
+DEFAULT_ROLES = ["assistant"]
 
 
 class DegenerateRepetition(Rule):
     """A message is mostly the same phrase repeated.
 
     What:
-        The share of characters inside repeated word n-grams (character n-grams for text without spaces) —
-        Gopher's duplicate n-gram fraction — is above `style.max_repetition` (default 0.3). Runs without a spec.
+        The share of characters inside repeated word 10-grams (character 20-grams for text without spaces) —
+        Gopher's duplicate n-gram fraction — is above `style.max_repetition` (default 0.3), counting only
+        repeats that come back to back (a unit repeated at least 2.5 times in a row: a loop, not a list whose
+        items share a phrase or a chorus between verses). Only prose is scored: code blocks and code-like
+        lines, SQL, JSON, tables and log lines are left out. Checks the roles in `style.repetition_roles`
+        (assistant by default). Text is read in windows of 256 Ki characters of prose, so memory stays bounded on huge
+        messages. Runs without a spec.
 
     Why it hurts training:
         Looping text ("Eat a banana! Eat a banana! ...") is the classic degenerate-generation failure; training on
@@ -45,12 +51,16 @@ class DegenerateRepetition(Rule):
         return spec is None or spec.style.max_repetition is not None
 
     def check(self, example: Example) -> Iterable[Violation]:
+        roles = self._roles()
         for m in example.messages:
-            if len(m.content) >= MIN_CHARS:
+            if len(m.content) >= MIN_CHARS and m.role in roles:
                 break
         else:
             return ()  # repetition_score is 0 for short text, and the limit is never negative
         return self._violations(example)
+
+    def _roles(self) -> list[str]:
+        return DEFAULT_ROLES if self.ctx.spec is None else self.ctx.spec.style.repetition_roles
 
     def _violations(self, example: Example) -> Iterable[Violation]:
         limit = DEFAULT_MAX
@@ -58,7 +68,10 @@ class DegenerateRepetition(Rule):
             if self.ctx.spec.style.max_repetition is None:
                 return
             limit = self.ctx.spec.style.max_repetition
+        roles = self._roles()
         for i, m in enumerate(example.messages):
+            if m.role not in roles:
+                continue
             score = repetition_score(m.content)
             if score > limit:
                 unit = longest_repeated_unit(m.content)

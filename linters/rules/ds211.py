@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, RuleContext, Stage, Violation
-from tunespec.linters.text.ja import has_japanese, politeness
+from tunespec.linters.text import ja_register
+from tunespec.linters.text.ja import ANALYZER_HINT, has_japanese, politeness
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -79,6 +80,7 @@ class PolitenessMixDataset(Rule):
         for ex in listed:
             yield Violation(
                 f"answer uses {minor} while {max(self.n_polite, self.n_plain)} answers use {major} ({n_minor} in the minority)",
-                hint=f"rewrite in {major}, or pin the style with `style.politeness`",
+                hint=f"rewrite in {major}, or pin the style with `style.politeness`"
+                + ("" if ja_register.available() else f" ({ANALYZER_HINT})"),
                 example=ex,
             )

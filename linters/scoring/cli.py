@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunespec.spec.cli import command
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError
+
+if TYPE_CHECKING:
+    from tunespec.spec.loader import LoadedSpec
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +105,28 @@ def _load_spec(path: Path | None) -> Any:
     return loaded
 
 
+def _meta(
+    args: argparse.Namespace,
+    loaded: LoadedSpec,
+    problems: list[Any],
+    paired: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What score.json says about its inputs."""
+    meta: dict[str, Any] = {
+        "predictions": str(args.predictions),
+        "references": str(args.references) if args.references else None,
+        "split": args.split if args.references and args.references.is_dir() else None,
+        "compare": str(args.compare) if args.compare else None,
+        "spec": str(loaded.path),
+        "spec_hash": loaded.spec_hash,
+        "kind": loaded.spec.output_schema.kind,
+        "input_problems": [p.to_dict() for p in problems],
+    }
+    if paired is not None:
+        meta["paired"] = paired
+    return meta
+
+
 def run(args: argparse.Namespace) -> int:
     from tunespec.linters.scoring.inputs import read_predictions, read_references
     from tunespec.linters.scoring.metrics import aggregate, score
@@ -147,18 +172,7 @@ def run(args: argparse.Namespace) -> int:
         paired = paired_tests(results, compare_results)
     for p in problems:
         print(f"{p.format()}", file=sys.stderr)
-    meta: dict[str, Any] = {
-        "predictions": str(args.predictions),
-        "references": str(args.references) if args.references else None,
-        "split": args.split if args.references and args.references.is_dir() else None,
-        "compare": str(args.compare) if args.compare else None,
-        "spec": str(loaded.path),
-        "spec_hash": loaded.spec_hash,
-        "kind": schema.kind,
-        "input_problems": [p.to_dict() for p in problems],
-    }
-    if paired is not None:
-        meta["paired"] = paired
+    meta = _meta(args, loaded, problems, paired)
     if args.out is not None:
         write_outputs(args.out, metrics, results, meta, compare)
     if not args.quiet:

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import re
 
+from tunespec.linters.text import ja_register
+from tunespec.linters.text.lang import script_language, strip_code
+
+#: Added to politeness findings when the analyzer is missing.
+ANALYZER_HINT = (
+    "only です/ます and だ/である endings are recognised; "
+    "install `tunespec[ja]` to classify plain verb endings (できる。) too"
+)
+
 _SENTENCE_SPLIT = re.compile(r"(?<=[。．！？!?])|\n")
 _CLOSERS = "」』）)】〕\"'”’ 　"
 _POLITE = re.compile(
@@ -23,6 +32,11 @@ _TO_HALF = str.maketrans(
 _TO_FULL = str.maketrans({v: k for k, v in _TO_HALF.items()})
 
 
+def is_japanese(text: str) -> bool:
+    """Whether ``text`` is Japanese by the language detector's script stage (kana, not Chinese)."""
+    return has_japanese(text) and script_language(strip_code(text)) == "ja"
+
+
 def has_japanese(text: str) -> bool:
     return _JA_CHARS.search(text) is not None
 
@@ -33,7 +47,16 @@ def sentences(text: str) -> list[str]:
 
 
 def politeness(text: str) -> tuple[int, int]:
-    """(polite sentence endings, plain sentence endings) in ``text``."""
+    """(polite sentence endings, plain sentence endings) in ``text``.
+
+    With the ``ja`` extra, sentence-final forms come from a morphological analyzer
+    (:mod:`tunespec.linters.text.ja_register`): plain verb and adjective endings (できる。,
+    示す。) count as plain, like だ/である; quotes, code and list lines are left out. Without
+    it, only the listed です/ます and だ/である endings are recognised (``ANALYZER_HINT``).
+    """
+    if ja_register.available():
+        found = [form for _, form in ja_register.forms(text)]
+        return found.count("polite"), found.count("da") + found.count("plain")
     polite = plain = 0
     for sent in sentences(text):
         if _POLITE.search(sent):

@@ -1,9 +1,20 @@
-"""Language identification: a fast Unicode-script path plus seeded langdetect.
+"""Language identification: one detector for DS501 and the report's language mix.
 
-Scripts decide what they can decide alone (kana means Japanese, hangul Korean, Cyrillic
-Russian-family, ...). Latin text goes to langdetect (seeded, so results never change between
-runs) unless the ``script`` backend is chosen, which reports Latin text as ``latin`` and
-accepts it for any Latin-script language.
+Stages, cheapest first, each deciding only what it can decide reliably:
+
+1. code blocks, inline code, URLs, e-mail addresses, paths, identifiers and numbers are removed,
+   and for Latin text quoted phrases too (unless little else is left);
+2. Unicode scripts decide alone where a script means a language or a family (kana →
+   Japanese, hangul → Korean, Cyrillic → ru/uk/bg/..., Arabic → ar/fa/ur, ...);
+3. Latin text is decided by function words (``the``, ``my``, ``isn't`` / ``le``, ``est``),
+   when they are at least a fifth of the words and one language clearly leads;
+4. only what is still open and long enough (``LATIN_MIN_LETTERS``) goes to langdetect
+   (seeded, so results never change between runs), whose verdict counts only with a
+   probability of at least ``LATIN_MIN_PROB``.
+
+Anything left open is ``latin``: Latin-script text of undecided language, which satisfies any
+Latin-script expectation. Short everyday sentences are therefore never rejected on a
+statistical guess ("When did you send me my new card?" is English, not Welsh).
 """
 
 from __future__ import annotations
@@ -13,88 +24,162 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-_LATIN = "en fr de es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi tl et lv lt sq ca eu ga cy af sw so"
+from tunespec.linters.text.stopwords import WORD_WEIGHTS
+
+_LATIN = "en fr de es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi tl et lv lt sq ca eu ga cy af sw so is mt gl"
 LATIN_LANGS = frozenset(_LATIN.split(" "))
-_STRIP = re.compile(r"```.*?```|`[^`]*`|https?://\S+|\S+@\S+|[\d_]+", re.S)
+#: Languages written in the script that decides them (the first is the one reported).
+SCRIPT_FAMILIES: dict[str, frozenset[str]] = {
+    "ru": frozenset(["ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg"]),
+    "ar": frozenset(["ar", "fa", "ur", "ps", "ug", "ku", "sd"]),
+    "hi": frozenset(["hi", "mr", "ne", "sa"]),
+    "he": frozenset(["he", "yi"]),
+    "el": frozenset(["el"]),
+    "th": frozenset(["th"]),
+    "ko": frozenset(["ko"]),
+}
+#: Fewest letters of Latin text for a statistical (langdetect) verdict.
+LATIN_MIN_LETTERS = 40
+#: Least langdetect probability for a verdict.
+LATIN_MIN_PROB = 0.9
+
+# (trigger, pattern): each pattern runs only when its trigger occurs in the text. Patterns
+# stay inside printable ASCII ([!-~]): text without spaces (Japanese, Chinese) around a URL or
+# an address must not be taken with it.
+_STRIPS = [
+    ("`", re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.S)),
+    ("<", re.compile(r"<[^<>\n]{1,200}>")),
+    ("://", re.compile(r"\b[a-z]+://[!-~]+")),
+    ("www.", re.compile(r"\bwww\.[!-~]+")),
+    ("@", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.A)),
+    ("(", re.compile(r"\b\w+\.\w+\([!-~]*", re.A)),
+]
+_CODEISH = re.compile(r"(?<![!-~])[!-~]*[_/\\=#{}\[\]<>|][!-~]*")
+_CODEISH_CHARS = frozenset("_/\\=#{}[]<>|")
+_CAMEL = re.compile(r"\b[a-z]+[A-Z]\w*", re.A)
+_DIGITS = re.compile(r"\d+")
 _lock = threading.Lock()
 _factory: Any = None
 
-
-def _script_counts(text: str) -> dict[str, int]:
-    counts = {
-        "kana": 0,
-        "han": 0,
-        "hangul": 0,
-        "latin": 0,
-        "cyrillic": 0,
-        "arabic": 0,
-        "thai": 0,
-        "greek": 0,
-        "hebrew": 0,
-        "devanagari": 0,
-    }
-    for ch in text:
-        o = ord(ch)
-        if o < 0x80:
-            if ch.isalpha():
-                counts["latin"] += 1
-        elif 0x3040 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9D:
-            counts["kana"] += 1
-        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
-            counts["han"] += 1
-        elif 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF:
-            counts["hangul"] += 1
-        elif 0x00C0 <= o <= 0x024F:
-            counts["latin"] += 1
-        elif 0x0400 <= o <= 0x04FF:
-            counts["cyrillic"] += 1
-        elif 0x0600 <= o <= 0x06FF:
-            counts["arabic"] += 1
-        elif 0x0E00 <= o <= 0x0E7F:
-            counts["thai"] += 1
-        elif 0x0370 <= o <= 0x03FF:
-            counts["greek"] += 1
-        elif 0x0590 <= o <= 0x05FF:
-            counts["hebrew"] += 1
-        elif 0x0900 <= o <= 0x097F:
-            counts["devanagari"] += 1
-        elif 0xFF21 <= o <= 0xFF5A and ch.isalpha():
-            counts["latin"] += 1
-    return counts
+_SCRIPTS = [
+    ("kana", re.compile(r"[\u3040-\u30ff\uff66-\uff9d]")),
+    ("han", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("hi", re.compile(r"[\u0900-\u097f]")),
+]
+_LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
+_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
+_PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
+#: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
+MIN_HAN_FOR_ZH = 20
 
 
-_SCRIPT_LANG = {
-    "hangul": "ko",
-    "cyrillic": "ru",
-    "arabic": "ar",
-    "thai": "th",
-    "greek": "el",
-    "hebrew": "he",
-    "devanagari": "hi",
-}
+def strip_code(text: str) -> str:
+    """``text`` without code blocks, inline code, markup tags, URLs and e-mail addresses."""
+    for trigger, pattern in _STRIPS:
+        if trigger in text:
+            text = pattern.sub(" ", text)
+    return text
+
+
+_QUOTED = re.compile(
+    r"(?<![\w'])'[^'\n]{1,200}'(?![\w'])|\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|«[^»\n]{1,200}»|„[^“”\n]{1,200}[“”]"
+)
+
+
+def unquote(text: str) -> str:
+    """``text`` without quoted phrases ("Translate 'Wo ist der Bahnhof?'"), unless little else is left."""
+    if not any(q in text for q in "'\"“«„"):
+        return text
+    rest = _QUOTED.sub(" ", text)
+    return rest if letters(rest) >= 10 else text
+
+
+def clean(text: str) -> str:
+    """``text`` without code, URLs, addresses, paths, identifiers and numbers."""
+    text = strip_code(text)
+    if not _CODEISH_CHARS.isdisjoint(text):
+        text = _CODEISH.sub(" ", text)
+    if not text.islower():
+        text = _CAMEL.sub(" ", text)
+    return _DIGITS.sub(" ", text)
 
 
 def letters(text: str) -> int:
-    return sum(_script_counts(text).values())
+    """Number of letters in ``text`` (any script)."""
+    return len(_LETTER.findall(text))
 
 
 def script_language(text: str) -> str | None:
-    """The language the scripts alone determine, ``latin`` for Latin text, None if no letters."""
-    counts = _script_counts(text)
-    total = sum(counts.values())
+    """What scripts alone decide: a language code, ``cjk`` (han only, too short to tell
+    Chinese from Japanese), ``latin`` (Latin text), or None (no letters)."""
+    wide = len(text) - len(text.encode("ascii", "ignore"))
+    if wide == 0:
+        return "latin" if _LETTER.search(text) else None
+    total = letters(text)
     if not total:
         return None
-    cjk = counts["kana"] + counts["han"]
-    if counts["kana"] and counts["kana"] >= 0.05 * cjk and cjk >= 0.2 * total:
-        return "ja"
-    if counts["hangul"] >= 0.2 * total:
-        return "ko"
-    if counts["han"] >= 0.2 * total:
-        return "zh" if not counts["kana"] else "ja"
-    best = max(counts, key=lambda k: counts[k])
-    if best == "latin":
+    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS}
+    kana, han = counts.pop("kana"), counts.pop("han")
+    cjk = kana + han
+    if cjk >= 0.2 * total:
+        if kana and kana >= 0.05 * cjk:
+            return "ja"
+        return "zh" if han >= MIN_HAN_FOR_ZH else "cjk"
+    name, best = max(sorted(counts.items()), key=lambda kv: kv[1])
+    latin = len(_LATIN_RX.findall(text))
+    if best >= 0.2 * total and best >= latin:
+        return name
+    if latin:
         return "latin"
-    return _SCRIPT_LANG.get(best, "latin")
+    return name if best else None
+
+
+def function_word_language(text: str) -> str | None:
+    """The Latin-script language whose function words make up at least a fifth of the words
+    and clearly lead, or None.
+
+    A word shared by k languages counts 1/k for each (``to`` is English, Polish and Czech), so
+    exclusive words (``what``, ``need``) decide between close lists. Capitalised words inside a
+    sentence are names (``iPhone 12 Pro``), not function words.
+    """
+    head = text[:2000]
+    if "\u2019" in head:
+        head = head.replace("\u2019", "'")
+    scores: dict[str, float] = {}
+    hits = words = 0
+    get = WORD_WEIGHTS.get
+    starts = True  # at the start of a sentence
+    for token in head.split():
+        word = token.strip(_PUNCT)
+        at_start, starts = starts, token.endswith(_SENTENCE_ENDS)
+        # words only: numbers, identifiers, paths and symbols are not counted
+        if not word.isalpha() and not ("'" in word and word.replace("'", "").isalpha()):
+            continue
+        words += 1
+        # capitalised inside a sentence: a name (iPhone Pro, AI), not a function word; but I, I'm
+        if not at_start and word[0].isupper() and word != "I" and not word.startswith("I'"):
+            continue
+        weights = get(word.lower())
+        if weights is None:
+            continue
+        hits += 1
+        for lang, share in weights:
+            scores[lang] = scores.get(lang, 0.0) + share
+    if not hits:
+        return None
+    if hits * 5 < words:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    best, score = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return best if score >= 1.5 * second and score > second else None
 
 
 class _LazyProbMap(dict[str, list[float]]):
@@ -166,7 +251,8 @@ def _detector_factory() -> Any:
 
 
 @lru_cache(maxsize=4096)
-def _langdetect(text: str) -> str | None:
+def _langdetect(text: str) -> tuple[str, float] | None:
+    """langdetect's most probable language of ``text`` and its probability."""
     from langdetect.lang_detect_exception import LangDetectException
 
     factory = _detector_factory()
@@ -174,30 +260,62 @@ def _langdetect(text: str) -> str | None:
         try:
             detector = factory.create()
             detector.append(text)
-            lang: str = detector.detect()
+            probs = detector.get_probabilities()
         except LangDetectException:
             return None
-    return lang.split("-")[0]
+    if not probs:
+        return None
+    return str(probs[0].lang).split("-")[0], float(probs[0].prob)
+
+
+def quick_language(text: str) -> str | None:
+    """The stages that need no statistical model: scripts, then function words.
+
+    A language code, ``cjk``, ``latin`` (Latin text, language still open) or None (no letters).
+    """
+    light = strip_code(text)
+    by_script = script_language(light)
+    if by_script != "latin":
+        return by_script
+    return function_word_language(unquote(light)) or "latin"
 
 
 def detect(text: str, backend: str = "langdetect") -> str | None:
-    """ISO 639-1 code of ``text`` (``latin`` from the script backend), or None if unknown."""
-    cleaned = _STRIP.sub(" ", text)
-    by_script = script_language(cleaned)
-    if by_script is None:
-        return None
-    if by_script != "latin" or backend == "script":
+    """The language of ``text``: an ISO 639-1 code, ``cjk``, ``latin`` (Latin-script text whose
+    language cannot be told reliably) or None (no letters).
+
+    With the ``script`` backend Latin text is decided by function words only.
+    """
+    light = strip_code(text)
+    by_script = script_language(light)
+    if by_script != "latin":
         return by_script
-    return _langdetect(cleaned[:2000])
+    light = unquote(light)
+    by_words = function_word_language(light)
+    if by_words is not None:
+        return by_words
+    cleaned = clean(light)
+    if backend == "script" or len(_LATIN_RX.findall(cleaned)) < LATIN_MIN_LETTERS:
+        return "latin"
+    verdict = _langdetect(cleaned[:2000])
+    if verdict is None or verdict[1] < LATIN_MIN_PROB:
+        return "latin"
+    return verdict[0]
 
 
 def matches(expected: str, detected: str | None) -> bool:
-    """Whether ``detected`` satisfies the expectation (``any``, or Latin text for a Latin language)."""
+    """Whether ``detected`` satisfies the expectation (``any``; undecided Latin text for a
+    Latin-script language; han-only text for ja or zh; a script family for its languages)."""
     if expected == "any" or detected is None:
         return True
     expected = expected.lower().split("-")[0]
+    if detected == expected:
+        return True
     if detected == "latin":
         return expected in LATIN_LANGS
-    if expected == "zh" and detected == "zh":
+    if detected == "cjk":
+        return expected in ("ja", "zh")
+    if expected in ("nb", "nn") and detected == "no":
         return True
-    return detected == expected
+    family = SCRIPT_FAMILIES.get(detected)
+    return family is not None and expected in family

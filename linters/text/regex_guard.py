@@ -1,8 +1,8 @@
-"""Regex patterns from the spec: compiled once, rejected when they can backtrack badly.
+"""Regex patterns from the spec: compiled once, run in linear time.
 
-The static check (nested quantifiers, e.g. ``(a+)+``) runs when the spec loads
-(:func:`tunespec.spec.models.style.check_regex`); this module compiles and caches, and
-bounds the text a pattern runs on so even a slow pattern cannot stall a lint.
+Patterns run on RE2 through :func:`tunespec.spec.regex.compile_user_regex`; one RE2 cannot run
+(a backreference, a lookaround) runs on Python's ``re`` only if it passes the backtracking guard
+when the spec loads, with a hard time limit per match and at most ``MAX_TEXT`` characters.
 """
 
 from __future__ import annotations
@@ -11,22 +11,27 @@ import re
 from functools import lru_cache
 
 from tunespec.spec.errors import UserError
-from tunespec.spec.models.style import check_regex
+from tunespec.spec.regex import Found, RegexTimeout, UserRegex, compile_user_regex
 
 MAX_TEXT = 100_000
 
+__all__ = ["MAX_TEXT", "Found", "RegexTimeout", "compile_guarded", "search"]
+
 
 @lru_cache(maxsize=256)
-def compile_guarded(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    problem = check_regex(pattern)
-    if problem:
+def compile_guarded(pattern: str, ignore_case: bool = False) -> UserRegex:
+    try:
+        return compile_user_regex(pattern, re.IGNORECASE if ignore_case else 0)
+    except ValueError as exc:
         raise UserError(
-            f"unsafe pattern {pattern!r}: {problem}",
+            f"unsafe pattern {pattern!r}: {exc}",
             code="SPEC",
             hint="rewrite without nested repetition",
-        )
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        ) from None
 
 
-def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    return pattern.search(text[:MAX_TEXT])
+def search(pattern: UserRegex, text: str) -> Found | None:
+    """The first match in ``text``; raises ``RegexTimeout`` when a fallback pattern runs too long."""
+    if pattern.engine == "re" and len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT]
+    return pattern.search(text)

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from tunespec.spec.models.base import StrictModel
+from tunespec.spec.regex import compile_user_regex
 
 RegexFlag = Literal["IGNORECASE", "MULTILINE", "DOTALL"]
 
@@ -85,9 +86,12 @@ class OutputSchemaSpec(StrictModel):
             if not self.pattern:
                 raise ValueError("kind regex needs `pattern`")
             try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"`pattern` is not a valid regular expression: {exc}") from None
+                compile_user_regex(self.pattern, self.regex_flags())
+            except ValueError as exc:
+                why = str(exc).removeprefix("invalid regular expression: ")
+                if why != str(exc):
+                    raise ValueError(f"`pattern` is not a valid regular expression: {why}") from None
+                raise ValueError(f"`pattern`: {why}") from None
         return self
 
     def regex_flags(self) -> int:

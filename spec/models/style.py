@@ -2,77 +2,32 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from tunespec.spec.models.base import StrictModel
-
-# sre internals moved between versions; both names hold the same parser.
-try:  # pragma: no cover - depends on the Python version
-    import re._parser as _sre_parse  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse
+from tunespec.spec.models.languages import language_problem
+from tunespec.spec.regex import compile_user_regex
 
 
-_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+def check_regex(pattern: str, flags: int = 0) -> str | None:
+    """Why ``pattern`` is invalid or unsafe, or None when it is fine.
 
-
-def _children(name: str, arg: Any) -> list[Any]:
-    """The sub-patterns nested inside one parsed regex node."""
-    if name in _REPEATS:
-        return [arg[2]]
-    if name in ("SUBPATTERN", "ATOMIC_GROUP"):
-        return [arg[-1]]
-    if name == "BRANCH":
-        return list(arg[1])
-    if name in ("ASSERT", "ASSERT_NOT"):
-        return [arg[1]]
-    return []
-
-
-def _repeats(items: Any) -> bool:
-    """Whether a parsed sub-pattern contains a repeat of more than one anywhere."""
-    for op, arg in items:
-        name = str(op)
-        if name in _REPEATS and arg[1] > 1:
-            return True
-        if any(_repeats(child) for child in _children(name, arg)):
-            return True
-    return False
-
-
-def _nested(items: Any) -> bool:
-    """Whether a repeat of more than one contains another such repeat."""
-    for op, arg in items:
-        name = str(op)
-        if name in _REPEATS and arg[1] > 1 and _repeats(arg[2]):
-            return True
-        if any(_nested(child) for child in _children(name, arg)):
-            return True
-    return False
-
-
-def check_regex(pattern: str) -> str | None:
-    """Why ``pattern`` is unsafe or invalid, or None when it is fine.
-
-    Rejects patterns that do not compile and patterns with a quantified group that itself
-    contains a quantifier (``(a+)+``, ``(\\w*\\s?)*``): the shape behind catastrophic
-    backtracking in Python's ``re``.
+    Patterns run on RE2 (linear time, see :mod:`tunespec.spec.regex`); one that needs Python's
+    ``re`` (a backreference, a lookaround) must pass the backtracking guard: no nested
+    quantifier (``(a+)+``) and no repeated alternatives that can match alike (``(a|aa)+``).
     """
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression: {exc}"
-    if _nested(_sre_parse.parse(pattern)):
-        return "nested quantifier (e.g. `(a+)+`) can backtrack catastrophically"
+        compile_user_regex(pattern, flags)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
 class PatternRule(StrictModel):
     pattern: str = Field(
-        description="Regular expression (Python `re` syntax); nested quantifiers like `(a+)+` are rejected."
+        description="Regular expression (Python `re` syntax, Python's meaning), run in linear time on RE2; a pattern RE2 cannot run (backreference, lookaround) runs on `re` and must not nest quantifiers (`(a+)+`) or repeat overlapping alternatives (`(a|aa)+`)."
     )
     roles: list[str] = Field(
         default_factory=lambda: ["assistant"], description="Roles the pattern applies to."
@@ -87,6 +42,8 @@ class PatternRule(StrictModel):
         if problem:
             raise ValueError(
                 f"{problem}; rewrite without nested repetition, e.g. `a+` instead of `(a+)+`"
+                if "backtrack" in problem
+                else problem
             )
         return value
 
@@ -100,6 +57,15 @@ class StyleSpec(StrictModel):
         default_factory=dict,
         description="Expected language per role, ISO 639-1 code, e.g. {assistant: ja}; the key `all` covers roles not listed. `any` disables the check.",
     )
+
+    @field_validator("language")
+    @classmethod
+    def _iso_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = [f"{role}: {p}" for role, code in value.items() if (p := language_problem(code))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
     language_backend: Literal["langdetect", "script"] = Field(
         "langdetect",
         description="`langdetect` (seeded, deterministic) or `script` (fast Unicode-script heuristics).",
@@ -107,7 +73,7 @@ class StyleSpec(StrictModel):
     language_min_chars: int = Field(
         20,
         ge=1,
-        description="Texts with fewer letters than this are not language-checked (detection is unreliable).",
+        description="Latin-script texts with fewer letters than this are not language-checked (detection is unreliable); other scripts decide from 4 letters.",
     )
     politeness: Literal["desu_masu", "da_dearu", "consistent", "off"] = Field(
         "off",
@@ -150,7 +116,11 @@ class StyleSpec(StrictModel):
         0.3,
         ge=0,
         le=1,
-        description="Maximum share of characters in repeated n-grams (Gopher-style); null disables.",
+        description="Maximum share of prose characters in back-to-back repeated n-grams (Gopher-style); null disables.",
+    )
+    repetition_roles: list[str] = Field(
+        default_factory=lambda: ["assistant"],
+        description="Roles DS209 (degenerate repetition) checks; user turns quote documents, logs and lyrics.",
     )
     trailing_whitespace: bool = Field(
         False, description="Flag spaces or tabs at the end of a line (fixable)."

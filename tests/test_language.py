@@ -1,0 +1,102 @@
+"""The language detector shared by DS501 and the report's language mix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tunespec.compiler.report import langmix
+from tunespec.linters.text.lang import detect, matches, quick_language
+from tunespec.spec.loader import SpecError, load_spec
+
+SHORT_ENGLISH = [
+    "When did you send me my new card?",
+    "85 degrees Fahrenheit is equal to 29.44 degrees Celsius.",
+    "Have you sent out my card yet?",
+    "My card still hasn't been delivered",
+    "What do I need to do to link my new card for my account?",
+    "I am unable to access my app due to forgetting my passcode.",
+    "Top up failed?",
+    "Card payment fee",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_ENGLISH)
+def test_short_english_is_never_another_language(text: str) -> None:
+    assert matches("en", detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("¿Cuándo llegará mi nueva tarjeta? Todavía no la he recibido.", "es"),
+        ("Quand est-ce que je vais recevoir ma nouvelle carte ?", "fr"),
+        ("Wann bekomme ich endlich meine neue Karte? Ich warte schon lange.", "de"),
+        ("Quando arriverà la mia nuova carta? Non l'ho ancora ricevuta.", "it"),
+        ("東京は日本の首都で、人口が最も多い都市です。", "ja"),
+        ("北京是中华人民共和国的首都，也是全国的政治和文化中心。", "zh"),
+        ("서울은 대한민국의 수도이며 가장 큰 도시입니다.", "ko"),
+        ("Когда я получу свою новую карту?", "ru"),
+    ],
+)
+def test_other_languages_are_found(text: str, lang: str) -> None:
+    assert detect(text) == lang
+    assert not matches("en", detect(text))
+
+
+def test_script_families_and_short_han() -> None:
+    assert matches("uk", detect("Коли я отримаю свою нову картку?"))
+    assert matches("ja", detect("東京都庁舎")) and matches("zh", detect("東京都庁舎"))
+    assert detect("12345 !!!") is None
+
+
+def test_code_urls_and_numbers_are_not_language() -> None:
+    text = "Run `pd.read_csv('daten/eingabe.csv', sep=';')` and see https://beispiel.de/hilfe/seite"
+    assert matches("en", detect(text))
+
+
+def test_long_text_without_function_words_goes_to_langdetect() -> None:
+    text = (
+        "Ordinateur portable, écran tactile, batterie longue durée, clavier rétroéclairé, garantie"
+    )
+    assert detect(text) == "fr"
+    assert detect(text, backend="script") == "latin"
+
+
+def test_report_mix_uses_the_same_detector() -> None:
+    for text in [
+        *SHORT_ENGLISH,
+        "Quand est-ce que je vais recevoir ma nouvelle carte ?",
+        "東京です。",
+    ]:
+        assert langmix.script_language(text) == (quick_language(text) or "none")
+        quick = quick_language(text)
+        if quick != "latin":  # the model-free stages agree with the full detector
+            assert quick == detect(text)
+
+
+def _spec(tmp_path: Path, language: str) -> Path:
+    path = tmp_path / "tunespec.yaml"
+    path.write_text(
+        f"sources: [{{path: a.jsonl, layout: openai}}]\nstyle: {{language: {{all: {language}}}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"), [("english", "'en'"), ("Japanese", "'ja'"), ("jp", "'ja'")]
+)
+def test_language_names_are_spec_errors_with_a_suggestion(
+    tmp_path: Path, value: str, hint: str
+) -> None:
+    with pytest.raises(SpecError) as exc:
+        load_spec(_spec(tmp_path, value))
+    assert "ISO 639-1" in exc.value.message and f"did you mean {hint}" in exc.value.message
+    assert exc.value.line == 2
+
+
+@pytest.mark.parametrize("value", ["en", "pt-BR", "zh-TW", "any"])
+def test_iso_codes_are_accepted(tmp_path: Path, value: str) -> None:
+    assert load_spec(_spec(tmp_path, value)).spec.style.language == {"all": value}
