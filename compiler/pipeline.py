@@ -60,7 +60,7 @@ from tunespec.spec.problems import Problem
 from tunespec.spec.version import __version__
 
 SCRATCH = "chunks"
-DEDUP_CODES = ("DS401", "DS402", "DS403")
+DEDUP_CODES = ("DS401", "DS402", "DS403", "DS404")
 
 __all__ = [
     "CompileResult",
@@ -308,6 +308,9 @@ class Compiler:
                 per_split = out.write(splits, dropped)
             self.rejects.update(out.rejects)
             self.sink.add(out.conflict_findings(result))
+            split = self.spec.split
+            shares = {"train": split.train, "validation": split.validation, "test": split.test}
+            self.sink.add(out.overkill_findings(per_split, shares, str(self.loaded.path.name)))
             self.sink.add(self.engine.finish(str(self.loaded.path.name)))
             spill.close()
             outputs = writer.close_outputs()

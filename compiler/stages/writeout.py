@@ -16,7 +16,13 @@ from tunespec.compiler.writer import ArtefactWriter
 from tunespec.linters.dedup.result import DedupResult, Duplicate
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
-from tunespec.linters.rules._dedup import conflict_violation, duplicate_violation, suppressed
+from tunespec.linters.rules._dedup import (
+    OVERKILL,
+    DropStats,
+    conflict_violation,
+    duplicate_violation,
+    suppressed,
+)
 from tunespec.spec.artefact import SPLITS
 from tunespec.spec.example import Example
 from tunespec.spec.models import TargetSpec
@@ -41,10 +47,12 @@ class OutputWriter:
         self.engine = engine
         self.sink = sink
         self.rejects: Counter[str] = Counter()
+        self.drops = DropStats()  # for DS404
 
     def _duplicate(self, example: Example, raw: str, dup: Duplicate) -> Finding | None:
         """Reject a dropped duplicate; its DS401/DS402 finding (None: off or suppressed)."""
         of = self.spill.get(dup.duplicate_of)
+        self.drops.drop(example, of)
         code, violation = duplicate_violation(dup, example, of)
         message = f"{dup.kind} duplicate of {of.id} ({of.origin})" + (
             "" if dup.kind == "exact" else f", Jaccard {dup.similarity:.3f}"
@@ -80,6 +88,7 @@ class OutputWriter:
         for i, example, raw in spill:
             for rule in observe_rules:  # every spilled example, duplicates included, in order
                 rule.observe(example)
+            self.drops.add(example)
             dup = dropped.get(i)
             if dup is not None:
                 f = self._duplicate(example, spill.raw(raw), dup)
@@ -96,6 +105,17 @@ class OutputWriter:
                 report.add_example(example, split)
         self.sink.add(findings)
         return per_split
+
+    def overkill_findings(
+        self, per_split: Counter[str], shares: dict[str, float], fallback_path: str
+    ) -> list[Finding]:
+        """DS404: dedup removed over 30% of a source, or a split with a share ended empty."""
+        empty = [s for s in SPLITS if shares.get(s, 0) > 0 and per_split.get(s, 0) == 0]
+        found = (
+            self.engine.violation_finding(OVERKILL, v, fallback_path)
+            for v in self.drops.violations(empty)
+        )
+        return [f for f in found if f is not None]
 
     def conflict_findings(self, result: DedupResult | None) -> list[Finding]:
         """DS403 for the dedup result's conflicts (near-duplicate prompts, different answers)."""

@@ -19,7 +19,14 @@ import numpy as np
 import numpy.typing as npt
 
 from tunespec.linters.dedup.parts import Blocks
-from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, batch_signatures, key_texts, lsh_params
+from tunespec.linters.dedup.shingle import (
+    _KEY_INDEX,
+    U8,
+    U64,
+    batch_features,
+    key_texts,
+    lsh_params,
+)
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
     BUCKET_SHIFT,
@@ -35,6 +42,7 @@ from tunespec.spec.models.dedup import DedupSpec
 BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest)
 BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
 ANSWER_BYTES = 8
+I64 = npt.NDArray[np.int64]
 
 
 def prompt_pass(spec: DedupSpec) -> bool:
@@ -54,6 +62,27 @@ class Features:
     labels: list[str | None]
     key_sigs: U8
     prompt_sigs: U8
+    #: prefix-filter keys of short texts: (example index in these features, key) per pass
+    key_prefix: tuple[I64, U64]
+    prompt_prefix: tuple[I64, U64]
+
+
+class PrefixKeys:
+    """Prefix-filter keys collected batch by batch, indexed from the first example added."""
+
+    def __init__(self) -> None:
+        self.rows: list[I64] = []
+        self.keys: list[U64] = []
+
+    def add(self, base: int, rows: I64, keys: U64) -> None:
+        if len(rows):
+            self.rows.append(rows + base)
+            self.keys.append(keys)
+
+    def take(self) -> tuple[I64, U64]:
+        if not self.rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+        return np.concatenate(self.rows), np.concatenate(self.keys)
 
 
 class FeatureBuilder:
@@ -71,6 +100,9 @@ class FeatureBuilder:
         self._pending_key: list[str] = []
         self._pending_prompt: list[str] = []
         self._pending_chars = 0
+        self._key_prefix = PrefixKeys()
+        self._prompt_prefix = PrefixKeys()
+        self._signed = 0  # examples whose signatures are computed
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -101,6 +133,10 @@ class FeatureBuilder:
         if features.spec != self.spec.model_dump():
             raise ValueError("features were computed with different dedup settings")
         self._flush()
+        base = len(self.labels)
+        self._key_prefix.add(base, *features.key_prefix)
+        self._prompt_prefix.add(base, *features.prompt_prefix)
+        self._signed += features.count
         self._hashes += features.hashes
         self._answers += features.answers
         self.labels += features.labels
@@ -108,13 +144,19 @@ class FeatureBuilder:
         self._prompt_sigs.extend(features.prompt_sigs)
 
     def _flush(self) -> None:
-        n, k = self.spec.ngram, self.spec.num_perm
+        n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
         self._pending_chars = 0
+        base = self._signed
         if self._pending_key:
-            self._key_sigs.extend(batch_signatures(self._pending_key, n, k))
+            sig, rows, keys = batch_features(self._pending_key, n, k, t)
+            self._key_sigs.extend(sig)
+            self._key_prefix.add(base, rows, keys)
+            self._signed += len(self._pending_key)
             self._pending_key = []
         if self._pending_prompt:
-            self._prompt_sigs.extend(batch_signatures(self._pending_prompt, n, k))
+            sig, rows, keys = batch_features(self._pending_prompt, n, k, t)
+            self._prompt_sigs.extend(sig)
+            self._prompt_prefix.add(base, rows, keys)
             self._pending_prompt = []
 
     def build(self) -> Features:
@@ -128,6 +170,8 @@ class FeatureBuilder:
             labels=self.labels,
             key_sigs=self._key_sigs.take_all(),
             prompt_sigs=self._prompt_sigs.take_all(),
+            key_prefix=self._key_prefix.take(),
+            prompt_prefix=self._prompt_prefix.take(),
         )
 
 
@@ -151,18 +195,25 @@ def band_keys(sigs: U8, bands: int, rows: int) -> npt.NDArray[np.uint64]:
     return out
 
 
-def _band_rows(sigs: U8, spec: DedupSpec, plan: ShufflePlan, path: Path) -> Partitioned:
+def _band_rows(
+    sigs: U8, prefix: tuple[I64, U64], spec: DedupSpec, plan: ShufflePlan, path: Path
+) -> Partitioned:
+    """Band rows partitioned by (band, key); the prefix-filter keys of short texts form one
+    more band, the last (its pairs skip the estimate filter: see :mod:`.run`)."""
     bands, rows = lsh_params(spec.threshold, spec.num_perm, spec.bands)
     idx = np.flatnonzero(sigs.any(axis=1))  # all-zero rows: empty texts, never candidates
     keys = band_keys(sigs[idx], bands, rows)
-    out = np.empty(keys.size, dtype=BAND_ROW)
-    out["key"] = keys.ravel()
-    out["idx"] = np.tile(idx.astype(np.uint32), bands)
+    out = np.empty(keys.size + len(prefix[0]), dtype=BAND_ROW)
+    out["key"][: keys.size] = keys.ravel()
+    out["key"][keys.size :] = prefix[1]
+    out["idx"][: keys.size] = np.tile(idx.astype(np.uint32), bands)
+    out["idx"][keys.size :] = prefix[0].astype(np.uint32)
     sub = np.uint64(plan.band_sub)
-    part = np.repeat(np.arange(bands, dtype=np.int64) * plan.band_sub, len(idx))
+    counts = [len(idx)] * bands + [len(prefix[0])]
+    part = np.repeat(np.arange(bands + 1, dtype=np.int64) * plan.band_sub, counts)
     if plan.band_sub > 1:
         part += ((out["key"] >> BUCKET_SHIFT) % sub).astype(np.int64)
-    return write_partitioned(path, out, part, bands * plan.band_sub)
+    return write_partitioned(path, out, part, (bands + 1) * plan.band_sub)
 
 
 def write_features(
@@ -182,10 +233,14 @@ def write_features(
     if spec.near:
         features.key_sigs.tofile(out.column("ksig"))
         out.has_key_sigs = True
-        out.key_bands = _band_rows(features.key_sigs, spec, plan, Path(out.column("kband")))
+        out.key_bands = _band_rows(
+            features.key_sigs, features.key_prefix, spec, plan, Path(out.column("kband"))
+        )
         if prompt_pass(spec):
             psigs = features.prompt_sigs.reshape(-1, spec.num_perm)
             psigs.tofile(out.column("psig"))
             out.has_prompt_sigs = True
-            out.prompt_bands = _band_rows(psigs, spec, plan, Path(out.column("pband")))
+            out.prompt_bands = _band_rows(
+                psigs, features.prompt_prefix, spec, plan, Path(out.column("pband"))
+            )
     return out

@@ -37,9 +37,11 @@ from tunespec.spec.models.dedup import DedupSpec
 
 I64 = npt.NDArray[np.int64]
 ALL_PAIRS_BUCKET = 64  # buckets up to this size give all pairs; larger ones star + chain
+PREFIX_ALL_PAIRS = 8  # the same for prefix-filter buckets (a common shingle: star + chain)
 LEADER_CHECKS = 256  # exact verifications per example in the near pass (bounds templated data)
 CONFLICT_CHECKS = 8  # exact verifications per example in the conflict (prompt) pass
 ESTIMATE_MARGIN = 0.25  # b-bit estimate must reach threshold - margin (≈3.4 sd for 20-char texts)
+FORCED_MARGIN = 0.5  # prefix-filter pairs of short texts: this much lower again (0.05 at 0.8)
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -97,9 +99,12 @@ class BandTask:
     reps: str  # .npy bool file: exact-dedup representatives (only they are compared)
     out: str
     verify_parts: int
+    #: a prefix-filter partition: a large bucket there is a common shingle, not a sign of
+    #: similar texts, so its unlisted pairs are not counted (MinHash bands still cover them)
+    prefix: bool = False
 
 
-def bucket_pairs(buckets: npt.NDArray[np.uint64]) -> I64:
+def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUCKET) -> I64:
     """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
     around the first row plus a chain in large ones (their other pairs are counted by
     :func:`unlisted_bucket_pairs`). Ties keep row order (stable)."""
@@ -117,7 +122,7 @@ def bucket_pairs(buckets: npt.NDArray[np.uint64]) -> I64:
     sizes = np.diff(np.flatnonzero(brk))
     multi = sizes > 1
     out: list[I64] = []
-    small = multi & (sizes <= ALL_PAIRS_BUCKET)
+    small = multi & (sizes <= all_pairs)
     for size in np.unique(sizes[small]):
         s = starts[small & (sizes == size)]
         a, b = np.triu_indices(int(size), 1)
@@ -150,7 +155,7 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         keep = np.load(task.reps, mmap_mode="r")[gidx]
         rows, gidx = rows[keep], gidx[keep]
     buckets = rows["key"] >> BUCKET_SHIFT  # 40-bit buckets (the sort packs the position below)
-    pairs = gidx[bucket_pairs(buckets)]
+    pairs = gidx[bucket_pairs(buckets, PREFIX_ALL_PAIRS if task.prefix else ALL_PAIRS_BUCKET)]
     pairs.sort(axis=1)
     codes = np.unique(
         (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)
@@ -159,7 +164,7 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
     written = write_partitioned(
         Path(task.out), codes.astype(PAIR_ROW), part.astype(np.int64), task.verify_parts
     )
-    return written, unlisted_bucket_pairs(buckets)
+    return written, 0 if task.prefix else unlisted_bucket_pairs(buckets)
 
 
 # -- near, step 2: verify ----------------------------------------------------------------------
@@ -250,18 +255,28 @@ class VerifyTask:
     answers: Columns
     labels: str  # .npy int32 file of label ids (-1: none)
     source: ExampleSource
+    #: pairs from the prefix-filter keys of short texts: never dropped by the estimate filter
+    near_prefix: list[Partitioned] = field(default_factory=list)
+    prompt_prefix: list[Partitioned] = field(default_factory=list)
 
 
-def _filter_estimate(codes: npt.NDArray[np.uint64], sigs: Columns, t: float) -> tuple[I64, I64]:
-    """Candidates whose estimate reaches ``t``, grouped by ``j``; within a ``j``, the most
-    similar first (so a check budget, when hit, skips the least likely pairs), then by ``i``."""
+def _filter_estimate(
+    codes: npt.NDArray[np.uint64],
+    sigs: Columns,
+    t: float,
+    forced: npt.NDArray[np.bool_] | None = None,
+) -> tuple[I64, I64]:
+    """Candidates whose estimate reaches ``t`` (or ``forced``), grouped by ``j``; within a
+    ``j``, the most similar first (so a check budget, when hit, skips the least likely pairs),
+    then by ``i``. Short texts' estimates are too noisy to filter on: their prefix-filter
+    pairs are ``forced``."""
     i = (codes & _LOW32).astype(np.int64)
     j = (codes >> np.uint64(32)).astype(np.int64)
     est = np.zeros(len(codes), dtype=np.float64)
     for lo in range(0, len(codes), 65536):
         sl = slice(lo, lo + 65536)
         est[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl]))
-    keep = est >= t
+    keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
     i, j, est = i[keep], j[keep], est[keep]
     order = np.lexsort((i, -est, j))
     return i[order], j[order]
@@ -269,6 +284,7 @@ def _filter_estimate(codes: npt.NDArray[np.uint64], sigs: Columns, t: float) -> 
 
 def _verify(
     inputs: list[Partitioned],
+    prefix: list[Partitioned],
     part: int,
     sigs: Columns,
     spec: DedupSpec,
@@ -277,10 +293,13 @@ def _verify(
     cache: ShingleCache,
     judge: Judge | None,
 ) -> Edges:
-    codes = np.unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs]))
+    codes = np.unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
+    forced = np.zeros(len(codes), dtype=bool)
+    if prefix:
+        forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))
     out = Edges(candidates=len(codes))
     t = spec.threshold
-    ii, jj = _filter_estimate(codes, sigs, t - ESTIMATE_MARGIN)
+    ii, jj = _filter_estimate(codes, sigs, t - ESTIMATE_MARGIN, forced)
     ei: list[int] = []
     ej: list[int] = []
     es: list[float] = []
@@ -334,10 +353,28 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
         cache,
         compare_answers=spec.key == "conversation",
     )
-    near = _verify(task.near, task.part, task.key_sigs, spec, spec.key, LEADER_CHECKS, cache, judge)
+    near = _verify(
+        task.near,
+        task.near_prefix,
+        task.part,
+        task.key_sigs,
+        spec,
+        spec.key,
+        LEADER_CHECKS,
+        cache,
+        judge,
+    )
     prompt = Edges()
     if task.prompt and task.prompt_sigs is not None:
         prompt = _verify(
-            task.prompt, task.part, task.prompt_sigs, spec, "prompt", CONFLICT_CHECKS, cache, None
+            task.prompt,
+            task.prompt_prefix,
+            task.part,
+            task.prompt_sigs,
+            spec,
+            "prompt",
+            CONFLICT_CHECKS,
+            cache,
+            None,
         )
     return near, prompt

@@ -34,6 +34,7 @@ from tunespec.linters.dedup.reduce import (
     verify_reduce,
 )
 from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
+from tunespec.linters.dedup.shingle import lsh_params
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
     EXACT_ROW,
@@ -107,14 +108,17 @@ class DedupRun:
         np.save(labels_path, self.labels.astype(np.int32))
         band_tasks: list[BandTask] = []
         owner: list[str] = []
+        bands = lsh_params(spec.threshold, spec.num_perm, spec.bands)[0]
         for kind, attr, _ in passes:
             inputs = [getattr(c, attr) for c in self.chunks]
+            sub = inputs[0].parts // (bands + 1)
+            prefix = range(bands * sub, (bands + 1) * sub)  # the prefix-filter keys' band
             for p in range(inputs[0].parts):
                 out = str(wd / f"{kind}-{p:05d}.pairs")
                 band_tasks.append(
-                    BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts)
+                    BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts, p in prefix)
                 )
-                owner.append(kind)
+                owner.append(f"{kind}-prefix" if p in prefix else kind)
         stats = self.result.stats
         stats["band_rows"] = sum(
             seg.offsets[-1] for c in self.chunks for seg in (c.key_bands, c.prompt_bands) if seg
@@ -129,7 +133,7 @@ class DedupRun:
         stats["verify_partitions"] = self.verify_parts
         by_kind = {
             kind: [seg for seg, k in zip(pairs, owner, strict=True) if k == kind]
-            for kind, _, _ in passes
+            for kind in {*owner}
         }
         sigs = {
             kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
@@ -147,6 +151,8 @@ class DedupRun:
                 self.answers,
                 labels_path,
                 self.source,
+                by_kind.get("near-prefix", []),
+                by_kind.get("prompt-prefix", []),
             )
             for q in range(self.verify_parts)
         ]

@@ -33,13 +33,20 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
+TURN = "\x1e"  # between turns of a key text (str.split() folds it: never inside a turn)
+PARA = "\n"  # between the paragraphs (blank-line separated blocks) of one turn
+ROLE = "\x1f"  # between a turn's role and its text in the conversation key (folded, too)
+_ROLES = {"user": 1, "assistant": 2, "tool": 3}
+PARA_SALTS = 3  # paragraphs 0, 1 and 2+ of a turn are told apart (see :func:`segments`)
+PREFIX_SHINGLES = 32  # texts with at most this many shingles get prefix-filter keys: every
+# pair involving a text under 30 characters (26 shingles) at Jaccard >= 0.8 (26 / 0.8 = 32.5)
+
+
 _FOLD_STEP = 1 << 20
 
 
 def fold(text: str) -> str:
-    """Whitespace folded to single spaces (NFKC is already applied by the normalizer).
-
-    ``" ".join(text.split())``; a long text is folded a megabyte at a time, so a huge record
+    """``" ".join(text.split())``; a long text is folded a megabyte at a time, so a huge record
     never becomes a list of millions of words."""
     if len(text) <= _FOLD_STEP:
         return " ".join(text.split())
@@ -58,13 +65,35 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
-def key_texts(example: Example) -> tuple[str, str, str]:
-    """(conversation, prompt, answer) dedup texts, each turn whitespace-folded once.
+def _fold(content: str) -> str:
+    """Whitespace folded within each paragraph (a single line break is a space: re-wrapped
+    copies stay equal); paragraphs, the blocks between blank lines, kept apart by ``PARA``."""
+    if "\n" not in content and "\r" not in content:
+        return fold(content)  # the common case: one paragraph
+    paras: list[str] = []
+    lines: list[str] = []
+    for line in content.splitlines():
+        if line.strip():
+            lines.append(line)
+        elif lines:
+            paras.append(fold(" ".join(lines)))
+            lines = []
+    if lines:
+        paras.append(fold(" ".join(lines)))
+    return PARA.join(paras)
 
-    The conversation is every turn as ``role: text``; the prompt the user (and tool) turns; the
+
+def key_texts(example: Example) -> tuple[str, str, str]:
+    """(conversation, prompt, answer) dedup texts; turns joined by ``TURN``, each turn's
+    paragraphs whitespace-folded and joined by ``PARA``.
+
+    The conversation is every turn as ``role ROLE text`` (the role goes into the shingles'
+    salt, not into shingles every example shares); the prompt the user (and tool) turns; the
     answer the assistant turns. System turns are left out: a system prompt shared by the whole
     dataset would otherwise make every short example look like a near duplicate of every other;
     so is a mapped ``context`` shown before the question, for the same reason.
+    Shingles never cross a turn or paragraph boundary and carry their turn and paragraph index
+    (:func:`segments`), so fields stay apart and their order matters.
     """
     conv: list[str] = []
     prompt: list[str] = []
@@ -74,10 +103,38 @@ def key_texts(example: Example) -> tuple[str, str, str]:
         role = m.role
         if role == "system":
             continue
-        text = fold(example.strip_context(m.content) if shared else m.content)
-        conv.append(f"{role}: {text}")
+        text = _fold(example.strip_context(m.content) if shared else m.content)
+        conv.append(f"{role}{ROLE}{text}")
         (answer if role == "assistant" else prompt).append(text)
-    return "\n".join(conv), "\n".join(prompt), "\n".join(answer)
+    return TURN.join(conv), TURN.join(prompt), TURN.join(answer)
+
+
+def segments(text: str) -> list[tuple[str, int]]:
+    """The paragraphs of a key text with their salt: ``(turn × PARA_SALTS + min(paragraph, 2))
+    × 8 + role`` (role 0 outside the conversation key).
+
+    Shingles are taken per segment and salted, so a shingle never spans two fields and two
+    fields swapped (premise/hypothesis, two turns) share no shingle. Paragraphs past the third of
+    a turn share a salt: one inserted near the top shifts at most three.
+    A one-paragraph, one-turn text is one segment with salt 0 (its shingles are unchanged).
+    """
+    if PARA not in text and TURN not in text and ROLE not in text:
+        return [(text, 0)] if text else []
+    out: list[tuple[str, int]] = []
+    for t, turn in enumerate(text.split(TURN)):
+        role = 0
+        if ROLE in turn:
+            name, _, turn = turn.partition(ROLE)
+            role = _ROLES.get(name, 4)
+        base = t * PARA_SALTS * 8 + role
+        if PARA not in turn:  # the common case: one paragraph
+            if turn:
+                out.append((turn, base))
+            continue
+        for i, para in enumerate(turn.split(PARA)):
+            if para:
+                out.append((para, base + min(i, PARA_SALTS - 1) * 8))
+    return out
 
 
 _KEY_INDEX = {"conversation": 0, "prompt": 1, "answer": 2}
@@ -88,13 +145,23 @@ def key_text(example: Example, key: Key) -> str:
     return key_texts(example)[_KEY_INDEX[key]]
 
 
-def shingle_set(text: str, n: int) -> frozenset[str]:
-    """Exact character n-gram set (used only to verify candidate pairs)."""
-    if not text:
-        return frozenset()
+def _grams(text: str, n: int) -> list[str] | frozenset[str]:
     if len(text) <= n:
-        return frozenset((text,))
+        return [text]
     return frozenset(text[i : i + n] for i in range(len(text) - n + 1))
+
+
+def shingle_set(text: str, n: int) -> frozenset[str]:
+    """Exact character n-gram set of a key text, per segment and salted (see :func:`segments`);
+    used to verify candidate pairs."""
+    segs = segments(text)
+    if len(segs) == 1 and segs[0][1] == 0:
+        return frozenset(_grams(segs[0][0], n))
+    out: set[str] = set()
+    for seg, salt in segs:
+        pre = f"{salt}{TURN}" if salt else ""  # TURN never occurs in a segment
+        out.update(pre + g for g in _grams(seg, n))
+    return frozenset(out)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -120,65 +187,63 @@ SEGMENT_CHARS = 1 << 21  # characters hashed at once: ~50 bytes each of numpy te
 def batch_signatures(texts: Sequence[str], n: int, k: int) -> U8:
     """b-bit one-permutation MinHash signatures: ``len(texts)`` × ``k`` bytes (low 8 bits per bin).
 
-    A text shorter than ``n`` is one shingle; an empty text gets an all-zero row. Texts are
-    hashed in segments of about ``SEGMENT_CHARS`` characters (a longer text in overlapping
-    pieces, each holding the shingles that start in it), so memory stays bounded by the
-    segment, not by the longest text; the signatures are the same.
+    A segment shorter than ``n`` is one shingle; an empty text gets an all-zero row. Texts are
+    hashed in batches of about ``SEGMENT_CHARS`` characters (a longer segment in overlapping
+    pieces, each holding the shingles that start in it), so memory stays bounded by the batch,
+    not by the longest text; the signatures are the same.
     """
-    b = len(texts)
-    sig = np.zeros((b, k), dtype=np.uint8)
-    if b == 0:
-        return sig
-    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
-    hit = np.zeros(b * k, dtype=bool)
-    for owners, pieces in _segments(texts, n):
-        t, h = _bins(pieces, n, k)
-        rows = (np.asarray(owners, dtype=np.int64)[:, None] * k + np.arange(k)).ravel()
-        np.minimum.at(table, rows, t)
-        hit[rows[h]] = True  # (rows may repeat: a plain |= would keep only the last)
-    filled = hit.reshape(b, k)
-    # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
-    sig = table.astype(np.uint8).reshape(b, k) * filled
-    _densify(sig, filled, k)
-    return sig
+    return batch_features(texts, n, k, 1.0)[0]
 
 
-def _segments(texts: Sequence[str], n: int) -> list[tuple[list[int], list[str]]]:
-    """Batches of (owner text index, piece) of about ``SEGMENT_CHARS`` characters. A text
-    longer than that is cut into pieces overlapping by ``n - 1`` characters: every shingle
-    starts in exactly one piece."""
-    out: list[tuple[list[int], list[str]]] = []
-    owners: list[int] = []
-    pieces: list[str] = []
+def _expand(texts: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
+    """(segments, their text's row, their salt) of a batch of key texts."""
+    segs: list[str] = []
+    rows: list[int] = []
+    salts: list[int] = []
+    for r, t in enumerate(texts):
+        if PARA in t or TURN in t or ROLE in t:
+            got = segments(t)
+            segs += [seg for seg, _ in got]
+            salts += [salt for _, salt in got]
+            rows += [r] * len(got)
+        elif t:
+            segs.append(t)
+            rows.append(r)
+            salts.append(0)
+    return segs, rows, salts
+
+
+Piece = tuple[str, int, int]  # (text, row, salt)
+
+
+def _batches(segs: list[str], rows: list[int], salts: list[int], n: int) -> list[list[Piece]]:
+    """Pieces of about ``SEGMENT_CHARS`` characters per batch. A segment longer than that is cut
+    into pieces overlapping by ``n - 1`` characters: every shingle starts in exactly one."""
+    out: list[list[Piece]] = []
+    batch: list[Piece] = []
     size = 0
-    for i, text in enumerate(texts):
-        if len(text) <= SEGMENT_CHARS:
-            parts = [text]
+    for seg, row, salt in zip(segs, rows, salts, strict=True):
+        if len(seg) <= SEGMENT_CHARS:
+            parts = [seg]
         else:
             step = SEGMENT_CHARS
-            parts = [text[s : s + step + n - 1] for s in range(0, len(text) - n + 1, step)]
+            parts = [seg[s : s + step + n - 1] for s in range(0, len(seg) - n + 1, step)]
         for part in parts:
             if size and size + len(part) > SEGMENT_CHARS:
-                out.append((owners, pieces))
-                owners, pieces, size = [], [], 0
-            owners.append(i)
-            pieces.append(part)
+                out.append(batch)
+                batch, size = [], 0
+            batch.append((part, row, salt))
             size += len(part)
-    if pieces:
-        out.append((owners, pieces))
+    if batch:
+        out.append(batch)
     return out
 
 
-def _bins(texts: Sequence[str], n: int, k: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
-    """Per (text, bin): the minimum low 32 bits of its shingles' hashes, and whether any fell in."""
-    b = len(texts)
-    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
-    hit = np.zeros(b * k, dtype=bool)
-    padded = [t if len(t) >= n or not t else t + "\x00" * (n - len(t)) for t in texts]
-    lengths = np.fromiter((len(t) for t in padded), dtype=np.int64, count=b)
+def _hashes(pieces: list[Piece], n: int) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The mixed, salted hash of every shingle of ``pieces``, and the row it belongs to."""
+    padded = [t if len(t) >= n else t + "\x00" * (n - len(t)) for t, _, _ in pieces]
+    lengths = np.fromiter((len(t) for t in padded), dtype=np.int64, count=len(padded))
     total = int(lengths.sum())
-    if total == 0:
-        return table, hit
     codes = np.frombuffer(
         "".join(padded).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
     ).astype(np.uint64)
@@ -187,24 +252,89 @@ def _bins(texts: Sequence[str], n: int, k: int) -> tuple[npt.NDArray[np.uint32],
     for j in range(1, n):
         h *= _P
         h += codes[j : j + m]
-    # drop the starts whose n-gram runs into the next text: the last n - 1 of every text
-    # (texts are padded to at least n characters, or empty)
+    # drop the starts whose n-gram runs into the next piece: the last n - 1 of every piece
+    # (pieces are padded to at least n characters)
     if n > 1:
         valid = np.ones(m, dtype=bool)
         cut = (np.cumsum(lengths)[:, None] - np.arange(1, n, dtype=np.int64)).ravel()
         valid[cut[(cut >= 0) & (cut < m)]] = False
         h = h[valid]
-    h = _mix(h)
-    row = np.repeat(np.arange(0, b * k, k, dtype=np.int64), np.maximum(lengths - (n - 1), 0))
-    # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles' hashes.
-    # The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a power of two.
-    if k & (k - 1) == 0:
-        cell = row + (h >> np.uint64(64 - (k.bit_length() - 1))).astype(np.int64)
-    else:
-        cell = row + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-    np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    hit[cell] = True
-    return table, hit
+    counts = lengths - (n - 1)
+    salts = [salt for _, _, salt in pieces]
+    if any(salts):
+        h ^= np.repeat(np.array(salts, dtype=np.uint64), counts) * _M1
+    text_of = np.repeat(np.array([row for _, row, _ in pieces], dtype=np.int64), counts)
+    return _mix(h), text_of
+
+
+def batch_features(
+    texts: Sequence[str], n: int, k: int, threshold: float
+) -> tuple[U8, npt.NDArray[np.int64], U64]:
+    """Signatures (as :func:`batch_signatures`) and prefix-filter keys ``(rows, keys)``: for
+    every text of at most ``PREFIX_SHINGLES`` shingles, its ``p = m - ceil(threshold·m) + 1``
+    smallest distinct shingle hashes (see :func:`prefix_keys`)."""
+    b = len(texts)
+    sig = np.zeros((b, k), dtype=np.uint8)
+    none = (sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    segs, seg_rows, seg_salts = _expand(texts)
+    if not segs:
+        return none
+    # shingles per text (with repeats), counted before any piece is hashed
+    per_seg = np.fromiter((max(len(t), n) - n + 1 for t in segs), dtype=np.int64, count=len(segs))
+    raw = np.bincount(np.array(seg_rows, dtype=np.int64), weights=per_seg, minlength=b)
+    short = raw.astype(np.int64) <= PREFIX_SHINGLES
+    table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
+    hit = np.zeros(b * k, dtype=bool)
+    short_h: list[U64] = []
+    short_rows: list[npt.NDArray[np.int64]] = []
+    for pieces in _batches(segs, seg_rows, seg_salts, n):
+        h, text_of = _hashes(pieces, n)
+        # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles'
+        # hashes. The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a
+        # power of two.
+        row = text_of * k
+        if k & (k - 1) == 0:
+            cell = row + (h >> np.uint64(64 - (k.bit_length() - 1))).astype(np.int64)
+        else:
+            cell = row + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
+        np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        hit[cell] = True
+        if threshold < 1.0:
+            sel = short[text_of]
+            short_h.append(h[sel])
+            short_rows.append(text_of[sel])
+    filled = hit.reshape(b, k)
+    # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
+    sig = table.astype(np.uint8).reshape(b, k) * filled
+    _densify(sig, filled, k)
+    if threshold >= 1.0 or not short_h:
+        return sig, none[1], none[2]
+    h_all, rows_all = np.concatenate(short_h), np.concatenate(short_rows)
+    return (sig, *prefix_keys(h_all, rows_all, raw.astype(np.int64), threshold))
+
+
+def prefix_keys(
+    h: U64, text_of: npt.NDArray[np.int64], raw: npt.NDArray[np.int64], threshold: float
+) -> tuple[npt.NDArray[np.int64], U64]:
+    """Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007) under the hash order:
+    two sets with Jaccard ≥ t share one of their ``m - ceil(t·m) + 1`` smallest elements.
+    Used as extra LSH keys for texts of at most ``PREFIX_SHINGLES`` shingles (too few for
+    MinHash bands to be reliable), so such a pair is always a candidate."""
+    b = len(raw)  # shingles (with repeats) per text
+    sel = raw[text_of] <= PREFIX_SHINGLES
+    r, v = text_of[sel], h[sel]
+    if len(r) == 0:
+        return r, v
+    order = np.lexsort((v, r))
+    r, v = r[order], v[order]
+    first = np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])]
+    r, v = r[first], v[first]
+    m = np.bincount(r, minlength=b)
+    start = np.r_[0, np.cumsum(m)[:-1]]
+    rank = np.arange(len(r)) - start[r]
+    p = m - np.ceil(threshold * m - 1e-9).astype(np.int64) + 1
+    keep = rank < p[r]
+    return r[keep], v[keep]
 
 
 _OFFSET = np.uint8(0xB1)

@@ -9,22 +9,35 @@ with the configured severities. Rules import dedup, never the other way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
+from tunespec.linters.dedup.shingle import key_text
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Stage, Violation
 from tunespec.spec.example import Example
 from tunespec.spec.models.dedup import DedupSpec
 
-EXACT, NEAR, CONFLICT = "DS401", "DS402", "DS403"
-SEVERITY: dict[str, Severity] = {EXACT: "warning", NEAR: "warning", CONFLICT: "warning"}
+EXACT, NEAR, CONFLICT, OVERKILL = "DS401", "DS402", "DS403", "DS404"
+SEVERITY: dict[str, Severity] = {
+    EXACT: "warning",
+    NEAR: "warning",
+    CONFLICT: "warning",
+    OVERKILL: "warning",
+}
 HINTS = {
     EXACT: "duplicates over-weight one example; keep one copy (tunespec compile drops them)",
     NEAR: "near duplicates over-weight one example and leak across splits; keep one",
     CONFLICT: "decide which answer is right and fix or drop the other",
+    OVERKILL: "keep shared material out of the compared text (map it as `context`, or "
+    "`dedup.key: answer`), or raise `dedup.threshold`",
 }
+OVERKILL_SHARE = 0.3  # DS404 when dedup removes more than this share of a source
+OVERKILL_MIN = 10  # ... of at least this many examples
+PREFIX_MIN = 20  # a shared prefix shorter than this (characters) names no cause
+PREFIX_SAMPLES = 1000  # dropped copies per source whose shared prefix is counted
 
 
 def _where(ex: Example) -> str:
@@ -57,6 +70,62 @@ def conflict_violation(c: Conflict, a: Example, b: Example) -> tuple[str, Violat
     return CONFLICT, Violation(message, hint=HINTS[CONFLICT], example=b)
 
 
+class DropStats:
+    """What DS404 needs: per source, examples seen and dropped as duplicates, and the most
+    common long prefix a dropped copy shares with the example it duplicates (a shared schema,
+    a prompt template: the likely cause when dedup removes much of a source)."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.first_drop: dict[str, Example] = {}
+        self.prefixes: dict[str, Counter[str]] = {}
+
+    def add(self, example: Example) -> None:
+        self.seen[example.source] += 1
+
+    def drop(self, example: Example, of: Example) -> None:
+        src = example.source
+        self.dropped[src] += 1
+        self.first_drop.setdefault(src, example)
+        if self.dropped[src] > PREFIX_SAMPLES:
+            return
+        a, b = key_text(example, "prompt"), key_text(of, "prompt")
+        n = next(
+            (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+        )
+        prefix = a[:n]
+        if n < len(a) and " " in prefix:  # cut to whole words
+            prefix = prefix[: prefix.rfind(" ") + 1]
+        if len(prefix.strip()) >= PREFIX_MIN:
+            self.prefixes.setdefault(src, Counter())[_short(prefix)] += 1  # as shown
+
+    def violations(self, empty_splits: Sequence[str] = ()) -> list[Violation]:
+        out: list[Violation] = []
+        for src, n in self.seen.items():
+            d = self.dropped[src]
+            if n < OVERKILL_MIN or d <= OVERKILL_SHARE * n:
+                continue
+            message = f"dedup removes {d} of {n} examples of source {src!r} ({d / n:.0%})"
+            common = self.prefixes.get(src, Counter()).most_common(1)
+            if common:
+                prefix, k = common[0]
+                message += (
+                    f"; {k} of them share the prefix {prefix!r} with the example they "
+                    "duplicate: shared context or a template makes different examples look alike"
+                )
+            out.append(Violation(message, hint=HINTS[OVERKILL], example=self.first_drop[src]))
+        total, dropped = sum(self.seen.values()), sum(self.dropped.values())
+        if not dropped or total < OVERKILL_MIN:
+            return out  # a split left empty by a tiny dataset or by lint rejects: not dedup's
+        for split in empty_splits:
+            message = (
+                f"split {split!r} ends empty after dedup removed {dropped} of {total} examples"
+            )
+            out.append(Violation(message, hint=HINTS[OVERKILL]))
+        return out
+
+
 def suppressed(code: str, example: Example) -> bool:
     return code in example.meta.get("suppress", ())
 
@@ -74,7 +143,7 @@ def result_violations(
 
 
 class SharedDedup:
-    """One dedup pass shared by the DS401/DS402/DS403 dataset rules of one engine run.
+    """One dedup pass shared by the DS401–DS404 dataset rules of one engine run.
 
     Every enabled rule observes the same stream; the first observation of each example adds
     it, and the first :meth:`violations` call finishes the index. Holds the examples in
@@ -103,7 +172,14 @@ class SharedDedup:
             for i, ex in enumerate(self.examples):
                 index.add(i, ex)
             get = self.examples.__getitem__
-            self._done = result_violations(index.finish(get), get)
+            result = index.finish(get)
+            self._done = result_violations(result, get)
+            stats = DropStats()
+            for ex in self.examples:
+                stats.add(ex)
+            for d in result.dropped:
+                stats.drop(get(d.index), get(d.duplicate_of))
+            self._done += [(OVERKILL, v) for v in stats.violations()]
         return [v for c, v in self._done if c == code]
 
 

@@ -108,6 +108,7 @@ def _load_spec(path: Path | None) -> Any:
 def _meta(
     args: argparse.Namespace,
     loaded: LoadedSpec,
+    kind: str,
     problems: list[Any],
     paired: dict[str, Any] | None,
 ) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def _meta(
         "compare": str(args.compare) if args.compare else None,
         "spec": str(loaded.path),
         "spec_hash": loaded.spec_hash,
-        "kind": loaded.spec.output_schema.kind,
+        "kind": kind,
         "input_problems": [p.to_dict() for p in problems],
     }
     if paired is not None:
@@ -172,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         paired = paired_tests(results, compare_results)
     for p in problems:
         print(f"{p.format()}", file=sys.stderr)
-    meta = _meta(args, loaded, problems, paired)
+    meta = _meta(args, loaded, schema.kind, problems, paired)
     if args.out is not None:
         write_outputs(args.out, metrics, results, meta, compare)
     if not args.quiet:
