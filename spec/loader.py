@@ -65,7 +65,9 @@ class LoadedSpec:
 def find_spec(start: Path) -> Path | None:
     """Look for tunespec.yaml in ``start`` and its parents (as ruff finds its config)."""
     start = start.resolve()
-    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+    for folder in (
+        [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]
+    ):
         for name in SPEC_FILENAMES:
             candidate = folder / name
             if candidate.is_file():
@@ -73,14 +75,19 @@ def find_spec(start: Path) -> Path | None:
     return None
 
 
-def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+def _line_map(
+    node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], tuple[int, int]]
+) -> None:
     import yaml
 
     out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            out[(*path, key, "__key__")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[(*path, key, "__key__")] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             _line_map(value_node, (*path, key), out)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -122,7 +129,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(root)"
 
 
-def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, int]], path: Path) -> Iterator[UserError]:
+def _iter_errors(
+    exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, int]], path: Path
+) -> Iterator[UserError]:
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         hint = None
@@ -137,7 +146,9 @@ def _iter_errors(exc: ValidationError, lines: dict[tuple[Any, ...], tuple[int, i
             if parent is not None:
                 close = difflib.get_close_matches(key, _field_names(parent), n=1, cutoff=0.6)
                 allowed = ", ".join(_field_names(parent))
-                hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed keys here: {allowed}"
+                hint = (
+                    f"did you mean '{close[0]}'? " if close else ""
+                ) + f"allowed keys here: {allowed}"
             message = f"unknown key '{key}' at {_format_loc(loc)}"
         elif err["type"] == "missing":
             message = f"missing required key '{loc[-1]}' at {_format_loc(loc)}"
@@ -223,7 +234,14 @@ class SpecError(UserError):
 
     def __init__(self, errors: list[UserError]) -> None:
         first = errors[0]
-        super().__init__(first.message, path=first.path, line=first.line, col=first.col, code=first.code, hint=first.hint)
+        super().__init__(
+            first.message,
+            path=first.path,
+            line=first.line,
+            col=first.col,
+            code=first.code,
+            hint=first.hint,
+        )
         self.errors = errors
 
     def __str__(self) -> str:
@@ -241,9 +259,14 @@ def load_spec(path: str | Path) -> LoadedSpec:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UserError(f"spec file not found: {p}", hint="pass the path to tunespec.yaml, or run `tunespec init`") from None
+        raise UserError(
+            f"spec file not found: {p}",
+            hint="pass the path to tunespec.yaml, or run `tunespec init`",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise UserError(f"spec file is not valid UTF-8 ({exc.reason} at byte {exc.start})", path=str(p)) from None
+        raise UserError(
+            f"spec file is not valid UTF-8 ({exc.reason} at byte {exc.start})", path=str(p)
+        ) from None
     import yaml
 
     try:
@@ -261,7 +284,9 @@ def load_spec(path: str | Path) -> LoadedSpec:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise UserError("the spec must be a YAML mapping at the top level", path=str(p), line=1, code="SPEC")
+        raise UserError(
+            "the spec must be a YAML mapping at the top level", path=str(p), line=1, code="SPEC"
+        )
     lines: dict[tuple[Any, ...], tuple[int, int]] = {}
     if node is not None:
         _line_map(node, (), lines)
@@ -269,7 +294,12 @@ def load_spec(path: str | Path) -> LoadedSpec:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(list(_iter_errors(exc, lines, p))) from None
-    return LoadedSpec(spec=spec, path=p.resolve(), raw=data)
+    loaded = LoadedSpec(spec=spec, path=p.resolve(), raw=data)
+    for i, source in enumerate(spec.sources):  # side files are read like sources: same fence
+        join = source.mapping.join
+        if join is not None:
+            loaded.resolve_input(join.path, f"sources[{i}].mapping.join.path")
+    return loaded
 
 
 def spec_json_schema() -> dict[str, Any]:
