@@ -133,13 +133,24 @@ class Example:
         return "\n".join([m.content for m in self.messages if m.role != "assistant"])
 
     def strip_context(self, text: str) -> str:
-        """``text`` without the shared ``context`` shown before the question (mapping.context):
-        dedup and split keys compare questions, not the schema or document they share."""
+        """``text`` without the shared ``context`` (mapping.context), wherever the turn shows it
+        as a block of whole lines (before the question, or again after it as an input): dedup
+        and split keys compare questions, not the schema or document they share. A turn that is
+        nothing but the context keeps it (an empty key would make all such turns equal)."""
         ctx = self.meta.get("context")
-        if not ctx or not isinstance(ctx, str) or not text.startswith(ctx):
+        if not ctx or not isinstance(ctx, str) or ctx not in text:
             return text
-        rest = text[len(ctx) :]
-        return rest.lstrip("\n") if rest.startswith("\n") else text
+        parts: list[str] = []
+        start = at = 0
+        while (at := text.find(ctx, at)) != -1:
+            end = at + len(ctx)
+            if (at == 0 or text[at - 1] == "\n") and (end == len(text) or text[end] == "\n"):
+                parts.append(text[start:at])
+                start = end
+            at = end if start == end else at + 1
+        parts.append(text[start:])
+        kept = [p.strip("\n") for p in parts if p.strip("\n")]
+        return "\n\n".join(kept) if kept else text
 
     @property
     def answer_text(self) -> str:
