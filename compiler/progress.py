@@ -94,6 +94,7 @@ class Progress:
                 elapsed = max(time.perf_counter() - state["start"], 1e-6)
                 rate = f"{state['records']:,} records · {state['records'] / elapsed:,.0f}/s"
             bar.update(task, advance=1, rate=rate)
+            bar.refresh()  # one chunk is megabytes: show its count now, not at the next tick
             if state["done"] == total:
                 bar.remove_task(task)
             return result
