@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
-from tunespec.linters.dedup.shingle import key_text
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Stage, Violation
 from tunespec.spec.example import Example
@@ -90,6 +89,8 @@ class DropStats:
         self.first_drop.setdefault(src, example)
         if self.dropped[src] > PREFIX_SAMPLES:
             return
+        from tunespec.linters.dedup.shingle import key_text  # numpy: only once dedup ran
+
         a, b = key_text(example, "prompt"), key_text(of, "prompt")
         n = next(
             (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
