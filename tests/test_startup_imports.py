@@ -1,0 +1,43 @@
+"""dslint on a file too small to hold a duplicate (pre-commit runs it on every commit) never
+loads numpy: the dedup machinery loads on first use. Timed by benchmarks/bench_startup.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+GOOD = {
+    "messages": [{"role": "user", "content": "hi there"}, {"role": "assistant", "content": "hello"}]
+}
+PROBE = (
+    "import sys\n"
+    "from tunespec.linters.cli import main\n"
+    "code = main(['--no-spec', sys.argv[1]])\n"
+    "print('numpy' in sys.modules, code)\n"
+)
+
+
+def _lint(path: Path) -> tuple[bool, int]:
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, check=True
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )  # the last line: after dslint's own report
+    return out[0] == "True", int(out[1])
+
+
+def test_a_one_line_file_never_loads_numpy(tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    assert _lint(one) == (False, 0)
+
+
+def test_two_records_do_run_dedup(tmp_path: Path) -> None:
+    two = tmp_path / "two.jsonl"
+    two.write_text((json.dumps(GOOD) + "\n") * 2, encoding="utf-8")
+    loaded, code = _lint(two)
+    assert loaded and code == 0  # the copy is found (DS401 is a warning: exit 0)
