@@ -89,29 +89,45 @@ def _source_index(loaded: LoadedSpec) -> dict[Path, SourceSpec]:
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders become the data files below them (sorted, hidden ones skipped)."""
+def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[PathIssue]]:
+    """Files as given; folders become the data files below them (sorted, hidden ones skipped),
+    walked like source globs: a dangling link or a link loop below a folder is an issue to
+    report (DS009), never skipped silently nor followed forever."""
     out: list[Path] = []
+    issues: list[PathIssue] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in DATA_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+            found, met = _walk_folder(path)
+            if not found and not met:
                 raise UserError(
                     f"no data files in {path}",
                     hint=f"dslint looks for {', '.join(DATA_SUFFIXES)} files",
                 )
             out.extend(found)
+            issues.extend(met)
         elif path.exists():
             out.append(path)
         else:
             raise UserError(f"file not found: {path}")
-    return out
+    return out, issues
+
+
+def _walk_folder(folder: Path) -> tuple[list[Path], list[PathIssue]]:
+    from tunespec.spec.inputs import expand_glob
+
+    base = Path(os.path.abspath(folder))
+    files, issues = expand_glob(str(base / "**" / "*"))
+
+    def rel(p: Path | str) -> Path:
+        return Path(os.path.abspath(p)).relative_to(base)
+
+    def hidden(r: Path) -> bool:
+        return any(part.startswith(".") for part in r.parts)
+
+    found = sorted(
+        folder / rel(p) for p in files if p.suffix.lower() in DATA_SUFFIXES and not hidden(rel(p))
+    )
+    return found, [i for i in issues if not hidden(rel(i.path))]
 
 
 def targets_for_files(
@@ -129,7 +145,9 @@ def targets_for_files(
     indexes: dict[Path, dict[Path, SourceSpec]] = {}
     fixed = load_spec(spec_path) if spec_path is not None else None
     out: list[Target] = []
-    for file in expand_paths(files):
+    expanded, issues = expand_paths(files)
+    out.extend(Target(Path(i.path), _link_display(i.path), None, fixed, issue=i) for i in issues)
+    for file in expanded:
         loaded = fixed
         if loaded is None and use_spec:
             found = find_spec(file)
@@ -250,7 +268,12 @@ def _lint_group(
         notes = FileNotes(t.display)
         limit = loaded.spec.limits.max_record_bytes if loaded else DEFAULT_MAX_RECORD_BYTES
         records = read_records(
-            t.path, t.source.format, t.display, notes, t.source.csv_delimiter, max_record_bytes=limit
+            t.path,
+            t.source.format,
+            t.display,
+            notes,
+            t.source.csv_delimiter,
+            max_record_bytes=limit,
         )
         for raw in mapper.expand(records):
             record = path.run(raw)
