@@ -17,16 +17,6 @@ from tunespec.compiler.engines.process import ProcessExecutor, available_cores
 from tunespec.compiler.pipeline import auto_chunk_bytes
 from tunespec.spec.errors import UserError
 
-ARTEFACT_FILES = [
-    "train.jsonl",
-    "validation.jsonl",
-    "test.jsonl",
-    "rejects.jsonl",
-    "manifest.json",
-    "report.json",
-    "report.md",
-    "report.html",
-]
 WORDS = [
     "river",
     "stone",
@@ -134,8 +124,11 @@ def test_jobs_give_the_same_artefact_through_the_cli(
     rejects = (tmp_path / "j1" / "rejects.jsonl").read_bytes().splitlines()
     reasons = {orjson.loads(r)["reason"] for r in rejects}
     assert {"DS001", "DS401", "DS402"} <= reasons  # the corpus exercises dedup, not only reads
+    names = sorted(p.name for p in (tmp_path / "j1").iterdir())
+    assert {"train.jsonl", "rejects.jsonl", "manifest.json", "report.json"} <= set(names)
     for jobs in ("2", "3"):
-        for name in ARTEFACT_FILES:
+        assert sorted(p.name for p in (tmp_path / f"j{jobs}").iterdir()) == names
+        for name in names:  # every file of the artefact, the dataset card included
             a = (tmp_path / "j1" / name).read_bytes()
             assert a == (tmp_path / f"j{jobs}" / name).read_bytes(), (jobs, name)
 
