@@ -17,22 +17,7 @@ from tunespec.compiler.engines.process import ProcessExecutor, available_cores
 from tunespec.compiler.pipeline import auto_chunk_bytes
 from tunespec.spec.errors import UserError
 
-WORDS = [
-    "river",
-    "stone",
-    "cloud",
-    "table",
-    "query",
-    "select",
-    "where",
-    "order",
-    "group",
-    "count",
-    "price",
-    "user",
-    "name",
-    "city",
-]
+WORDS = [f"word{i}" for i in range(14)]
 
 
 def _square(x: int) -> int:
