@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Violation, message_path
-from tunespec.linters.text.regex_guard import RegexTimeout, compile_guarded, search
+from tunespec.linters.rules._patterns import search_turns
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -44,27 +44,15 @@ class ForbiddenPattern(Rule):
     def check(self, example: Example) -> Iterable[Violation]:
         assert self.ctx.spec is not None
         for rule in self.ctx.spec.style.forbidden_patterns:
-            rx = compile_guarded(rule.pattern, rule.ignore_case)
-            for i, m in enumerate(example.messages):
-                if m.role not in rule.roles:
+            for got in search_turns(example, rule):
+                if isinstance(got, Violation):
+                    yield got
                     continue
-                try:
-                    found = search(rx, m.content)
-                except RegexTimeout as exc:
-                    yield _timed_out(example, i, m.role, rule.pattern, exc)
-                    continue
+                i, role, found = got
                 if found:
                     text = rule.message or f"matches forbidden pattern {rule.pattern!r}"
                     yield Violation(
-                        f"{m.role} turn {i}: {text} (found {found.group()[:60]!r})",
+                        f"{role} turn {i}: {text} (found {found.group()[:60]!r})",
                         json_path=message_path(example, i),
                         hint="remove or rewrite the matching text",
                     )
-
-
-def _timed_out(example: Example, i: int, role: str, pattern: str, exc: RegexTimeout) -> Violation:
-    return Violation(
-        f"{role} turn {i}: pattern {pattern!r} could not be checked ({exc})",
-        json_path=message_path(example, i),
-        hint="the pattern needs Python's backtracking `re`: rewrite it without backreferences or lookarounds so it runs on RE2",
-    )
