@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.bound import BoundColumns
 from tunespec.linters.dedup.parts import ShingleCache
 from tunespec.linters.dedup.shingle import Key, estimate_jaccard
 from tunespec.linters.dedup.shuffle import (
@@ -258,6 +259,10 @@ class VerifyTask:
     #: pairs from the prefix-filter keys of short texts: never dropped by the estimate filter
     near_prefix: list[Partitioned] = field(default_factory=list)
     prompt_prefix: list[Partitioned] = field(default_factory=list)
+    #: count sketches (see :mod:`.bound`): candidates whose Jaccard bound is below the
+    #: threshold are rejected without re-reading their texts
+    key_bound: BoundColumns | None = None
+    prompt_bound: BoundColumns | None = None
 
 
 def _filter_estimate(
@@ -265,11 +270,14 @@ def _filter_estimate(
     sigs: Columns,
     t: float,
     forced: npt.NDArray[np.bool_] | None = None,
-) -> tuple[I64, I64]:
+    bound: tuple[BoundColumns, float] | None = None,
+) -> tuple[I64, I64, int]:
     """Candidates whose estimate reaches ``t`` (or ``forced``), grouped by ``j``; within a
     ``j``, the most similar first (so a check budget, when hit, skips the least likely pairs),
     then by ``i``. Short texts' estimates are too noisy to filter on: their prefix-filter
-    pairs are ``forced``."""
+    pairs are ``forced``. With ``bound`` (sketches, threshold), the pairs whose exact Jaccard
+    bound is below the threshold are decided here (not near duplicates; their count is the
+    third value)."""
     i = (codes & _LOW32).astype(np.int64)
     j = (codes >> np.uint64(32)).astype(np.int64)
     est = np.zeros(len(codes), dtype=np.float64)
@@ -278,8 +286,13 @@ def _filter_estimate(
         est[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl]))
     keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
     i, j, est = i[keep], j[keep], est[keep]
+    decided = 0
+    if bound is not None and len(i):
+        possible = bound[0].bound(i, j) >= bound[1] - 1e-9
+        decided = int(len(i) - possible.sum())
+        i, j, est = i[possible], j[possible], est[possible]
     order = np.lexsort((i, -est, j))
-    return i[order], j[order]
+    return i[order], j[order], decided
 
 
 def _verify(
@@ -292,6 +305,7 @@ def _verify(
     limit: int,
     cache: ShingleCache,
     judge: Judge | None,
+    bound: BoundColumns | None = None,
 ) -> Edges:
     codes = np.unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
     forced = np.zeros(len(codes), dtype=bool)
@@ -299,12 +313,14 @@ def _verify(
         forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))
     out = Edges(candidates=len(codes))
     t = spec.threshold
-    ii, jj = _filter_estimate(codes, sigs, t - ESTIMATE_MARGIN, forced)
+    ii, jj, decided = _filter_estimate(
+        codes, sigs, t - ESTIMATE_MARGIN, forced, None if bound is None else (bound, t)
+    )
     ei: list[int] = []
     ej: list[int] = []
     es: list[float] = []
     ea: list[bool] = []
-    current, tries, verified, found, skipped = -1, 0, 0, False, 0
+    current, tries, verified, found, skipped = -1, 0, decided, False, 0
     for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
         if j != current:
             out.starved += skipped > 0 and not found
@@ -363,6 +379,7 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
         LEADER_CHECKS,
         cache,
         judge,
+        task.key_bound,
     )
     prompt = Edges()
     if task.prompt and task.prompt_sigs is not None:
@@ -376,5 +393,6 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
             CONFLICT_CHECKS,
             cache,
             None,
+            task.prompt_bound,
         )
     return near, prompt

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.bound import SKETCH, BoundColumns
 from tunespec.linters.dedup.features import prompt_pass
 from tunespec.linters.dedup.parts import ShingleCache, UnionFind
 from tunespec.linters.dedup.reduce import (
@@ -139,6 +140,13 @@ class DedupRun:
             kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
             for kind, _, col in passes
         }
+        bounds = {
+            kind: BoundColumns(
+                Columns([c.column(f"{col[0]}sk") for c in self.chunks], self.bases, SKETCH),
+                Columns([c.column(f"{col[0]}sz") for c in self.chunks], self.bases, 4),
+            )
+            for kind, _, col in passes
+        }
         dump = spec.model_dump()
         verify_tasks = [
             VerifyTask(
@@ -153,6 +161,8 @@ class DedupRun:
                 self.source,
                 by_kind.get("near-prefix", []),
                 by_kind.get("prompt-prefix", []),
+                bounds["near"],
+                bounds.get("prompt"),
             )
             for q in range(self.verify_parts)
         ]
