@@ -59,7 +59,7 @@ def count_sketch(hashed: list[tuple[U64, npt.NDArray[np.int64]]], rows: int) -> 
 
 def jaccard_bound(a: U8, sa: U32, b: U8, sb: U32) -> npt.NDArray[np.float64]:
     """Row-wise upper bounds on the Jaccard similarity (1.0 where a size is unknown)."""
-    u = np.minimum(a, b).sum(axis=1, dtype=np.int64)
+    u = np.minimum(a, b).sum(axis=1, dtype=np.uint16).astype(np.int64)  # ≤ 256 × 255 fits
     sa64, sb64 = sa.astype(np.int64), sb.astype(np.int64)
     union = np.maximum(sa64 + sb64 - u, 1)
     out: npt.NDArray[np.float64] = u / union

@@ -69,6 +69,13 @@ def _global(inputs: list[Partitioned], bases: list[int], p: int, dtype: Any) -> 
     return rows, gidx
 
 
+def sorted_unique(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``np.unique`` of a 1-d integer array by one in-place sort (numpy's hash-based unique is
+    several times slower on millions of pair codes)."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
 # -- exact ----------------------------------------------------------------------------------
 @dataclass
 class ExactTask:
@@ -158,7 +165,7 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
     buckets = rows["key"] >> BUCKET_SHIFT  # 40-bit buckets (the sort packs the position below)
     pairs = gidx[bucket_pairs(buckets, PREFIX_ALL_PAIRS if task.prefix else ALL_PAIRS_BUCKET)]
     pairs.sort(axis=1)
-    codes = np.unique(
+    codes = sorted_unique(
         (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)
     )
     part = (codes >> np.uint64(32)) % np.uint64(task.verify_parts)
@@ -307,7 +314,7 @@ def _verify(
     judge: Judge | None,
     bound: BoundColumns | None = None,
 ) -> Edges:
-    codes = np.unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
+    codes = sorted_unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
     forced = np.zeros(len(codes), dtype=bool)
     if prefix:
         forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))

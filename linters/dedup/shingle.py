@@ -375,7 +375,7 @@ def _densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
 
 def estimate_jaccard(a: U8, b: U8) -> npt.NDArray[np.float64]:
     """Row-wise Jaccard estimates from b-bit signatures (8 bits, bias corrected)."""
-    agree = (a == b).mean(axis=1)
+    agree = (a == b).sum(axis=1, dtype=np.uint16) / a.shape[1]  # == mean(axis=1), faster
     est: npt.NDArray[np.float64] = (agree - 1 / 256) / (1 - 1 / 256)
     return est
 
