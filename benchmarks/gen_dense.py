@@ -6,7 +6,9 @@
 - ``lowent``: short chats drawn from a 30-word vocabulary (every text shares most shingles
   with thousands of others: the worst case for LSH candidate counts);
 - ``templated``: records built from ``--templates`` fixed sentences with three slots each
-  (every template gives a bucket of hundreds of members).
+  (every template gives a bucket of hundreds of members);
+- ``onetemplate``: one long fixed request plus four short random tokens (unrelated records sit
+  at Jaccard ~0.75, the planted copies at ~0.85-0.9: every LSH bucket holds most records).
 
 Both plant near copies (one or two words or characters changed) and write them to
 ``pairs.jsonl`` like :mod:`gen_corpus`; the benchmark computes their true Jaccard itself.
@@ -50,6 +52,17 @@ def _templates(rng: random.Random, vocab: list[str], count: int) -> list[tuple[s
     return out
 
 
+ONE = (
+    "please summarise the quarterly sales report for the northern region and list the top "
+    "products by revenue"
+)
+
+
+def _one(rng: random.Random, i: int) -> dict[str, Any]:
+    tail = " ".join(f"{rng.choice('abcdefghij')}{rng.randrange(100)}" for _ in range(4))
+    return _chat(f"{ONE} {tail}", f"answer {rng.randrange(1000)}")
+
+
 def _near(rng: random.Random, row: dict[str, Any], words: list[str]) -> dict[str, Any]:
     """One word replaced in one turn, or one or two characters changed."""
     msgs = [dict(m) for m in row["messages"]]
@@ -71,7 +84,7 @@ def generate_dense(
     kind: str, n: int, out: Path, seed: int = 0, templates: int = 250, near_rate: float = 0.02
 ) -> tuple[Path, Path]:
     rng = random.Random(seed)
-    if kind == "lowent":
+    if kind != "templated":
         words = vocab_en(rng, LOW_VOCAB)
         tpl: list[tuple[str, str]] = []
     else:
@@ -89,6 +102,8 @@ def generate_dense(
                 fp.write(orjson.dumps({"a": j, "b": i, "kind": "near"}) + b"\n")
             elif kind == "lowent":
                 row = _lowent(rng, words)
+            elif kind == "onetemplate":
+                row = _one(rng, i)
             else:
                 user, answer = tpl[rng.randrange(len(tpl))]
                 fill = [rng.choice(slots) for _ in range(4)]
@@ -104,7 +119,7 @@ def generate_dense(
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--kind", choices=["lowent", "templated"], default="lowent")
+    p.add_argument("--kind", choices=["lowent", "templated", "onetemplate"], default="lowent")
     p.add_argument("--n", type=int, default=50000)
     p.add_argument("--templates", type=int, default=250)
     p.add_argument("--out", type=Path, required=True)
