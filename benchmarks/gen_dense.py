@@ -58,9 +58,10 @@ ONE = (
 )
 
 
-def _one(rng: random.Random, i: int) -> dict[str, Any]:
+def _one(rng: random.Random, words: list[str]) -> dict[str, Any]:
     tail = " ".join(f"{rng.choice('abcdefghij')}{rng.randrange(100)}" for _ in range(4))
-    return _chat(f"{ONE} {tail}", f"answer {rng.randrange(1000)}")
+    # answers long enough that a planted one-word edit keeps them alike (no answer conflict)
+    return _chat(f"{ONE} {tail}", " ".join(rng.choice(words) for _ in range(10)))
 
 
 def _near(rng: random.Random, row: dict[str, Any], words: list[str]) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def generate_dense(
             elif kind == "lowent":
                 row = _lowent(rng, words)
             elif kind == "onetemplate":
-                row = _one(rng, i)
+                row = _one(rng, words)
             else:
                 user, answer = tpl[rng.randrange(len(tpl))]
                 fill = [rng.choice(slots) for _ in range(4)]
