@@ -42,7 +42,12 @@ from gen_corpus import generate
 from gen_dense import generate_dense
 
 THRESHOLDS = (0.75, 0.8, 0.85, 0.9)
-PEERS = [("rensa", "default"), ("rensa", "tuned"), ("datasketch", "default"), ("datasketch", "tuned")]
+PEERS = [
+    ("rensa", "default"),
+    ("rensa", "tuned"),
+    ("datasketch", "default"),
+    ("datasketch", "tuned"),
+]
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 FLOOR = (
     "import orjson,sys\n"
@@ -66,8 +71,8 @@ def timed(cmd: list[str]) -> dict[str, float]:
 
 class Truth:
     def __init__(self, case: Path) -> None:
-        self.rows = [orjson.loads(line) for line in (case / "data.jsonl").open("rb")]
-        self.pairs = [orjson.loads(line) for line in (case / "pairs.jsonl").open("rb")]
+        self.rows = [orjson.loads(line) for line in (case / "data.jsonl").read_bytes().splitlines()]
+        self.pairs = [orjson.loads(x) for x in (case / "pairs.jsonl").read_bytes().splitlines()]
         self._sets: dict[int, frozenset[tuple[int, str, str]]] = {}
         self.sim = {
             (p["a"], p["b"]): self.jaccard(p["a"], p["b"])
@@ -108,7 +113,7 @@ class Truth:
 
 def tunespec_drops(out: Path) -> list[tuple[int, int]]:
     drops = []
-    for line in (out / "rejects.jsonl").open("rb"):
+    for line in (out / "rejects.jsonl").read_bytes().splitlines():
         r = orjson.loads(line)
         if r["reason"] in ("DS401", "DS402"):
             drops.append((r["origin"]["index"], r["duplicate_of_origin"]["index"]))
@@ -134,31 +139,37 @@ def run_peer(case: Path, tool: str, mode: str, t: float) -> tuple[dict[str, floa
     out = case / f"{tool}-{mode}-{t:.2f}.jsonl"
     peer = str(Path(__file__).resolve().parent / "peer_dedup.py")
     usage = timed([sys.executable, peer, tool, mode, str(t), str(case / "data.jsonl"), str(out)])
-    return usage, [tuple(orjson.loads(line)) for line in out.open("rb")]
+    return usage, [tuple(orjson.loads(line)) for line in out.read_bytes().splitlines()]
 
 
 def _fmt_recall(x: tuple[float, int] | None) -> str:
     return "     -" if x is None else f"{x[0]:.4f}"
 
 
-def run_case(name: str, case: Path, n: int, thresholds: tuple[float, ...], peer_ts: set[float]) -> None:
+def run_case(
+    name: str, case: Path, n: int, thresholds: tuple[float, ...], peer_ts: set[float]
+) -> None:
     truth = Truth(case)
-    counts = " ".join(
-        f"{t:.2f}:{sum(s >= t for s in truth.sim.values())}" for t in thresholds
-    )
+    counts = " ".join(f"{t:.2f}:{sum(s >= t for s in truth.sim.values())}" for t in thresholds)
     print(f"\n== {name}: {n:,} records; true planted near pairs at J≥t {counts}")
-    print(f"{'tool':24} {'t':>5} {'recall en':>9} {'recall ja':>9} {'precision':>9} "
-          f"{'drops':>7} {'cpu s':>7} {'wall s':>7} {'RSS MiB':>7}")
-    floor = timed([sys.executable, "-c", FLOOR, str(case / "data.jsonl"), str(case / "floor.jsonl")])
+    print(
+        f"{'tool':24} {'t':>5} {'recall en':>9} {'recall ja':>9} {'precision':>9} "
+        f"{'drops':>7} {'cpu s':>7} {'wall s':>7} {'RSS MiB':>7}"
+    )
+    floor = timed(
+        [sys.executable, "-c", FLOOR, str(case / "data.jsonl"), str(case / "floor.jsonl")]
+    )
     base, _ = run_tunespec(case, None)
     cpu: dict[tuple[str, float], float] = {}
 
     def row(label: str, t: float, usage: dict[str, float], drops: list[Any]) -> None:
         s = truth.score(drops, t)
         cpu[(label, t)] = usage["cpu"]
-        print(f"{label:24} {t:5.2f} {_fmt_recall(s['en']):>9} {_fmt_recall(s['ja']):>9} "
-              f"{s['precision']:9.4f} {s['drops']:7,} {usage['cpu']:7.2f} {usage['wall']:7.2f} "
-              f"{usage['rss']:7.0f}")
+        print(
+            f"{label:24} {t:5.2f} {_fmt_recall(s['en']):>9} {_fmt_recall(s['ja']):>9} "
+            f"{s['precision']:9.4f} {s['drops']:7,} {usage['cpu']:7.2f} {usage['wall']:7.2f} "
+            f"{usage['rss']:7.0f}"
+        )
 
     for t in thresholds:
         usage, drops = run_tunespec(case, t)
@@ -168,9 +179,11 @@ def run_case(name: str, case: Path, n: int, thresholds: tuple[float, ...], peer_
             row(f"{tool} {mode}", t, usage, drops)
     t0 = 0.8 if 0.8 in thresholds else thresholds[0]
     ours = cpu[("tunespec compile", t0)]
-    print(f"ratios at t={t0} (CPU seconds, whole processes): tunespec compile with near dedup / "
-          f"without = {ours:.2f}/{base['cpu']:.2f} = {ours / base['cpu']:.2f}×; "
-          f"compile / floor = {ours / floor['cpu']:.1f}× ({n / ours:,.0f} records per CPU-second)")
+    print(
+        f"ratios at t={t0} (CPU seconds, whole processes): tunespec compile with near dedup / "
+        f"without = {ours:.2f}/{base['cpu']:.2f} = {ours / base['cpu']:.2f}×; "
+        f"compile / floor = {ours / floor['cpu']:.1f}× ({n / ours:,.0f} records per CPU-second)"
+    )
     for tool, mode in PEERS if t0 in peer_ts else []:
         peer = cpu[(f"{tool} {mode}", t0)]
         print(f"  tunespec whole compile / {tool} {mode} dedup alone = {ours / peer:.2f}×")
@@ -195,8 +208,12 @@ def main() -> None:
     args = p.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="tunespec-bench-dedup-"))
     load = os.getloadavg()
-    print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} · {os.cpu_count()} CPUs")
-    thresholds = tuple(float(x) for x in args.thresholds.split(",")) if args.thresholds else THRESHOLDS
+    print(
+        f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} · {os.cpu_count()} CPUs"
+    )
+    thresholds = (
+        tuple(float(x) for x in args.thresholds.split(",")) if args.thresholds else THRESHOLDS
+    )
     for name in args.cases.split(","):
         n = args.n or (10_000 if args.quick else 100_000 if name == "mixed" else 50_000)
         case = work / name

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from gen_corpus import SYLLABLES, vocab_en
 
 LOW_VOCAB = 30

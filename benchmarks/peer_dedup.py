@@ -74,7 +74,8 @@ def run_datasketch(rows: list[dict[str, Any]], mode: str, t: float) -> list[tupl
 
 def main() -> None:
     tool, mode, t, data, out = sys.argv[1:6]
-    rows = [orjson.loads(line) for line in Path(data).open("rb")]
+    with Path(data).open("rb") as fh:
+        rows = [orjson.loads(line) for line in fh]
     fn = run_rensa if tool == "rensa" else run_datasketch
     drops = fn(rows, mode, float(t))
     Path(out).write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in drops))

@@ -124,8 +124,10 @@ class Columns:
             if count == 0:
                 m = np.zeros((0, self.width), dtype=np.uint8)
             else:
-                # a plain ndarray over the mapping: fancy indexing a np.memmap subclass is ~6x slower
-                mapped = np.memmap(self.paths[c], dtype=np.uint8, mode="r", shape=(count, self.width))
+                # a plain ndarray over the mapping: indexing a np.memmap subclass is ~6x slower
+                mapped = np.memmap(
+                    self.paths[c], dtype=np.uint8, mode="r", shape=(count, self.width)
+                )
                 m = mapped.view(np.ndarray)
             self._maps[c] = m
         return m
