@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from tunespec.linters.dedup.bound import BoundColumns
 from tunespec.linters.dedup.parts import ShingleCache
+from tunespec.linters.dedup.probe import oversized, probe_bins, residual_pairs
 from tunespec.linters.dedup.shingle import Key, estimate_jaccard
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
@@ -110,6 +111,10 @@ class BandTask:
     #: a prefix-filter partition: a large bucket there is a common shingle, not a sign of
     #: similar texts, so its unlisted pairs are not counted (MinHash bands still cover them)
     prefix: bool = False
+    #: signatures, for the residual probes of oversized buckets (see :mod:`.probe`), and the
+    #: LSH band this partition holds
+    sigs: Columns | None = None
+    band: int = 0
 
 
 def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUCKET) -> I64:
@@ -164,6 +169,10 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         rows, gidx = rows[keep], gidx[keep]
     buckets = rows["key"] >> BUCKET_SHIFT  # 40-bit buckets (the sort packs the position below)
     pairs = gidx[bucket_pairs(buckets, PREFIX_ALL_PAIRS if task.prefix else ALL_PAIRS_BUCKET)]
+    if task.sigs is not None and not task.prefix:
+        rows_big, number = oversized(buckets, ALL_PAIRS_BUCKET)
+        bins = probe_bins(task.band, task.sigs.width)
+        pairs = np.concatenate([pairs, residual_pairs(number, gidx[rows_big], task.sigs, bins)])
     pairs.sort(axis=1)
     codes = sorted_unique(
         (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)

@@ -110,15 +110,21 @@ class DedupRun:
         band_tasks: list[BandTask] = []
         owner: list[str] = []
         bands = lsh_params(spec.threshold, spec.num_perm, spec.bands)[0]
+        sigs = {
+            kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
+            for kind, _, col in passes
+        }
         for kind, attr, _ in passes:
             inputs = [getattr(c, attr) for c in self.chunks]
             sub = inputs[0].parts // (bands + 1)
             prefix = range(bands * sub, (bands + 1) * sub)  # the prefix-filter keys' band
             for p in range(inputs[0].parts):
                 out = str(wd / f"{kind}-{p:05d}.pairs")
-                band_tasks.append(
-                    BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts, p in prefix)
-                )
+                task = BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts)
+                task.prefix, task.band = p in prefix, p // sub
+                if kind == "near":  # the conflict pass keeps its star + chain (and 8 checks)
+                    task.sigs = sigs[kind]
+                band_tasks.append(task)
                 owner.append(f"{kind}-prefix" if p in prefix else kind)
         stats = self.result.stats
         stats["band_rows"] = sum(
@@ -135,10 +141,6 @@ class DedupRun:
         by_kind = {
             kind: [seg for seg, k in zip(pairs, owner, strict=True) if k == kind]
             for kind in {*owner}
-        }
-        sigs = {
-            kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
-            for kind, _, col in passes
         }
         bounds = {
             kind: BoundColumns(
