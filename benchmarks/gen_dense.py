@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from gen_corpus import SYLLABLES, vocab_en
+from gen_corpus import SYLLABLES, vocab_en, write_spec
 
 LOW_VOCAB = 30
 
@@ -110,10 +110,7 @@ def generate_dense(
                 row = _chat(user.format(*fill[:3]), answer.format(fill[3]))
             rows.append(row)
             fd.write(orjson.dumps(row) + b"\n")
-    (out / "tunespec.yaml").write_text(
-        "name: bench\nsources:\n  - path: data.jsonl\n    layout: openai\nlint:\n  min_examples: 0\n",
-        encoding="utf-8",
-    )
+    write_spec(out)
     return data, pairs
 
 

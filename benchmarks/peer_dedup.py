@@ -17,6 +17,7 @@ Modes:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,14 @@ def tokens(row: dict[str, Any], mode: str) -> list[str]:
     return sorted(out)
 
 
-def run_rensa(rows: list[dict[str, Any]], mode: str, t: float) -> list[tuple[int, int]]:
-    from rensa import RMinHash, RMinHashLSH
-
-    perm, bands = (128, 16) if mode == "default" else (256, 64)
-    lsh = RMinHashLSH(threshold=t, num_perm=perm, num_bands=bands)
+def stream(
+    rows: list[dict[str, Any]], mode: str, t: float, sketch: Callable[[list[str]], Any], lsh: Any
+) -> list[tuple[int, int]]:
+    """Streaming dedup: drop a record matched by an earlier kept one (LSH + estimate ≥ t)."""
     kept: dict[int, Any] = {}
     drops = []
     for i, row in enumerate(rows):
-        m = RMinHash(num_perm=perm, seed=42)
-        m.update(tokens(row, mode))
+        m = sketch(tokens(row, mode))
         match = [c for c in sorted(lsh.query(m)) if m.jaccard(kept[c]) >= t]
         if match:
             drops.append((i, match[0]))
@@ -50,6 +49,19 @@ def run_rensa(rows: list[dict[str, Any]], mode: str, t: float) -> list[tuple[int
             lsh.insert(i, m)
             kept[i] = m
     return drops
+
+
+def run_rensa(rows: list[dict[str, Any]], mode: str, t: float) -> list[tuple[int, int]]:
+    from rensa import RMinHash, RMinHashLSH
+
+    perm, bands = (128, 16) if mode == "default" else (256, 64)
+
+    def sketch(toks: list[str]) -> Any:
+        m = RMinHash(num_perm=perm, seed=42)
+        m.update(toks)
+        return m
+
+    return stream(rows, mode, t, sketch, RMinHashLSH(threshold=t, num_perm=perm, num_bands=bands))
 
 
 def run_datasketch(rows: list[dict[str, Any]], mode: str, t: float) -> list[tuple[int, int]]:
@@ -57,19 +69,13 @@ def run_datasketch(rows: list[dict[str, Any]], mode: str, t: float) -> list[tupl
 
     perm = 128 if mode == "default" else 256
     weights = (0.5, 0.5) if mode == "default" else (0.1, 0.9)
-    lsh = MinHashLSH(threshold=t, num_perm=perm, weights=weights)
-    kept: dict[int, Any] = {}
-    drops = []
-    for i, row in enumerate(rows):
+
+    def sketch(toks: list[str]) -> Any:
         m = MinHash(num_perm=perm)
-        m.update_batch([s.encode("utf-8") for s in tokens(row, mode)])
-        match = [c for c in sorted(lsh.query(m)) if m.jaccard(kept[c]) >= t]
-        if match:
-            drops.append((i, match[0]))
-        else:
-            lsh.insert(i, m)
-            kept[i] = m
-    return drops
+        m.update_batch([s.encode("utf-8") for s in toks])
+        return m
+
+    return stream(rows, mode, t, sketch, MinHashLSH(threshold=t, num_perm=perm, weights=weights))
 
 
 def main() -> None:
