@@ -48,6 +48,7 @@ PEERS = [
     ("datasketch", "default"),
     ("datasketch", "tuned"),
 ]
+GNU_TIME = "/usr/bin/time"
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 FLOOR = (
     "import orjson,sys\n"
@@ -57,16 +58,28 @@ FLOOR = (
 
 
 def timed(cmd: list[str]) -> dict[str, float]:
-    """Run ``cmd`` to completion: its CPU seconds (user + sys), wall seconds, peak RSS (MiB)."""
+    """Run ``cmd`` to completion: its CPU seconds (user + sys), wall seconds, peak RSS (MiB).
+    The peak RSS comes from GNU time where installed: a child forked from this (large) process
+    reports this process's size in ``ru_maxrss``."""
+    rss_file = None
+    if Path(GNU_TIME).exists():
+        fd, rss_file = tempfile.mkstemp(suffix=".rss")
+        os.close(fd)
+        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):  # 1: findings (the dedup drops are findings)
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
-    return {"cpu": ru.ru_utime + ru.ru_stime, "wall": wall, "rss": ru.ru_maxrss / 1024}
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: findings (the dedup drops are findings)
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err[-2000:]}")
+    rss = ru.ru_maxrss / 1024
+    if rss_file is not None:
+        text = Path(rss_file).read_text().split()
+        rss = int(text[-1]) / 1024 if text and text[-1].isdigit() else rss
+        Path(rss_file).unlink()
+    return {"cpu": ru.ru_utime + ru.ru_stime, "wall": wall, "rss": rss}
 
 
 class Truth:
