@@ -25,7 +25,7 @@ from tunespec.linters.dedup.shuffle import Columns
 I64 = npt.NDArray[np.int64]
 PROBE_BINS = 64  # residual bins probed per band
 PROBE_WINDOW = 8  # a member is paired with this many next members of its residual group
-PROBE_GROUP = 16  # residual groups larger than this are skipped
+PROBE_GROUP = 8  # residual groups larger than this are skipped
 
 
 def oversized(buckets: npt.NDArray[np.uint64], limit: int) -> tuple[I64, I64]:
