@@ -118,6 +118,27 @@ def message_path(example: Example, index: int) -> str:
     return f"$.messages[{index}].content"
 
 
+def text_path(spec: Spec | None, example: Example, index: int, offset: int) -> str:
+    """The JSON path of the field holding character ``offset`` of message ``index``: the mapped
+    ``input`` (alpaca's, appended to the user turn after a blank line) when the offset lies in
+    it, else :func:`message_path`."""
+    m = example.messages[index]
+    extra = example.meta.get("input")
+    if (
+        m.role == "user"
+        and isinstance(extra, str)
+        and extra
+        and offset >= len(m.content) - len(extra)
+        and m.content.endswith("\n\n" + extra)
+    ):
+        from tunespec.spec.paths import json_path
+
+        sources = spec.sources if spec is not None else []
+        mapped = next((s.mapping.input for s in sources if s.display_name == example.source), None)
+        return json_path(mapped or "input")
+    return message_path(example, index)
+
+
 def parse_doc(doc: str) -> dict[str, str]:
     """Split a rule docstring into its fixed sections (``Name:`` lines start a section)."""
     import inspect
