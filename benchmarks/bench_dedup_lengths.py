@@ -143,7 +143,7 @@ def _both(texts: list[str], truth: list[tuple[int, int]]) -> dict[str, dict[str,
     return out
 
 
-def cost(n: int, rounds: int = 3) -> None:
+def cost(n: int, rounds: int = 6) -> None:
     """Dedup CPU seconds on the normal corpus, probing vs rotation, alternated."""
     import tempfile
 
@@ -154,9 +154,9 @@ def cost(n: int, rounds: int = 3) -> None:
         data, _ = generate(n, Path(tmp))
         examples = load(data)
     seen: dict[str, list[float]] = {"probe": [], "rotate": []}
-    for _ in range(rounds):
-        for name, cpu in _both_cpu(examples).items():
-            seen[name].append(cpu)
+    for k in range(rounds):  # A B B A A B ...: neither always runs first
+        for name in ("probe", "rotate") if k % 2 == 0 else ("rotate", "probe"):
+            seen[name].append(_cpu(examples, name))
     p, r = min(seen["probe"]), min(seen["rotate"])
     print(
         f"normal corpus ({n:,} records, key conversation): dedup CPU probing {p:.2f}s, "
@@ -164,21 +164,19 @@ def cost(n: int, rounds: int = 3) -> None:
     )
 
 
-def _both_cpu(examples: list[Example]) -> dict[str, float]:
-    out = {}
+def _cpu(examples: list[Example], name: str) -> float:
+    """CPU seconds of one in-memory dedup of ``examples`` with ``name``'s densification."""
     probing = shingle._densify
-    for name, fn in (("probe", probing), ("rotate", shingle._rotate)):
-        shingle._densify = fn
-        try:
-            cpu = time.process_time()
-            index = DedupIndex(DedupSpec())
-            for i, e in enumerate(examples):
-                index.add(i, e)
-            index.finish(examples.__getitem__)
-            out[name] = time.process_time() - cpu
-        finally:
-            shingle._densify = probing
-    return out
+    shingle._densify = probing if name == "probe" else shingle._rotate
+    try:
+        cpu = time.process_time()
+        index = DedupIndex(DedupSpec())
+        for i, e in enumerate(examples):
+            index.add(i, e)
+        index.finish(examples.__getitem__)
+        return time.process_time() - cpu
+    finally:
+        shingle._densify = probing
 
 
 def main() -> None:
