@@ -62,6 +62,16 @@ def test_an_input_is_one_more_field_and_a_shown_context_none() -> None:
     assert key_text(ex, "prompt") == f"Which table?{FIELD}More text"
 
 
+def test_a_context_the_template_shows_is_left_out() -> None:
+    mapper = _mapper(prompt="Schema:\n{ctx}\n\nQuestion: {q}", response="a", context="ctx")
+    ddl = "CREATE TABLE t (a INT, b TEXT)"
+    one = _map(mapper, {"q": "How many rows?", "a": "SELECT 1", "ctx": ddl})
+    two = _map(mapper, {"q": "How many rows?", "a": "SELECT 1", "ctx": ddl + ";"})
+    assert one.messages[0].content.startswith("Schema:\nCREATE TABLE")
+    assert key_text(one, "prompt") == "How many rows?"
+    assert key_text(two, "prompt") == "How many rows?"  # another schema: the same question
+
+
 def test_normalization_moves_the_spans_with_the_text() -> None:
     mapper = _mapper(prompt="A: {a}  \nB: {b}\n\n\n\n\nC: {c}", response="label")
     raw = {"a": "１２３ ㍿ \t", "b": "  x\r\ny  ", "c": "ｚ", "label": "l"}
