@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_corpus import HIRAGANA, vocab_en, vocab_ja
 
-from tunespec.linters.dedup import DedupIndex, shingle
+from tunespec.linters.dedup import DedupIndex, densify, shingle
 from tunespec.spec.example import Example, Message, Origin
 from tunespec.spec.models.dedup import DedupSpec
 
@@ -135,7 +135,7 @@ def _both(texts: list[str], truth: list[tuple[int, int]]) -> dict[str, dict[str,
     """:func:`measure` with probing and with rotation densification."""
     probing = shingle._densify
     out = {"probe": measure(texts, truth)}
-    shingle._densify = shingle._rotate
+    shingle._densify = densify.rotate
     try:
         out["rotate"] = measure(texts, truth)
     finally:
@@ -167,7 +167,7 @@ def cost(n: int, rounds: int = 6) -> None:
 def _cpu(examples: list[Example], name: str) -> float:
     """CPU seconds of one in-memory dedup of ``examples`` with ``name``'s densification."""
     probing = shingle._densify
-    shingle._densify = probing if name == "probe" else shingle._rotate
+    shingle._densify = probing if name == "probe" else densify.rotate
     try:
         cpu = time.process_time()
         index = DedupIndex(DedupSpec())
