@@ -185,6 +185,7 @@ class Engine:
         for code, check in checks:
             if suppressed and code in suppressed:
                 continue
+            violations: Iterable[Violation]
             if written is not None and code in self.as_written:
                 violations = self.as_written[code](written, example)
             else:
