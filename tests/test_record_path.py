@@ -279,3 +279,24 @@ def test_width_is_linted_as_written_and_compared_with_the_compiled_text(
     digits = "1200" if unicode == "NFKC" else "１２００"
     assert record.example.messages[-1].content == f"価格は{digits}円です。"
     assert engine.take_counters().fired["DS202"] == 1
+
+
+def test_as_written_findings_are_byte_identical_with_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text as written travels with the record inside the map task: ``--jobs 2`` (several
+    chunks, in worker processes) writes the same artefact as ``--jobs 1``."""
+    from tunespec.compiler.commands.compile import main as compile_main
+
+    monkeypatch.setenv("TUNESPEC_CHUNK_BYTES", "300")
+    spec = CORPORA[3]
+    for jobs in ("1", "2"):
+        out = str(tmp_path / jobs)
+        assert compile_main([str(spec), "--out", out, "--jobs", jobs, "--quiet"]) == 1
+    names = sorted(p.name for p in (tmp_path / "1").iterdir())
+    assert "report.json" in names
+    assert sorted(p.name for p in (tmp_path / "2").iterdir()) == names
+    for name in names:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+    report = json.loads((tmp_path / "2" / "report.json").read_text())
+    assert {r["code"]: r["count"] for r in report["rules"]}["DS202"] == 3
