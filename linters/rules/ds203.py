@@ -49,7 +49,7 @@ class PunctuationStyle(Rule):
         assert self.ctx.spec is not None
         mode = self.ctx.spec.style.punctuation
         for i, m in enumerate(example.messages):
-            if m.role not in self.ctx.spec.style.roles or not is_japanese(m.content):
+            if m.role not in self.ctx.spec.style.roles:
                 continue
             c = punctuation_counts(m.content)
             msg = None
@@ -59,7 +59,8 @@ class PunctuationStyle(Rule):
                 msg = f"uses 。/、 ({c['。'] + c['、']}x); expected ．/，"
             elif mode == "consistent" and ((c["。"] and c["．"]) or (c["、"] and c["，"])):
                 msg = "mixes 。/、 with ．/，"
-            if msg:
+            # the language check last: it costs most, and most texts have no wrong punctuation
+            if msg and is_japanese(m.content):
                 yield Violation(
                     f"{m.role} turn {i} {msg}",
                     json_path=message_path(example, i),
