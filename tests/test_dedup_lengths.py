@@ -75,7 +75,7 @@ def _planted(length: int, ja: bool, pairs: int) -> tuple[list[str], list[tuple[i
 
 
 @pytest.mark.parametrize("ja", [False, True], ids=["en", "ja"])
-@pytest.mark.parametrize("length", [40, 50, 60, 80])
+@pytest.mark.parametrize("length", [8, 10, 15, 20, 30, 40, 50, 60, 80, 120, 200])
 def test_recall_at_the_threshold_by_length(length: int, ja: bool) -> None:
     texts, truth = _planted(length, ja, 400)
     examples = [
