@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tunespec.compiler.card import write_card
 from tunespec.compiler.engines.base import Executor, LocalExecutor
@@ -46,7 +47,7 @@ from tunespec.compiler.stages.driver import (
 )
 from tunespec.compiler.stages.ids import repeat_suffixes
 from tunespec.compiler.stages.mapstage import ChunkResult, process_chunk
-from tunespec.compiler.stages.writeout import OutputWriter
+from tunespec.compiler.stages.writeout import OutputWriter, write_chunk
 from tunespec.compiler.writer import ArtefactWriter
 from tunespec.linters.dedup.result import DedupResult, Duplicate
 from tunespec.linters.dedup.shuffle import ShufflePlan
@@ -243,7 +244,7 @@ class Compiler:
 
     def _assign(
         self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
-    ) -> tuple[list[int], dict[int, Duplicate], DedupResult | None]:
+    ) -> tuple[npt.NDArray[np.int8], dict[int, Duplicate], DedupResult | None]:
         n = len(spill)
         group = np.arange(n, dtype=np.int64)
         dropped: dict[int, Duplicate] = {}
@@ -271,7 +272,7 @@ class Compiler:
         rep_split = np.array([SPLITS.index(s) for s in names] + [-1], dtype=np.int8)
         pos = np.searchsorted(reps, group)
         pos[~keep] = len(reps)
-        return rep_split[pos].tolist(), dropped, result
+        return rep_split[pos], dropped, result
 
     def run(self) -> CompileResult:
         writer = ArtefactWriter(self.out_dir)
@@ -303,9 +304,15 @@ class Compiler:
             inputs, spill = self._merge(writer, files, plan, results)
             splits, dropped, result = self._assign(spill, results, scratch)
             del results
-            out = OutputWriter(writer, spill, self.spec.target, self.report, self.engine, self.sink)
-            with self.progress.stage(f"writing {len(spill):,} examples"):
-                per_split = out.write(splits, dropped)
+            out = OutputWriter(writer, spill, self.report, self.engine, self.sink)
+            spec_id = (str(Path(self.loaded.path).resolve()), self.loaded.spec_hash)
+            per_split = out.write(
+                splits,
+                dropped,
+                spec_id,
+                scratch,
+                lambda tasks: self.progress.map(self.executor, write_chunk, tasks, "writing"),
+            )
             self.rejects.update(out.rejects)
             self.sink.add(out.conflict_findings(result))
             split = self.spec.split
@@ -315,7 +322,7 @@ class Compiler:
             spill.close()
             outputs = writer.close_outputs()
             manifest = self._manifest(inputs, per_split, outputs)
-            write_card(writer.tmp, manifest, self.spec.license)
+            write_card(writer.tmp, manifest, self.spec.license, out.columns)
             report = None
             if self.report is not None:
                 self.report.set_counts(manifest["counts"])

@@ -78,6 +78,19 @@ class Rule:
     def observe(self, example: Example) -> None:
         return None
 
+    def merge(self, other: Rule) -> None:
+        """Add what ``other``, a fresh instance of this rule, observed over a later part of the
+        same stream (a compile observes its spill chunks in parallel): afterwards this rule is
+        as if it had observed both parts in order. Rules whose ``observe`` keeps state
+        implement it; without it the compile observes every example in one process."""
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A rule travels without its context (what it observed is the state that matters)."""
+        state = dict(self.__dict__)
+        state.pop("ctx", None)
+        return state
+
     def observe_problem(self, problem: Problem, origin: Origin) -> None:
         """Dataset rules also see read/map problems (records that never became examples)."""
         return None
