@@ -311,7 +311,9 @@ class Compiler:
                 dropped,
                 spec_id,
                 scratch,
-                lambda tasks: self.progress.map(self.executor, write_chunk, tasks, "writing"),
+                lambda tasks: self.progress.map(
+                    self.executor, write_chunk, tasks, f"writing {len(spill):,} examples"
+                ),
             )
             self.rejects.update(out.rejects)
             self.sink.add(out.conflict_findings(result))

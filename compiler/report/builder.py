@@ -58,6 +58,7 @@ class ReportBuilder:
         self.stats = ExampleStats(self.counter)
         self.lengths = self.stats.lengths
         self.turns = self.stats.turns
+        self.split_tokens = self.stats.split_tokens
         #: the seeded reservoir sample of Latin texts: texts, or global example indices until
         #: :meth:`resolve_latin` reads them (parts merged from pass 2's chunks)
         self.latin_sample: list[str | int] = []
@@ -256,7 +257,7 @@ class ReportBuilder:
         per_split = counts.get("per_split", {})
         n_train = int(per_split.get("train", 0))
         epochs = openai_epochs(n_train)
-        train_tokens = self.stats.split_tokens.get("train", 0)
+        train_tokens = self.split_tokens.get("train", 0)
         spec = self.loaded.spec if self.loaded is not None else None
         return {
             "schema_version": SCHEMA_VERSION,
@@ -276,7 +277,7 @@ class ReportBuilder:
             "training": {
                 "train_examples": n_train,
                 "tokens_per_epoch": train_tokens,
-                "tokens_per_split": dict(sorted(self.stats.split_tokens.items())),
+                "tokens_per_split": dict(sorted(self.split_tokens.items())),
                 "epochs": epochs,
                 "epochs_rule": "OpenAI default: 3, scaled so epochs × examples is in [100, 25000], 1..25",
                 "estimated_training_tokens": train_tokens * epochs,
