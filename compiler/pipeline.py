@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from tunespec.compiler.card import write_card
 from tunespec.compiler.engines.base import Executor, LocalExecutor
+from tunespec.compiler.engines.timed import timed, write_timings
 from tunespec.compiler.progress import Progress
 from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
@@ -402,6 +403,9 @@ def compile_spec(
     """
     loaded = load_spec(spec_path)
     out = Path(out_dir) if out_dir is not None else default_out_dir(loaded)
-    return Compiler(
+    executor = timed(executor or LocalExecutor())
+    result = Compiler(
         loaded, out, show_progress=show_progress, executor=executor, chunk_bytes=chunk_bytes
     ).run()
+    write_timings(executor)
+    return result
