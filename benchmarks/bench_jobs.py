@@ -79,9 +79,7 @@ def _split(runs: list[dict[str, Any]]) -> tuple[float, float, dict[str, float]]:
     """Median serial and parallel CPU seconds of ``--jobs 1`` runs, and per stage."""
     serial = statistics.median(r["timings"]["driver_cpu_s"] for r in runs)
     names = list(runs[0]["timings"]["stages"])
-    stages = {
-        n: statistics.median(r["timings"]["stages"][n]["cpu_s"] for r in runs) for n in names
-    }
+    stages = {n: statistics.median(r["timings"]["stages"][n]["cpu_s"] for r in runs) for n in names}
     return serial, sum(stages.values()), stages
 
 
@@ -90,18 +88,24 @@ def _print_split(runs: dict[int, list[dict[str, Any]]], n: int, floor_cpu: float
         return
     serial, parallel, stages = _split(runs[1])
     total = serial + parallel
-    print(f"\n--jobs 1 CPU split (median of {len(runs[1])}): serial {serial:.2f} s "
-          f"(start-up and driver steps, {serial / total:.0%}), parallel {parallel:.2f} s "
-          f"(the executor's stages, {parallel / total:.0%})")
+    print(
+        f"\n--jobs 1 CPU split (median of {len(runs[1])}): serial {serial:.2f} s "
+        f"(start-up and driver steps, {serial / total:.0%}), parallel {parallel:.2f} s "
+        f"(the executor's stages, {parallel / total:.0%})"
+    )
     for name, cpu in stages.items():
         print(f"    {name:<14} {cpu:7.2f} s CPU")
     for cores in sorted({2, 16, _cores()}):
-        print(f"Amdahl: {cores:>2} cores -> {_amdahl(serial, parallel, cores):.2f}x "
-              f"(serial {serial:.2f} s + parallel {parallel:.2f} s / {cores})")
+        print(
+            f"Amdahl: {cores:>2} cores -> {_amdahl(serial, parallel, cores):.2f}x "
+            f"(serial {serial:.2f} s + parallel {parallel:.2f} s / {cores})"
+        )
     cpu1 = statistics.median(r["cpu"] for r in runs[1])
-    print(f"per core: {n / cpu1:,.0f} examples per CPU second with --jobs 1 "
-          f"({cpu1:.2f} s CPU) = {cpu1 / floor_cpu:.1f}x the floor ({floor_cpu:.2f} s CPU, "
-          f"orjson read+write in a fresh process)")
+    print(
+        f"per core: {n / cpu1:,.0f} examples per CPU second with --jobs 1 "
+        f"({cpu1:.2f} s CPU) = {cpu1 / floor_cpu:.1f}x the floor ({floor_cpu:.2f} s CPU, "
+        f"orjson read+write in a fresh process)"
+    )
     for j, got in sorted(runs.items()):
         if j > 1:
             t = statistics.median(r["timings"]["driver_wall_s"] for r in got)
@@ -118,7 +122,14 @@ def main() -> int:
     args = p.parse_args()
     corpus = args.work / f"c{args.n}"
     if not (corpus / "data.jsonl").is_file():
-        gen = [sys.executable, str(HERE / "gen_corpus.py"), "--n", str(args.n), "--out", str(corpus)]
+        gen = [
+            sys.executable,
+            str(HERE / "gen_corpus.py"),
+            "--n",
+            str(args.n),
+            "--out",
+            str(corpus),
+        ]
         subprocess.run(gen, check=True, capture_output=True)
     spec = corpus / "tunespec.yaml"
     jobs = sorted(set(args.jobs))
@@ -128,7 +139,13 @@ def main() -> int:
     ref: dict[str, str] | None = None
     same = True
     for _ in range(args.rounds):
-        floor_cmd = [sys.executable, "-c", FLOOR, str(corpus / "data.jsonl"), str(args.work / "floor")]
+        floor_cmd = [
+            sys.executable,
+            "-c",
+            FLOOR,
+            str(corpus / "data.jsonl"),
+            str(args.work / "floor"),
+        ]
         floors.append(_child(floor_cmd)[1])
         for j in jobs:
             r = _compile(spec, args.work / f"out-j{j}", j)
@@ -137,14 +154,18 @@ def main() -> int:
             same = same and r["hashes"] == ref
     end = os.getloadavg()
     print(f"{args.n:,} examples, {_cores()} cores, turns A B A B x {args.rounds}")
-    print(f"load average (1, 5, 15 min): start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
-          f"end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}")
+    print(
+        f"load average (1, 5, 15 min): start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+        f"end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}"
+    )
     base = min(r["wall"] for r in runs[jobs[0]])
     print(f"{'jobs':>5} {'wall s':>8} {'cpu s':>8} {'speed-up':>9}   walls (in turn)")
     for j in jobs:
         best = min(runs[j], key=lambda r: r["wall"])
         walls = " ".join(f"{r['wall']:.2f}" for r in runs[j])
-        print(f"{j:>5} {best['wall']:>8.2f} {best['cpu']:>8.2f} {base / best['wall']:>8.2f}x   {walls}")
+        print(
+            f"{j:>5} {best['wall']:>8.2f} {best['cpu']:>8.2f} {base / best['wall']:>8.2f}x   {walls}"
+        )
     _print_split(runs, args.n, statistics.median(floors))
     print("artefacts byte-identical:", same)
     return 0 if same else 1

@@ -32,6 +32,8 @@ MAX_MEMBERS = 6
 MAX_CONFLICTS = 20
 TEXT_CAP = 600
 LANG_SAMPLE = 8  # Latin texts that are not obviously English: langdetect on a seeded sample
+
+
 def clip(text: str, cap: int = TEXT_CAP) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
 

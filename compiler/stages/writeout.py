@@ -125,7 +125,12 @@ def write_chunk(task: WriteTask) -> WritePart:
     stats = part.stats = ExampleStats(w.token_counter()) if task.report else None
     part.rules = rules = [w.dataset_rule(code) for code in task.rule_codes]
     observers = [r.observe for r in rules]
-    splits, dropped, spill, per_split = task.splits.tolist(), task.dropped, task.spill, part.per_split
+    splits, dropped, spill, per_split = (
+        task.splits.tolist(),
+        task.dropped,
+        task.spill,
+        part.per_split,
+    )
     base = int(spill.bases[task.number])
     columns = part.columns
     with ExitStack() as stack:
