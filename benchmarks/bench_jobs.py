@@ -61,10 +61,12 @@ def _child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
     return wall, cpu
 
 
-def _compile(spec: Path, out: Path, jobs: int) -> dict[str, Any]:
+def _compile(spec: Path, out: Path, jobs: int, pythonpath: str | None) -> dict[str, Any]:
     timings = out.with_name(out.name + ".timings.json")
     cmd = [sys.executable, "-m", "tunespec.compiler.cli", "compile", str(spec), "--out", str(out)]
     env = {**os.environ, "TUNESPEC_TIMINGS": str(timings)}
+    if pythonpath:  # another checkout (its tunespec/ package folder's parent)
+        env["PYTHONPATH"] = pythonpath
     wall, cpu = _child([*cmd, "--jobs", str(jobs), "--no-progress", "-q"], env)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     hashes = {k: v["sha256"] for k, v in manifest["outputs"].items()}
@@ -119,6 +121,11 @@ def main() -> int:
     p.add_argument("--jobs", type=int, nargs="+", default=[1, _cores()])
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--work", type=Path, default=Path("/tmp/tunespec-bench-jobs"))
+    p.add_argument(
+        "--pythonpath",
+        help="compile with the tunespec found here (a folder holding a tunespec/ package), e.g. "
+        "an older checkout for a before/after comparison",
+    )
     args = p.parse_args()
     corpus = args.work / f"c{args.n}"
     if not (corpus / "data.jsonl").is_file():
@@ -148,7 +155,7 @@ def main() -> int:
         ]
         floors.append(_child(floor_cmd)[1])
         for j in jobs:
-            r = _compile(spec, args.work / f"out-j{j}", j)
+            r = _compile(spec, args.work / f"out-j{j}", j, args.pythonpath)
             runs[j].append(r)
             ref = ref or r["hashes"]
             same = same and r["hashes"] == ref

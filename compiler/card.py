@@ -28,7 +28,19 @@ Kind = Any  # a JSON type: "string" | "bool" | "int64" | "float64" | "null" | ("
 CONFLICT = "conflict"
 
 
+_STRING_STRUCTS: dict[tuple[str, ...], Kind] = {}  # key set -> kind of an all-string object
+
+
 def _kind(value: Any) -> Kind:
+    if type(value) is dict and all(type(v) is str for v in value.values()):
+        # the usual object of a row (a chat message): one kind per key set, made once
+        keys = tuple(value)
+        kind = _STRING_STRUCTS.get(keys)
+        if kind is None:
+            kind = ("struct", {str(k): "string" for k in keys})
+            if len(_STRING_STRUCTS) < 1024:
+                _STRING_STRUCTS[keys] = kind
+        return kind
     if value is None:
         return "null"
     if isinstance(value, bool):
