@@ -36,7 +36,7 @@ from tunespec.compiler.progress import Progress
 from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
 from tunespec.compiler.split import assign_splits, merge_key_groups
-from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, file_notes
+from tunespec.compiler.stages.chunks import ChunkTask, auto_chunk_bytes, chunk_bytes_of, file_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
     InputFile,
@@ -95,26 +95,6 @@ class CompileResult:
         return counts
 
 
-MIN_AUTO_CHUNK_BYTES = 1 << 20
-
-
-def _chunk_bytes(value: int | None) -> int | None:
-    """The chunk size the user chose (argument, then $TUNESPEC_CHUNK_BYTES), or None: auto."""
-    if value is not None:
-        return max(1, value)
-    env = os.environ.get("TUNESPEC_CHUNK_BYTES")
-    return max(1, int(env)) if env else None
-
-
-def auto_chunk_bytes(total: int, parallelism: int) -> int:
-    """With several workers, cut the input into about four chunks per worker (so they all have
-    work to the end), between 1 MiB and the default; alone, the default. Chunking never changes
-    the artefact (tested)."""
-    if parallelism <= 1:
-        return DEFAULT_CHUNK_BYTES
-    return max(MIN_AUTO_CHUNK_BYTES, min(DEFAULT_CHUNK_BYTES, total // (4 * parallelism)))
-
-
 class Compiler:
     def __init__(
         self,
@@ -129,7 +109,7 @@ class Compiler:
         self.spec = loaded.spec
         self.out_dir = out_dir
         self.executor: Executor = executor or LocalExecutor()
-        self.chunk_bytes = _chunk_bytes(chunk_bytes)
+        self.chunk_bytes = chunk_bytes_of(chunk_bytes)
         self.progress = Progress(enabled=show_progress)
         self.dedup = bool(self.spec.dedup.exact or self.spec.dedup.near)
         # with dedup on, DS401-DS403 come from the compile's own dedup pass
