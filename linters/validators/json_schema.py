@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
 from tunespec.linters.validators.schema_build import build
+from tunespec.linters.validators.schema_errors import as_errors, guided_errors, local_only, root_uri
 from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
 from tunespec.spec.jsonparse import has_long_digits
@@ -110,8 +111,9 @@ def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> tuple[Any,
     return data, path
 
 
-def _error_order(err: ValidationError) -> tuple[str, str]:
-    return (err.json_path or "", err.keyword or "")
+def _error_order(err: ValidationError) -> tuple[str, str, str]:
+    # the message breaks ties: jsonschema and jsonschema-rs may meet errors in other orders
+    return (err.json_path or "", err.keyword or "", err.message)
 
 
 class JsonSchemaValidator:
@@ -143,6 +145,8 @@ class JsonSchemaValidator:
         #: decides validity (errors and messages always come from jsonschema)
         self._fast: Any = built.fast
         self.fast_off = built.fast_off
+        #: where jsonschema-rs's error locations can lead jsonschema to the failing keywords
+        self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
 
@@ -191,8 +195,11 @@ class JsonSchemaValidator:
             try:
                 if self._fast.is_valid(value):
                     return []
+                found = guided_errors(self._fast, self._slow, value, *self._guide)
             except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
-                pass
+                found = None
+            if found is not None:
+                return sorted(as_errors(found, json_path), key=_error_order)
         return self.errors_of(value)
 
     def is_valid(self, value: Any) -> bool:
