@@ -60,7 +60,12 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "order_id": {"type": "string", "pattern": "^ORD-[0-9]{6}$"},
         "customer": {"$ref": "#/$defs/Customer"},
-        "items": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"$ref": "#/$defs/Item"}},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 20,
+            "items": {"$ref": "#/$defs/Item"},
+        },
         "status": {"enum": ["pending", "shipped", "delivered", "cancelled"]},
         "notes": {"anyOf": [{"type": "string"}, {"type": "null"}]},
         "gift": {"type": "boolean"},
@@ -84,7 +89,9 @@ def jpath(parts):
     return s
 counts = Counter()
 """
-PLAIN = COMMON + r"""
+PLAIN = (
+    COMMON
+    + r"""
 import jsonschema
 with open(schema_path, encoding="utf-8") as fh:
     validator = jsonschema.Draft202012Validator(json.load(fh))
@@ -105,7 +112,10 @@ with open(preds, encoding="utf-8") as fh, open(out + "/failures.jsonl", "w", enc
 with open(out + "/summary.json", "w") as fh:
     json.dump(counts, fh)
 """
-BARE_RS = COMMON + r"""
+)
+BARE_RS = (
+    COMMON
+    + r"""
 import orjson, jsonschema_rs
 with open(schema_path, "rb") as fh:
     validator = jsonschema_rs.validator_for(orjson.loads(fh.read()))
@@ -128,6 +138,7 @@ with open(preds, "rb") as fh, open(out + "/failures.jsonl", "wb") as bad:
 with open(out + "/summary.json", "w") as fh:
     json.dump(counts, fh)
 """
+)
 
 
 def make_prediction(rng: random.Random) -> str:
@@ -136,7 +147,11 @@ def make_prediction(rng: random.Random) -> str:
         "order_id": f"ORD-{rng.randrange(1000):06d}",
         "customer": {"name": rng.choice(NAMES), "tier": rng.choice(["free", "pro", "enterprise"])},
         "items": [
-            {"sku": f"SKU-{rng.randrange(50)}", "qty": rng.randint(1, 3), "price": rng.choice([9.5, 12.0, 30.0])}
+            {
+                "sku": f"SKU-{rng.randrange(50)}",
+                "qty": rng.randint(1, 3),
+                "price": rng.choice([9.5, 12.0, 30.0]),
+            }
             for _ in range(rng.randint(1, 3))
         ],
         "status": rng.choice(["pending", "shipped", "delivered"]),
@@ -201,10 +216,14 @@ def _check(work: Path) -> dict[str, int]:
         got = _failures(work / name / "failures.jsonl", name == "out-tunespec")
         if got != plain:
             diff = [k for k in plain.keys() | got.keys() if plain.get(k) != got.get(k)][:3]
-            sys.exit(f"{name} disagrees with the plain jsonschema loop, e.g. {[(k, plain.get(k), got.get(k)) for k in diff]}")
+            sys.exit(
+                f"{name} disagrees with the plain jsonschema loop, e.g. {[(k, plain.get(k), got.get(k)) for k in diff]}"
+            )
     counts: dict[str, int] = json.loads((work / "out-plain" / "summary.json").read_text())
     score = json.loads((work / "out-tunespec" / "score.json").read_text())
-    if score["metrics"]["status_counts"] != dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))):
+    if score["metrics"]["status_counts"] != dict(
+        sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ):
         sys.exit(f"status counts differ: {score['metrics']['status_counts']} vs {counts}")
     return counts
 
@@ -221,15 +240,44 @@ def main() -> int:
         work = Path(tmp)
         with (work / "predictions.jsonl").open("w", encoding="utf-8") as fh:
             for i in range(args.n):
-                fh.write(json.dumps({"id": f"ex-{i}", "prediction": make_prediction(rng)}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"id": f"ex-{i}", "prediction": make_prediction(rng)}, ensure_ascii=False
+                    )
+                    + "\n"
+                )
         (work / "schema.json").write_text(json.dumps(SCHEMA), encoding="utf-8")
         (work / "tunespec.yaml").write_text(SPEC, encoding="utf-8")
         for name in ("plain", "rs", "tunespec"):
             (work / f"out-{name}").mkdir()
         peers = {
-            "plain jsonschema": [sys.executable, "-c", PLAIN, "predictions.jsonl", "schema.json", "out-plain"],
-            "bare jsonschema-rs": [sys.executable, "-c", BARE_RS, "predictions.jsonl", "schema.json", "out-rs"],
-            "tunespec score": [tunespec_exe, "score", "predictions.jsonl", "--spec", "tunespec.yaml", "--out", "out-tunespec", "--keep-going", "--quiet"],
+            "plain jsonschema": [
+                sys.executable,
+                "-c",
+                PLAIN,
+                "predictions.jsonl",
+                "schema.json",
+                "out-plain",
+            ],
+            "bare jsonschema-rs": [
+                sys.executable,
+                "-c",
+                BARE_RS,
+                "predictions.jsonl",
+                "schema.json",
+                "out-rs",
+            ],
+            "tunespec score": [
+                tunespec_exe,
+                "score",
+                "predictions.jsonl",
+                "--spec",
+                "tunespec.yaml",
+                "--out",
+                "out-tunespec",
+                "--keep-going",
+                "--quiet",
+            ],
         }
         names = list(peers)
         walls: dict[str, list[float]] = {n: [] for n in names}
@@ -247,8 +295,12 @@ def main() -> int:
     for name in names:
         print(f"  {name:<20} {min(walls[name]):7.2f} s wall {min(cpus[name]):7.2f} s CPU")
     ts = min(cpus["tunespec score"])
-    print(f"tunespec score vs plain jsonschema:   {min(cpus['plain jsonschema']) / ts:5.1f}x faster (CPU), goal >= 10x")
-    print(f"tunespec score vs bare jsonschema-rs: {ts / min(cpus['bare jsonschema-rs']):5.2f}x the time (CPU), goal <= 1.5x")
+    print(
+        f"tunespec score vs plain jsonschema:   {min(cpus['plain jsonschema']) / ts:5.1f}x faster (CPU), goal >= 10x"
+    )
+    print(
+        f"tunespec score vs bare jsonschema-rs: {ts / min(cpus['bare jsonschema-rs']):5.2f}x the time (CPU), goal <= 1.5x"
+    )
     print("verdicts and error (path, keyword) pairs identical across the three programs")
     print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

@@ -2,8 +2,8 @@
 
 Parsing keeps integers of any size exact (:mod:`tunespec.spec.jsonparse`). The verdict follows
 the JSON Schema specification of the schema's draft whatever is installed: ``jsonschema``
-with ECMA-262 patterns is the reference and reports every error; ``jsonschema-rs`` (the
-``fast`` extra) only decides validity, on schemas where it follows the spec
+with ECMA-262 patterns is the reference and reports every error; ``jsonschema-rs`` (a
+base dependency) decides validity and locates the errors jsonschema then words, on schemas where it follows the spec
 (:mod:`schema_backends`). Verdicts are cached per distinct answer text, so repeated answers
 are validated once.
 """
@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
@@ -195,11 +197,20 @@ class JsonSchemaValidator:
             try:
                 if self._fast.is_valid(value):
                     return []
-                found = guided_errors(self._fast, self._slow, value, *self._guide)
             except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
-                found = None
-            if found is not None:
-                return sorted(as_errors(found, json_path), key=_error_order)
+                return self.errors_of(value)
+            return self._invalid(value)
+        return self.errors_of(value)
+
+    def _invalid(self, value: Any) -> list[ValidationError]:
+        """The errors of a value jsonschema-rs found invalid: worded by jsonschema where
+        jsonschema-rs found them (:func:`guided_errors`), else from a whole jsonschema run."""
+        try:
+            found = guided_errors(self._fast, self._slow, value, *self._guide)
+        except (ValueError, TypeError, OverflowError):
+            found = None
+        if found is not None:
+            return sorted(as_errors(found, json_path), key=_error_order)
         return self.errors_of(value)
 
     def is_valid(self, value: Any) -> bool:
@@ -212,11 +223,29 @@ class JsonSchemaValidator:
         hit = cache.get(text)
         if hit is not None:
             return hit
-        verdict = self._validate(text, extract)
+        verdict = self._bare(text) or self._validate(text, extract)
         if len(cache) >= CACHE_SIZE:
             cache.clear()  # bounded memory; identical answers cluster in practice
         cache[text] = verdict
         return verdict
+
+    def _bare(self, text: str) -> Verdict | None:
+        """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
+        step; None for anything else (:meth:`_validate` then decides)."""
+        fast = self._fast
+        stripped = text.strip()
+        if fast is None or not stripped or stripped[0] not in "{[":
+            return None
+        try:
+            value = orjson.loads(stripped)
+            if stripped.count("[") + stripped.count("{") > MAX_DEPTH or has_long_digits(stripped):
+                return None
+            if fast.is_valid(value):
+                return Verdict("match", [], value, stripped)
+        except (ValueError, TypeError, OverflowError):  # JSONDecodeError is a ValueError
+            return None
+        errors = self._invalid(value)
+        return Verdict("schema_error" if errors else "match", errors, value, stripped)
 
     def _validate(self, text: str, extract: bool) -> Verdict:
         stripped = text.strip()

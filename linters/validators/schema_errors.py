@@ -50,6 +50,9 @@ KINDS: dict[str, frozenset[str]] = {
 }
 
 
+_ABSENT = object()
+
+
 def local_only(schema: Any) -> bool:
     """True when every ``$ref`` below the root of ``schema`` points inside it and nothing there
     sets a new base (``$id``, draft 4's ``id``) or a dynamic scope (``$dynamicRef``,
@@ -88,9 +91,9 @@ def root_uri(schema: Any, base_uri: str | None) -> str | None:
 
 def _walk(node: Any, path: Any) -> Any:
     for part in path:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         else:
             raise LookupError(part)
@@ -106,7 +109,9 @@ def _groups(
         schema_path = tuple(err.schema_path)
         if not schema_path or type(err.kind).__name__ not in KINDS.get(str(schema_path[-1]), ()):
             return None
-        where = err.absolute_keyword_location
+        where = getattr(err, "absolute_keyword_location", _ABSENT)  # jsonschema-rs >= 0.47
+        if where is _ABSENT:
+            return None
         if where is None:
             if not schema_is_local:
                 return None
@@ -152,7 +157,9 @@ def guided_errors(
     return out
 
 
-def as_errors(found: list[tuple[tuple[Any, ...], str, str]], json_path: Any) -> list[ValidationError]:
+def as_errors(
+    found: list[tuple[tuple[Any, ...], str, str]], json_path: Any
+) -> list[ValidationError]:
     out = []
     for instance_path, keyword, message in found:
         path = json_path(instance_path)
