@@ -91,12 +91,12 @@ def root_uri(schema: Any, base_uri: str | None) -> str | None:
 
 def _walk(node: Any, path: Any) -> Any:
     for part in path:
-        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
             node = node[part]
-        else:
+            continue
+        if not (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             raise LookupError(part)
+        node = node[part]
     return node
 
 
@@ -115,7 +115,7 @@ def _groups(
         if where is None:
             if not schema_is_local:
                 return None
-        elif base_uri is None or where.split("#", 1)[0] != base_uri:
+        elif not isinstance(where, str) or base_uri is None or where.split("#", 1)[0] != base_uri:
             return None
         key = (tuple(err.instance_path), schema_path)
         groups[key] = groups.get(key, 0) + 1
