@@ -65,7 +65,7 @@ def _mean_se(hits: int, n: int) -> dict[str, float | int | None]:
     return {"mean": p, "stderr": se, "n": n}
 
 
-def _share(statuses: Mapping[str, int], wanted: frozenset[str], n: int) -> dict[str, float | int | None]:
+def _share(statuses: Mapping[Any, int], wanted: frozenset[str], n: int) -> dict[str, float | int | None]:
     """:func:`mean_se` of "the status is in ``wanted``" over ``n`` results, from their counts."""
     return _mean_se(sum(c for s, c in statuses.items() if s in wanted), n)
 
