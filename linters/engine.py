@@ -56,7 +56,7 @@ class Engine:
 
         self.loaded = loaded
         spec = loaded.spec if loaded else None
-        self.lint: LintSpec = lint or (spec.lint if spec else LintSpec())
+        self.lint: LintSpec = lint or (spec.lint if spec else LintSpec.model_construct())
         self.ctx = RuleContext(spec, loaded)
         self.rules: dict[str, type[Rule]] = {}
         self._index = rule_index()

@@ -207,7 +207,7 @@ def project_targets(spec_path: Path | None) -> list[Target]:
 
 
 def _lint_spec(loaded: LoadedSpec | None, select: list[str], ignore: list[str]) -> LintSpec:
-    base = loaded.spec.lint if loaded is not None else LintSpec()
+    base = loaded.spec.lint if loaded is not None else LintSpec.model_construct()  # defaults
     update: dict[str, list[str]] = {}
     if select:
         update["select"] = select

@@ -191,7 +191,8 @@ class DedupRule(Rule):
     def _shared(self) -> SharedDedup:
         shared = self.ctx.cache.get("dedup")
         if not isinstance(shared, SharedDedup):
-            spec = self.ctx.spec.dedup if self.ctx.spec is not None else DedupSpec()
+            # the defaults, without building the model's validator (dslint start-up)
+            spec = self.ctx.spec.dedup if self.ctx.spec is not None else DedupSpec.model_construct()
             shared = self.ctx.cache["dedup"] = SharedDedup(spec)
         return shared
 
