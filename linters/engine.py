@@ -52,11 +52,11 @@ class Engine:
         ``dataset=False`` builds no dataset rules (a map stage: they run on the driver), and
         ``skip_dataset`` leaves out those codes (found by another pass, e.g. the compile's
         dedup) while the codes stay active."""
-        from tunespec.spec.models import LintSpec
+        from tunespec.spec.plain import plain_lint
 
         self.loaded = loaded
         spec = loaded.spec if loaded else None
-        self.lint: LintSpec = lint or (spec.lint if spec else LintSpec.model_construct())
+        self.lint: LintSpec = lint or (spec.lint if spec else plain_lint())
         self.ctx = RuleContext(spec, loaded)
         self.rules: dict[str, type[Rule]] = {}
         self._index = rule_index()
