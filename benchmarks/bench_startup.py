@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -100,14 +101,21 @@ def main() -> None:
 
 def _big_file(tmp: Path, py: str, runs: int) -> None:
     """dslint on a 10,000-line file: the pre-commit case of a changed file in a real project."""
+    rng = random.Random(0)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(5000)]
+
+    def sentence(n: int) -> str:
+        return " ".join(rng.choice(vocab) for _ in range(n)).capitalize() + "."
+
+    # varied text (templated text is the dense near-duplicate case, timed by bench_dedup.py)
     rows = [
         {
             "messages": [
-                {"role": "user", "content": f"Question {i}: how do I reset password number {i * 7}?"},
-                {"role": "assistant", "content": f"Open settings, choose account {i}, then reset."},
+                {"role": "user", "content": sentence(rng.randint(6, 25)) + " ?"},
+                {"role": "assistant", "content": " ".join(sentence(rng.randint(5, 20)) for _ in range(rng.randint(1, 4)))},
             ]
         }
-        for i in range(10_000)
+        for _ in range(10_000)
     ]
     (tmp / "big.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     (tmp / "tunespec.yaml").write_text(SPEC, encoding="utf-8")
