@@ -18,7 +18,7 @@ import orjson
 #: long decimals, which the standard library parses to the same float as orjson). Found by
 #: mapping every digit byte to "1" and every other byte to " " (one C pass, no regex engine)
 _DIGITS_AS_ONES = bytes(0x31 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
-_LONG_RUN = b"1" * 19
+LONG_RUN = b"1" * 19
 
 JSONDecodeError = orjson.JSONDecodeError
 
@@ -41,7 +41,7 @@ def _stdlib(data: str | bytes) -> Any:
 def has_long_digits(data: str | bytes) -> bool:
     if isinstance(data, str):  # UTF-8 never puts an ASCII digit byte inside another character
         data = data.encode("utf-8", "surrogatepass")
-    return _LONG_RUN in data.translate(_DIGITS_AS_ONES)
+    return LONG_RUN in data.translate(_DIGITS_AS_ONES)
 
 
 def loads(data: str | bytes) -> Any:

@@ -62,6 +62,10 @@ def test_guided_errors_are_jsonschemas_own() -> None:
         assert found is not None, value  # really worded the cheap way
         assert validator.judge(value) == validator.errors_of(value), value
         assert validator.errors_of(value)  # and the list is not empty
+    # messages remembered per (schema location, sub-instance) are placed at each answer's path
+    twice = {"id": "abc", "tier": "free", "items": [{"sku": "SKU-1", "qty": 0}, {"sku": "SKU-2", "qty": 0}]}
+    assert validator.judge(twice) == validator.errors_of(twice)
+    assert [e.json_path for e in validator.judge(twice)] == ["$.items[0].qty", "$.items[1].qty"]
 
 
 @pytest.mark.parametrize(

@@ -238,7 +238,7 @@ def _score(
         validate = validator.validate
         for pid, pred in predictions.items():  # score_one without a reference, inlined
             meta = None if pred.context is None else {"context": pred.context}
-            verdict = validate(pred.text, meta, extract=True)
+            verdict = validate(pred.text, meta)  # extract: the default
             results.append(ExampleScore(pid, verdict.status, verdict.errors, pred.text, None, line=pred.line))
         return results, problems
     for pid, pred in predictions.items():

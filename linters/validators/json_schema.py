@@ -23,7 +23,7 @@ from tunespec.linters.validators.schema_build import build
 from tunespec.linters.validators.schema_errors import as_errors, guided_errors, local_only, root_uri
 from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
-from tunespec.spec.jsonparse import has_long_digits
+from tunespec.spec.jsonparse import LONG_RUN, has_long_digits
 
 if TYPE_CHECKING:
     from tunespec.linters.validators.schema_draft import Draft
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 CACHE_SIZE = 200_000
 #: arrays / objects nested deeper than this are refused before validation, on every backend
 MAX_DEPTH = 64
+
+
+#: bytes -> b"1" for a digit, b"[" for "[" or "{", b" " otherwise (see :meth:`JsonSchemaValidator._bare`)
+_MARKS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x5B if i in (0x5B, 0x7B) else 0x20 for i in range(256))
 
 
 def nesting(value: Any) -> int:
@@ -148,6 +152,7 @@ class JsonSchemaValidator:
         self._fast: Any = built.fast
         self.fast_off = built.fast_off
         #: where jsonschema-rs's error locations can lead jsonschema to the failing keywords
+        self._memo: dict[Any, list[str] | None] = {}
         self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
@@ -206,7 +211,7 @@ class JsonSchemaValidator:
         """The errors of a value jsonschema-rs found invalid: worded by jsonschema where
         jsonschema-rs found them (:func:`guided_errors`), else from a whole jsonschema run."""
         try:
-            found = guided_errors(self._fast, self._slow, value, *self._guide)
+            found = guided_errors(self._fast, self._slow, value, *self._guide, self._memo)
         except (ValueError, TypeError, OverflowError):
             found = None
         if found is not None:
@@ -238,7 +243,9 @@ class JsonSchemaValidator:
             return None
         try:
             value = orjson.loads(stripped)
-            if stripped.count("[") + stripped.count("{") > MAX_DEPTH or has_long_digits(stripped):
+            # one pass over the bytes: how many brackets open (nesting), any 19-digit run
+            marks = stripped.encode("utf-8", "surrogatepass").translate(_MARKS)
+            if marks.count(b"[") > MAX_DEPTH or LONG_RUN in marks:
                 return None
             if fast.is_valid(value):
                 return Verdict("match", [], value, stripped)

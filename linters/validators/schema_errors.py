@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
+
 from tunespec.linters.validators import ValidationError
 
 #: keyword -> the jsonschema-rs error kinds it reports. Leaf keywords judge the instance alone;
@@ -123,13 +125,20 @@ def _groups(
 
 
 def guided_errors(
-    fast: Any, reference: Any, value: Any, base_uri: str | None, schema_is_local: bool
+    fast: Any,
+    reference: Any,
+    value: Any,
+    base_uri: str | None,
+    schema_is_local: bool,
+    memo: dict[Any, list[str] | None] | None = None,
 ) -> list[tuple[tuple[Any, ...], str, str]] | None:
     """(instance path, keyword, jsonschema's message) for every error of ``value``, or None.
 
     ``fast`` is the jsonschema-rs validator, ``reference`` the jsonschema one (its ``schema``
     is the copy the schema paths walk); ``base_uri`` is the root document's URI given to
-    jsonschema-rs, ``schema_is_local`` what :func:`local_only` says of the schema.
+    jsonschema-rs, ``schema_is_local`` what :func:`local_only` says of the schema. ``memo``
+    keeps the messages per (schema location, error count, sub-instance as JSON): answers
+    often fail the same way (a missing key, the same wrong enum value).
     """
     groups = _groups(fast.iter_errors(value), base_uri, schema_is_local)
     if not groups:
@@ -138,23 +147,55 @@ def guided_errors(
     for (instance_path, schema_path), count in groups.items():
         keyword = str(schema_path[-1])
         try:
-            subschema = _walk(reference.schema, schema_path[:-1])
             instance = _walk(value, instance_path)
         except LookupError:
             return None
-        if not isinstance(subschema, dict) or keyword not in subschema:
+        key = _memo_key(schema_path, count, instance) if memo is not None else None
+        if key is not None and memo is not None and key in memo:
+            messages = memo[key]
+        else:
+            messages = _word(reference, schema_path, keyword, instance, count)
+            if key is not None and memo is not None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[key] = messages
+        if messages is None:
             return None
-        setting = subschema[keyword]
-        if keyword == "additionalProperties" and setting is not False:
-            return None  # a schema: its own errors are reported at the properties
-        fn = reference.VALIDATORS.get(keyword)
-        if fn is None:
-            return None
-        worded = list(fn(reference, setting, instance, subschema) or ())
-        if len(worded) != count or any(e.path for e in worded):
-            return None
-        out.extend((instance_path, keyword, e.message) for e in worded)
+        out.extend((instance_path, keyword, m) for m in messages)
     return out
+
+
+MEMO_SIZE = 10_000
+
+
+def _memo_key(schema_path: tuple[Any, ...], count: int, instance: Any) -> Any:
+    try:  # the JSON spelling tells apart every value jsonschema could word differently
+        return (schema_path, count, orjson.dumps(instance))
+    except TypeError:  # integers beyond 64 bits
+        return None
+
+
+def _word(
+    reference: Any, schema_path: tuple[Any, ...], keyword: str, instance: Any, count: int
+) -> list[str] | None:
+    """jsonschema's messages for ``keyword`` at ``schema_path`` on ``instance``, or None when
+    they are not the ``count`` errors jsonschema-rs reported there."""
+    try:
+        subschema = _walk(reference.schema, schema_path[:-1])
+    except LookupError:
+        return None
+    if not isinstance(subschema, dict) or keyword not in subschema:
+        return None
+    setting = subschema[keyword]
+    if keyword == "additionalProperties" and setting is not False:
+        return None  # a schema: its own errors are reported at the properties
+    fn = reference.VALIDATORS.get(keyword)
+    if fn is None:
+        return None
+    worded = list(fn(reference, setting, instance, subschema) or ())
+    if len(worded) != count or any(e.path for e in worded):
+        return None
+    return [e.message for e in worded]
 
 
 def as_errors(
