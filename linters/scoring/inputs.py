@@ -191,7 +191,11 @@ def _read_predictions(
                     row = None
             if plain and type(row) is dict:
                 pid = row.get(id_field)
-                raw = next((row[f] for f in fields if f in row), None)
+                raw = None
+                for name in fields:
+                    if name in row:
+                        raw = row[name]
+                        break
                 if (type(pid) is str or type(pid) is int) and type(raw) is str:
                     pid = str(pid)
                     if pid not in items:
