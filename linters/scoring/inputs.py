@@ -139,13 +139,15 @@ def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
 
 
 @contextmanager
-def no_gc() -> Iterator[None]:
+def no_gc(freeze: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector while building many long-lived objects.
 
     Scoring keeps every parsed answer alive; the collector would otherwise rescan them over
-    and over (it made validation several times slower). Nothing here creates cycles. On the
-    way out the objects built are frozen (:func:`gc.freeze`): the first collection after
-    would otherwise scan all of them at once (half a second for 100,000 answers).
+    and over (it made validation several times slower). Nothing here creates cycles. Inside
+    an outer ``no_gc`` the collector stays off. ``freeze`` (a command about to exit): on the way
+    out the objects built are frozen (:func:`gc.freeze`), as the first collection would
+    otherwise scan all of them at once (half a second for 100,000 answers); a long-running
+    caller (the trainer) leaves it off, so nothing it holds is frozen for good.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -153,7 +155,8 @@ def no_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
+            if freeze:
+                gc.freeze()
             gc.enable()
 
 
