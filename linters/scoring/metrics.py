@@ -275,24 +275,25 @@ def aggregate(results: list[ExampleScore], kind: str) -> dict[str, Any]:
                 by_path[err.json_path] += 1
     metrics["failures_by_keyword"] = dict(by_keyword.most_common())
     metrics["failures_by_path"] = dict(by_path.most_common())
+    # only a result with a reference has exact / execution / field / tool-call outcomes
     with_ref = [r for r in results if r.exact_raw is not None]
     if with_ref:
         metrics["exact_match_raw"] = mean_se([bool(r.exact_raw) for r in with_ref])
         metrics["exact_match_canonical"] = mean_se([bool(r.exact_canonical) for r in with_ref])
-    executed = [r.execution_match for r in results if r.execution_match is not None]
+    executed = [r.execution_match for r in with_ref if r.execution_match is not None]
     if executed:
         metrics["execution_match"] = mean_se(executed)
         unavailable = sum(1 for r in with_ref if r.execution_match is None)
         if unavailable:  # references with no rows to run on, or that do not run themselves
             metrics["execution_unavailable"] = unavailable
     field_flags: dict[str, list[bool]] = {}
-    for r in results:
+    for r in with_ref:
         for path, ok in (r.fields or {}).items():
             field_flags.setdefault(path, []).append(ok)
     if field_flags:
         metrics["field_accuracy"] = {p: mean_se(v) for p, v in sorted(field_flags.items())}
     for name in TOOL_METRICS:
-        flags = [r.tool_call[name] for r in results if r.tool_call is not None]
+        flags = [r.tool_call[name] for r in with_ref if r.tool_call is not None]
         if flags:
             metrics[name] = mean_se(flags)
     if kind == "labels" and with_ref:
