@@ -41,6 +41,8 @@ class Violation:
     hint: str | None = None
     col: int | None = None
     example: Example | None = None  # for dataset-level findings that point at one example
+    #: what it flags is already repaired in the compiled text by ``normalize:`` (at most a warning)
+    repaired: bool = False
 
 
 class RuleContext:
@@ -63,6 +65,10 @@ class Rule:
     structural: ClassVar[bool] = False
     #: dataset rules that only make sense over the whole project (not over a few changed files)
     project_only: ClassVar[bool] = False
+    #: the ``normalize:`` settings that rewrite what this rule checks: such a rule lints the text
+    #: as written, and a difference from the normalized text is worded by :meth:`normalized_note`
+    #: (:mod:`tunespec.linters.rawtext`)
+    normalized_by: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
@@ -88,6 +94,14 @@ class Rule:
     def fix(self, text: str) -> str:
         """For fixable rules: the safe rewrite of one message text."""
         return text
+
+    def normalized_note(self, v: Violation, settings: str) -> Violation:
+        """``v``, found in the text as written but not in the normalized text, which ``settings``
+        (e.g. ``normalize.unicode=NFKC``) produced: by default they repaired it."""
+        v.message += f"; fixed by {settings} in the compiled text"
+        v.hint = f"the compiled text is fixed ({settings}); `dslint --fix` fixes the source"
+        v.repaired = True
+        return v
 
     def fixes_role(self, role: str) -> bool:
         """Whether :meth:`fix` applies to text of this role (the roles the rule checks)."""
