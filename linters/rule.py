@@ -18,7 +18,7 @@ import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 from tunespec.linters.findings import Severity
 
@@ -195,7 +195,10 @@ def rule_index() -> dict[str, RuleMeta]:
     tests/test_rules_registry.py checks the file against the classes)."""
     from tunespec.linters.rules._index import INDEX
 
-    return {code: RuleMeta(*meta) for code, meta in INDEX.items()}
+    return {
+        code: RuleMeta(cast(Severity, sev), cast(Stage, stage), structural, project_only)
+        for code, (sev, stage, structural, project_only) in INDEX.items()
+    }
 
 
 def load_rule(code: str) -> type[Rule]:
@@ -208,7 +211,7 @@ def load_rule(code: str) -> type[Rule]:
             for v in vars(module).values()
             if isinstance(v, type) and issubclass(v, Rule) and getattr(v, "code", None) == code
         )
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 def render_index() -> str:
