@@ -166,13 +166,16 @@ def guided_errors(
 
 
 MEMO_SIZE = 10_000
+#: sub-instances spelled longer are not remembered (bounded memory on hostile answers)
+MEMO_MAX_BYTES = 512
 
 
 def _memo_key(schema_path: tuple[Any, ...], count: int, instance: Any) -> Any:
     try:  # the JSON spelling tells apart every value jsonschema could word differently
-        return (schema_path, count, orjson.dumps(instance))
+        spelled = orjson.dumps(instance)
     except TypeError:  # integers beyond 64 bits
         return None
+    return (schema_path, count, spelled) if len(spelled) <= MEMO_MAX_BYTES else None
 
 
 def _word(
