@@ -132,6 +132,35 @@ def message_path(example: Example, index: int) -> str:
     return f"$.messages[{index}].content"
 
 
+def text_path(spec: Spec | None, example: Example, index: int, offset: int) -> str:
+    """The JSON path of the field holding character ``offset`` of message ``index``: the mapped
+    ``input`` (alpaca's, appended to the user turn after a blank line) when the offset lies in
+    it; the field a mapping template put there (``Message.spans``); else :func:`message_path`."""
+    from tunespec.spec.paths import json_path, template_fields
+
+    m = example.messages[index]
+    mapping = next(
+        (s.mapping for s in (spec.sources if spec else []) if s.display_name == example.source),
+        None,
+    )
+    extra = example.meta.get("input")
+    if (
+        m.role == "user"
+        and isinstance(extra, str)
+        and extra
+        and offset >= len(m.content) - len(extra)
+        and m.content.endswith("\n\n" + extra)
+    ):
+        return json_path((mapping.input if mapping else None) or "input")
+    spans = m.spans
+    if spans is not None and mapping is not None and m.role in ("user", "assistant"):
+        names = template_fields((mapping.prompt if m.role == "user" else mapping.response) or "")
+        for k, name in enumerate(names):
+            if 2 * k + 1 < len(spans) and spans[2 * k] <= offset < spans[2 * k + 1]:
+                return json_path(name)
+    return message_path(example, index)
+
+
 def parse_doc(doc: str) -> dict[str, str]:
     """Split a rule docstring into its fixed sections (``Name:`` lines start a section)."""
     import inspect
