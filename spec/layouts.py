@@ -298,8 +298,7 @@ class LayoutMapper:
         extra = _require_str(data, self._input_field, optional=True) if self._input_field else None
         if extra and extra.strip():
             prompt = f"{prompt}\n\n{extra}"
-            if spans is not None:  # the input is one more field
-                spans += [len(prompt) - len(extra), len(prompt)]
+            spans = None if spans is None else [*spans, len(prompt) - len(extra), len(prompt)]
         if self._context_shown and not (
             "{" in prompt_key and self._context_field in template_fields(prompt_key)
         ):
