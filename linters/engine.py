@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tunespec.linters.findings import Finding, Severity
+from tunespec.linters.rawtext import AsWritten
 from tunespec.linters.rule import Rule, RuleContext, Violation, all_rules
 
 if TYPE_CHECKING:
@@ -81,6 +82,12 @@ class Engine:
             for code, cls in self.rules.items()
             if dataset and cls.stage == "dataset" and code not in skip_dataset
         ]
+        #: the example rules that lint the text as written (:mod:`tunespec.linters.rawtext`)
+        self.as_written: dict[str, AsWritten] = (
+            {r.code: AsWritten(r, spec.normalize) for r in self.example_rules if r.normalized_by}
+            if spec is not None
+            else {}
+        )
         self.thresholds = {code.upper(): pct for code, pct in self.lint.thresholds.items()}
         self.counters = RuleCounters()
         #: source -> (code, check) of the example rules active for it
@@ -116,8 +123,11 @@ class Engine:
         severity = self.severity_of(code)
         if severity is None:
             return None
-        if code in self.thresholds and severity == "error":
+        if severity == "error" and (
+            code in self.thresholds or (isinstance(v, Violation) and v.repaired)
+        ):
             # Below the threshold a rule only warns; finish() fails the run when it is exceeded.
+            # What normalization repaired is not in the compiled text: a warning, not a reject.
             severity = "warning"
         return Finding(
             code=code,
@@ -158,7 +168,9 @@ class Engine:
             finding.severity = "error"
         return finding
 
-    def check_example(self, example: Example) -> list[Finding]:
+    def check_example(self, example: Example, written: Example | None = None) -> list[Finding]:
+        """Findings of the example rules on the normalized ``example``; ``written`` is the text
+        as written when normalization changed it, for the rules in :attr:`as_written`."""
         suppress = example.meta.get("suppress")
         suppressed = {str(c).upper() for c in suppress} if suppress else None
         out: list[Finding] = []
@@ -173,7 +185,11 @@ class Engine:
         for code, check in checks:
             if suppressed and code in suppressed:
                 continue
-            violations = check(example)
+            violations: Iterable[Violation]
+            if written is not None and code in self.as_written:
+                violations = self.as_written[code](written, example)
+            else:
+                violations = check(example)
             if not violations:  # the usual answer: an empty tuple or list
                 continue
             fired = False

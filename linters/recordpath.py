@@ -9,8 +9,11 @@ what a ``rejects.jsonl`` row says); each step counts what it saw and what it dro
 1. read: a record the reader could not parse (its :class:`Problem`) is dropped;
 2. map: the source's layout mapper builds the :class:`Example`; a fatal problem drops it;
 3. normalize: the spec's text normalization and the target's system prompt; an id is
-   assigned from the content when the source has none;
-4. lint: the example rules; with ``lint.reject_on_error`` the first error drops it;
+   assigned from the content when the source has none; when the rules that check what
+   normalization rewrites are on (width, punctuation: :mod:`tunespec.linters.rawtext`) and it
+   changed a text, the text as written is kept beside it;
+4. lint: the example rules (those rules on the text as written, compared with the normalized
+   text); with ``lint.reject_on_error`` the first error drops it;
 5. observe: what the consumer does with every kept example (the compile's dedup features,
    dslint's dataset rules).
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from tunespec.linters.findings import Finding
+from tunespec.linters.rawtext import written_messages, written_view
 
 if TYPE_CHECKING:
     from tunespec.linters.engine import Engine
@@ -63,6 +67,8 @@ class Record:
     problems: list[Problem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     drop: Drop | None = None
+    #: the example with its text as written, when normalization changed it and a rule looks
+    written: Example | None = None
 
 
 @dataclass
@@ -137,19 +143,25 @@ class MapStep(_Problems):
 class NormalizeStep:
     name = "normalize"
 
-    def __init__(self, normalizer: Normalizer | None) -> None:
+    def __init__(self, normalizer: Normalizer | None, keep_written: bool = False) -> None:
         self.stats = StepStats()
         self.normalize = normalizer.example if normalizer is not None else None
+        self.target = normalizer.target if normalizer is not None else None
+        #: keep the text as written (some rules lint it: :mod:`tunespec.linters.rawtext`)
+        self.keep_written = keep_written and normalizer is not None
 
     def __call__(self, record: Record) -> Drop | None:
         from tunespec.spec.layouts import content_id
 
         example = record.example
         assert example is not None
+        written = written_messages(example) if self.keep_written else None
         if self.normalize is not None:
             self.normalize(example)
         if not example.id:
             example.id = content_id(example)
+        if written is not None:
+            record.written = written_view(example, written, self.target)
         return None
 
 
@@ -163,7 +175,7 @@ class LintStep:
 
     def __call__(self, record: Record) -> Drop | None:
         assert record.example is not None
-        record.findings.extend(self.check(record.example))
+        record.findings.extend(self.check(record.example, record.written))
         if self.reject_on_error and record.findings:
             for f in record.findings:
                 if f.severity == "error":
@@ -203,7 +215,7 @@ class RecordPath:
         self.steps: tuple[Step, ...] = (
             ReadStep(engine, mapper.name),
             MapStep(engine, mapper),
-            NormalizeStep(normalizer),
+            NormalizeStep(normalizer, keep_written=bool(engine.as_written)),
             LintStep(engine, reject_on_error),
             ObserveStep(observe),
         )

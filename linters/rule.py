@@ -41,6 +41,8 @@ class Violation:
     hint: str | None = None
     col: int | None = None
     example: Example | None = None  # for dataset-level findings that point at one example
+    #: what it flags is already repaired in the compiled text by ``normalize:`` (at most a warning)
+    repaired: bool = False
 
 
 class RuleContext:
@@ -63,6 +65,10 @@ class Rule:
     structural: ClassVar[bool] = False
     #: dataset rules that only make sense over the whole project (not over a few changed files)
     project_only: ClassVar[bool] = False
+    #: the ``normalize:`` settings that rewrite what this rule checks: such a rule lints the text
+    #: as written, and a difference from the normalized text is worded by :meth:`normalized_note`
+    #: (:mod:`tunespec.linters.rawtext`)
+    normalized_by: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx
@@ -88,6 +94,14 @@ class Rule:
     def fix(self, text: str) -> str:
         """For fixable rules: the safe rewrite of one message text."""
         return text
+
+    def normalized_note(self, v: Violation, settings: str) -> Violation:
+        """``v``, found in the text as written but not in the normalized text, which ``settings``
+        (e.g. ``normalize.unicode=NFKC``) produced: by default they repaired it."""
+        v.message += f"; fixed by {settings} in the compiled text"
+        v.hint = f"the compiled text is fixed ({settings}); `dslint --fix` fixes the source"
+        v.repaired = True
+        return v
 
     def fixes_role(self, role: str) -> bool:
         """Whether :meth:`fix` applies to text of this role (the roles the rule checks)."""
@@ -116,6 +130,35 @@ def message_path(example: Example, index: int) -> str:
             return "$.system"
         return f"$.conversations[{index - offset}].value"
     return f"$.messages[{index}].content"
+
+
+def text_path(spec: Spec | None, example: Example, index: int, offset: int) -> str:
+    """The JSON path of the field holding character ``offset`` of message ``index``: the mapped
+    ``input`` (alpaca's, appended to the user turn after a blank line) when the offset lies in
+    it; the field a mapping template put there (``Message.spans``); else :func:`message_path`."""
+    from tunespec.spec.paths import json_path, template_fields
+
+    m = example.messages[index]
+    mapping = next(
+        (s.mapping for s in (spec.sources if spec else []) if s.display_name == example.source),
+        None,
+    )
+    extra = example.meta.get("input")
+    if (
+        m.role == "user"
+        and isinstance(extra, str)
+        and extra
+        and offset >= len(m.content) - len(extra)
+        and m.content.endswith("\n\n" + extra)
+    ):
+        return json_path((mapping.input if mapping else None) or "input")
+    spans = m.spans
+    if spans is not None and mapping is not None and m.role in ("user", "assistant"):
+        names = template_fields((mapping.prompt if m.role == "user" else mapping.response) or "")
+        for k, name in enumerate(names):
+            if 2 * k + 1 < len(spans) and spans[2 * k] <= offset < spans[2 * k + 1]:
+                return json_path(name)
+    return message_path(example, index)
 
 
 def parse_doc(doc: str) -> dict[str, str]:

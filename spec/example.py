@@ -6,6 +6,7 @@ Plain slotted dataclasses, not pydantic: a compile builds millions of these.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,11 +57,16 @@ class Message:
     case, so a plain turn costs two fields): ``tool_calls`` (``[{"id", "type": "function",
     "function": {"name", "arguments": JSON text}}]``), ``tool_call_id`` (the call a ``tool`` turn
     answers), ``name`` and ``weight`` (0: an assistant turn shown as context, not trained on).
+
+    ``spans`` (None unless a mapping template built the text) holds ``[start, end, ...]``: where
+    each value the template substituted lies in ``content``. Dedup keys take those values as
+    separate fields, in order, and leave the template's own text out. Never written out.
     """
 
     role: str
     content: str
     extra: dict[str, Any] | None = None
+    spans: list[int] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, role: str, content: str, **fields: Any) -> Message:
@@ -91,14 +97,30 @@ class Message:
             return None
         return {k: extra[k] for k in MESSAGE_EXTRAS if extra.get(k) is not None} or None
 
+    def rewrite(self, fn: Callable[[str], str]) -> None:
+        """``content = fn(content)``, the spans moved along: a boundary at ``b`` goes to
+        ``len(fn(content[:b]))`` (exact for per-character rewrites; whitespace that ``fn`` trims
+        or squeezes at a cut moves it by that much, within the template's text)."""
+        old = self.content
+        new = self.content = fn(old)
+        spans = self.spans
+        if spans is not None and new != old:
+            moved = {b: min(len(new), len(fn(old[:b]))) for b in set(spans)}
+            self.spans = [moved[b] for b in spans]
+
     def to_spill(self) -> list[Any]:
-        """Compact form for the scratch spill: ``[role, content]`` or ``[role, content, extras]``."""
+        """Compact form for the scratch spill: ``[role, content]``, ``[role, content, extras]`` or
+        ``[role, content, extras | None, spans]``."""
         extras = self.extras()
+        if self.spans is not None:
+            return [self.role, self.content, extras, self.spans]
         return [self.role, self.content] if extras is None else [self.role, self.content, extras]
 
     @classmethod
     def from_spill(cls, item: list[Any]) -> Message:
-        return cls(item[0], item[1]) if len(item) == 2 else cls(item[0], item[1], item[2])
+        if len(item) == 2:
+            return cls(item[0], item[1])
+        return cls(item[0], item[1], item[2], item[3] if len(item) > 3 else None)
 
 
 def _calls_text(m: Message) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from tunespec.spec import problems as P
 from tunespec.spec.example import Message
-from tunespec.spec.paths import MISSING, get_path, is_template, json_path, render
+from tunespec.spec.paths import MISSING, get_path, is_template, json_path, render_spans
 from tunespec.spec.problems import Problem
 
 
@@ -60,13 +60,26 @@ def _require_str(data: dict[str, Any], key: str, *, optional: bool = False) -> s
 
 
 def _render(data: dict[str, Any], template: str) -> str:
+    return _render_spans(data, template)[0]
+
+
+def _render_spans(data: dict[str, Any], template: str) -> tuple[str, list[int]]:
     def lookup(path: str) -> str:
         value = _get(data, path)
         if value is _MISSING or value is None:
             raise _missing(data, path)
         return _value_str(data, path, value)
 
-    return render(template, lookup)
+    return render_spans(template, lookup)
+
+
+def text_spans(data: dict[str, Any], key: str) -> tuple[str, list[int] | None]:
+    """The text at ``key`` (as :func:`_require_str`) and, when a template built it, where each
+    substituted value lies in it (None for a path, or a template that is one bare placeholder)."""
+    if "{" in key and is_template(key):
+        text, spans = _render_spans(data, key)
+        return text, None if spans == [0, len(text)] else spans
+    return _require_str(data, key) or "", None
 
 
 def parallel_turns(data: dict[str, Any], user: str, assistant: str) -> list[Message]:
@@ -143,8 +156,12 @@ def substitute(messages: list[Message], data: dict[str, Any], key: str) -> None:
     if not values:
         return
     pattern = re.compile("|".join(re.escape(k) for k in sorted(values, key=len, reverse=True)))
+
+    def fill(text: str) -> str:
+        return pattern.sub(lambda found: values[found.group()], text)
+
     for m in messages:
-        m.content = pattern.sub(lambda found: values[found.group()], m.content)
+        m.rewrite(fill)
 
 
 __all__ = [
@@ -156,4 +173,5 @@ __all__ = [
     "history_turns",
     "parallel_turns",
     "substitute",
+    "text_spans",
 ]

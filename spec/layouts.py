@@ -291,22 +291,26 @@ class LayoutMapper:
         self, data: dict[str, Any], prompt_key: str, response_key: str, system_key: str | None
     ) -> list[Message]:
         """system?, user (context, prompt, input), assistant: the single-turn layouts."""
-        prompt = _require_str(data, prompt_key) or ""
+        prompt, spans = fields.text_spans(data, prompt_key)
         extra = _require_str(data, self._input_field, optional=True) if self._input_field else None
         if extra and extra.strip():
             prompt = f"{prompt}\n\n{extra}"
+            if spans is not None:  # the input is one more field
+                spans += [len(prompt) - len(extra), len(prompt)]
         if self._context_shown and not (
             "{" in prompt_key and self._context_field in template_fields(prompt_key)
         ):
             context = _require_str(data, self._context_field or "", optional=True)
             if context and context.strip():
                 prompt = f"{context}\n\n{prompt}"
-        output = _require_str(data, response_key) or ""
+                if spans is not None:  # shared context: outside the fields, so out of the keys
+                    spans = [b + len(context) + 2 for b in spans]
+        output, output_spans = fields.text_spans(data, response_key)
         return [
             *self._system(data, system_key),
             *self._history(data),
-            Message("user", prompt),
-            Message("assistant", output),
+            Message("user", prompt, spans=spans),
+            Message("assistant", output, spans=output_spans),
         ]
 
     def _history(self, data: dict[str, Any]) -> list[Message]:

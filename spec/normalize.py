@@ -99,7 +99,10 @@ class Normalizer:
     def example(self, example: Example) -> Example:
         text = self._text
         for message in example.messages:
-            message.content = text(message.content)
+            if message.spans is None:
+                message.content = text(message.content)
+            else:
+                message.rewrite(text)
         meta = example.meta
         if meta:  # alpaca `input` and `context` are shown in a turn: normalized like it
             for key in ("input", "context"):

@@ -71,9 +71,27 @@ def template_fields(template: str) -> list[str]:
 
 def render(template: str, lookup: Any) -> str:
     """``template`` with each ``{path}`` replaced by ``lookup(path)`` (a string)."""
-    pieces = template.split("{{")
-    out = []
-    for piece in pieces:
-        sub = piece.split("}}")
-        out.append("}".join(_PLACEHOLDER.sub(lambda m: str(lookup(m.group(1))), s) for s in sub))
-    return "{".join(out)
+    return render_spans(template, lookup)[0]
+
+
+def render_spans(template: str, lookup: Any) -> tuple[str, list[int]]:
+    """:func:`render`, and ``[start, end, ...]``: where each substituted value lies in the text."""
+    out: list[str] = []
+    spans: list[int] = []
+    size = 0
+    for i, piece in enumerate(template.split("{{")):
+        for j, sub in enumerate(piece.split("}}")):
+            lit = "{" if i and not j else "}" if j else ""  # the escaped brace before `sub`
+            at = 0
+            for m in _PLACEHOLDER.finditer(sub):
+                value = str(lookup(m.group(1)))
+                lit += sub[at : m.start()]
+                out += [lit, value]
+                size += len(lit)
+                spans += [size, size + len(value)]
+                size += len(value)
+                lit, at = "", m.end()
+            lit += sub[at:]
+            out.append(lit)
+            size += len(lit)
+    return "".join(out), spans

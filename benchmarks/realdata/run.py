@@ -1,10 +1,12 @@
 """Compile every real third-party dataset from its spec alone and print what happened.
 
     python benchmarks/realdata/run.py [--datasets-dir ../shared/datasets] [--only NAME ...]
+                                      [--findings DS202 DS203]
 
 Each ``*.yaml`` here is a tunespec spec whose source paths are relative to the datasets
 folder (default ``../shared/datasets`` next to the repository); no preprocessing script runs.
-Prints, per dataset: records in, kept, rejected by rule, and the compile's wall time.
+Prints, per dataset: records in, kept, rejected by rule, and the compile's wall time; with
+``--findings``, also how many findings (any severity, from report.json) those rules made.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ def run_one(spec_path: Path, datasets: Path, tmp: Path, python: str) -> dict[str
             "seconds": seconds,
         }
     counts = json.loads(manifest.read_text())["counts"]
+    report = out / "report.json"
+    rules = json.loads(report.read_text())["rules"] if report.is_file() else []
     return {
+        "findings": {r["code"]: r["count"] for r in rules},
         "name": spec_path.stem,
         "in": counts["records_in"],
         "kept": counts["kept"],
@@ -80,6 +85,7 @@ def main() -> int:
     p.add_argument("--datasets-dir", type=Path, default=REPO.parent / "shared" / "datasets")
     p.add_argument("--only", nargs="*", help="spec names (file stems) to run")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument("--findings", nargs="*", default=[], help="rule codes whose findings to count")
     p.add_argument(
         "--python",
         default=sys.executable,
@@ -108,6 +114,10 @@ def main() -> int:
             rejects = r["rejects"]
             assert isinstance(rejects, dict)
             by_rule = ", ".join(f"{k}: {v}" for k, v in rejects.items()) or "-"
+            found = r["findings"]
+            assert isinstance(found, dict)
+            if args.findings:
+                by_rule += "; findings " + ", ".join(f"{c}: {found.get(c, 0)}" for c in args.findings)
             print(
                 f"{r['name']:<28} {r['in']:>6} {r['kept']:>6} {sum(rejects.values()):>5} "
                 f"{r['seconds']:>5.1f}s  {by_rule}"

@@ -5,7 +5,7 @@ concatenated as UTF-32 code points, every character n-gram gets a polynomial rol
 (``n`` vector passes, no per-shingle Python), the hash is mixed with the splitmix64 finalizer
 and then "one permutation hashing" assigns each shingle to one of ``k`` bins by its high bits
 and keeps the minimum low 32 bits per bin (one scatter-minimum over the batch). Empty bins are
-filled by densification by rotation (Shrivastava & Li 2014), so two signatures agree in a bin with
+filled by densification (:mod:`.densify`), so two signatures agree in a bin with
 probability equal to the Jaccard similarity of the shingle sets, as with ``k`` independent
 permutations, at the cost of one hash per shingle instead of ``k`` (datasketch's per-permutation
 affine hashing measured 150-250 µs per short text here; this is ~10 µs).
@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.densify import densify as _densify
 from tunespec.spec.example import Example
 
 Key = Literal["conversation", "prompt", "answer"]
@@ -36,8 +37,11 @@ _M2 = np.uint64(0x94D049BB133111EB)
 TURN = "\x1e"  # between turns of a key text (str.split() folds it: never inside a turn)
 PARA = "\n"  # between the paragraphs (blank-line separated blocks) of one turn
 ROLE = "\x1f"  # between a turn's role and its text in the conversation key (folded, too)
+FIELD = "\x1d"  # between the values a mapping template put into one turn (folded, too)
 _ROLES = {"user": 1, "assistant": 2, "tool": 3}
 PARA_SALTS = 3  # paragraphs 0, 1 and 2+ of a turn are told apart (see :func:`segments`)
+FIELD_SALTS = 16  # template fields 0..14 of a turn are told apart, 15+ share a salt
+FIELD_STEP = 1 << 32  # a field's salt step: above any turn/paragraph/role salt
 PREFIX_SHINGLES = 32  # texts with at most this many shingles get prefix-filter keys: every
 # pair involving a text under 30 characters (26 shingles) at Jaccard >= 0.8 (26 / 0.8 = 32.5)
 
@@ -83,17 +87,28 @@ def _fold(content: str) -> str:
     return PARA.join(paras)
 
 
+def _fields(example: Example, content: str, spans: list[int], shared: bool) -> str:
+    """The values a template put into a turn (``spans``), each folded, joined by ``FIELD``; the
+    template's own text is left out (every record of the source shares it), and so is a shared
+    ``context`` the template shows."""
+    ctx = example.meta.get("context") if shared else None
+    ctx = ctx.strip() if isinstance(ctx, str) else None
+    values = [content[spans[i] : spans[i + 1]] for i in range(0, len(spans) - 1, 2)]
+    return FIELD.join([_fold(v) for v in values if not ctx or v.strip() != ctx])
+
+
 def key_texts(example: Example) -> tuple[str, str, str]:
     """(conversation, prompt, answer) dedup texts; turns joined by ``TURN``, each turn's
-    paragraphs whitespace-folded and joined by ``PARA``.
+    paragraphs whitespace-folded and joined by ``PARA``; in a turn a mapping template built,
+    the values it substituted, joined by ``FIELD`` (see :func:`_fields`).
 
     The conversation is every turn as ``role ROLE text`` (the role goes into the shingles'
     salt, not into shingles every example shares); the prompt the user (and tool) turns; the
     answer the assistant turns. System turns are left out: a system prompt shared by the whole
     dataset would otherwise make every short example look like a near duplicate of every other;
     so is a mapped ``context`` shown before the question, for the same reason.
-    Shingles never cross a turn or paragraph boundary and carry their turn and paragraph index
-    (:func:`segments`), so fields stay apart and their order matters.
+    Shingles never cross a turn, field or paragraph boundary and carry their turn, field and
+    paragraph index (:func:`segments`), so fields stay apart and their order matters.
     """
     conv: list[str] = []
     prompt: list[str] = []
@@ -103,7 +118,10 @@ def key_texts(example: Example) -> tuple[str, str, str]:
         role = m.role
         if role == "system":
             continue
-        text = _fold(example.strip_context(m.content) if shared else m.content)
+        if m.spans is not None:
+            text = _fields(example, m.content, m.spans, shared)
+        else:
+            text = _fold(example.strip_context(m.content) if shared else m.content)
         conv.append(f"{role}{ROLE}{text}")
         (answer if role == "assistant" else prompt).append(text)
     return TURN.join(conv), TURN.join(prompt), TURN.join(answer)
@@ -111,14 +129,15 @@ def key_texts(example: Example) -> tuple[str, str, str]:
 
 def segments(text: str) -> list[tuple[str, int]]:
     """The paragraphs of a key text with their salt: ``(turn × PARA_SALTS + min(paragraph, 2))
-    × 8 + role`` (role 0 outside the conversation key).
+    × 8 + role + min(field, 15) × FIELD_STEP`` (role 0 outside the conversation key, field 0
+    outside templated turns).
 
     Shingles are taken per segment and salted, so a shingle never spans two fields and two
     fields swapped (premise/hypothesis, two turns) share no shingle. Paragraphs past the third of
-    a turn share a salt: one inserted near the top shifts at most three.
+    a field share a salt: one inserted near the top shifts at most three.
     A one-paragraph, one-turn text is one segment with salt 0 (its shingles are unchanged).
     """
-    if PARA not in text and TURN not in text and ROLE not in text:
+    if PARA not in text and TURN not in text and ROLE not in text and FIELD not in text:
         return [(text, 0)] if text else []
     out: list[tuple[str, int]] = []
     for t, turn in enumerate(text.split(TURN)):
@@ -127,13 +146,15 @@ def segments(text: str) -> list[tuple[str, int]]:
             name, _, turn = turn.partition(ROLE)
             role = _ROLES.get(name, 4)
         base = t * PARA_SALTS * 8 + role
-        if PARA not in turn:  # the common case: one paragraph
-            if turn:
-                out.append((turn, base))
-            continue
-        for i, para in enumerate(turn.split(PARA)):
-            if para:
-                out.append((para, base + min(i, PARA_SALTS - 1) * 8))
+        for f, value in enumerate(turn.split(FIELD) if FIELD in turn else (turn,)):
+            salt = base + min(f, FIELD_SALTS - 1) * FIELD_STEP
+            if PARA not in value:  # the common case: one paragraph
+                if value:
+                    out.append((value, salt))
+                continue
+            for i, para in enumerate(value.split(PARA)):
+                if para:
+                    out.append((para, salt + min(i, PARA_SALTS - 1) * 8))
     return out
 
 
@@ -201,7 +222,7 @@ def _expand(texts: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
     rows: list[int] = []
     salts: list[int] = []
     for r, t in enumerate(texts):
-        if PARA in t or TURN in t or ROLE in t:
+        if PARA in t or TURN in t or ROLE in t or FIELD in t:
             got = segments(t)
             segs += [seg for seg, _ in got]
             salts += [salt for _, salt in got]
@@ -335,35 +356,6 @@ def prefix_keys(
     p = m - np.ceil(threshold * m - 1e-9).astype(np.int64) + 1
     keep = rank < p[r]
     return r[keep], v[keep]
-
-
-_OFFSET = np.uint8(0xB1)
-
-
-def _densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
-    """Densification by rotation (Shrivastava & Li, ICML 2014), vectorised over the batch.
-
-    An empty bin takes the value of the nearest non-empty bin to its right (circularly) plus
-    an offset times the distance, so the collision probability of every bin stays the Jaccard
-    similarity. The low 8 bits of ``value + offset × distance`` depend only on the low 8 bits
-    of the value, so the pass runs on the b-bit bytes: one cumulative minimum and a gather.
-    """
-    rows = np.flatnonzero(~filled.all(axis=1) & filled.any(axis=1))  # blank rows stay zero
-    if len(rows) == 0:
-        return
-    f = filled[rows].T  # bins on axis 0: the cumulative pass runs across all rows at once
-    cols = np.arange(k, dtype=np.int16)[:, None]
-    big = np.int16(2 * k)
-    # Selections are done with arithmetic on the masks: np.where/copyto with a mask is several
-    # times slower on arrays this small. The bin itself where filled, else ``big``:
-    nxt = np.minimum.accumulate((big - (big - cols) * f)[::-1], axis=0)[::-1]
-    nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last filled: wrap around
-    src = nxt - (nxt >= k) * np.int16(k)
-    rowsig = sig[rows]
-    flat = src + np.arange(0, len(rows) * k, k, dtype=np.intp)  # positions in rowsig.ravel()
-    sub = rowsig.T
-    borrowed = rowsig.ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
-    sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
 
 
 def estimate_jaccard(a: U8, b: U8) -> npt.NDArray[np.float64]:

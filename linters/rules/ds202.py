@@ -19,7 +19,8 @@ class CharacterWidth(Rule):
 
     What:
         With `style.width: half`, full-width digits and letters (１２３, ＡＢＣ) are flagged; with `full`, half-width
-        ones inside Japanese text are flagged. `dslint --fix` converts them.
+        ones inside Japanese text are flagged. `dslint --fix` converts them. The rule lints the text as written; what
+        `normalize.unicode: NFKC` folds to half-width is reported as fixed in the compiled text (a warning).
 
     Why it hurts training:
         ２０２４ and 2024 are different tokens; mixing widths splits the model's statistics for the same number
@@ -37,6 +38,7 @@ class CharacterWidth(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "Full-width/half-width digits and Latin letters against `style.width`."
     fixable: ClassVar[bool] = True
+    normalized_by: ClassVar[tuple[str, ...]] = ("unicode",)
 
     @classmethod
     def enabled(cls, spec: Spec | None) -> bool:

@@ -20,7 +20,8 @@ class PunctuationStyle(Rule):
     What:
         With `style.punctuation: ja`, ．and ，are flagged; with `en`, 。and 、; with `consistent`, one message must not
         use both kinds. Only Japanese text is checked (kana present, as the language detector decides): Chinese
-        uses ，and 。 by rule. `ja` and `en` are fixable with `dslint --fix`.
+        uses ，and 。 by rule. `ja` and `en` are fixable with `dslint --fix`. The rule lints the text as written:
+        `normalize.unicode: NFKC` folds ．， into ASCII `.` `,` in the compiled text, which is no repair.
 
     Why it hurts training:
         The model copies the punctuation it sees; a mix of 。 and ． produces answers that look machine-generated and
@@ -38,6 +39,7 @@ class PunctuationStyle(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "Japanese 。、/．， punctuation against `style.punctuation`."
     fixable: ClassVar[bool] = True
+    normalized_by: ClassVar[tuple[str, ...]] = ("unicode",)
 
     @classmethod
     def enabled(cls, spec: Spec | None) -> bool:
@@ -47,7 +49,7 @@ class PunctuationStyle(Rule):
         assert self.ctx.spec is not None
         mode = self.ctx.spec.style.punctuation
         for i, m in enumerate(example.messages):
-            if m.role not in self.ctx.spec.style.roles or not is_japanese(m.content):
+            if m.role not in self.ctx.spec.style.roles:
                 continue
             c = punctuation_counts(m.content)
             msg = None
@@ -57,12 +59,18 @@ class PunctuationStyle(Rule):
                 msg = f"uses 。/、 ({c['。'] + c['、']}x); expected ．/，"
             elif mode == "consistent" and ((c["。"] and c["．"]) or (c["、"] and c["，"])):
                 msg = "mixes 。/、 with ．/，"
-            if msg:
+            # the language check last: it costs most, and most texts have no wrong punctuation
+            if msg and is_japanese(m.content):
                 yield Violation(
                     f"{m.role} turn {i} {msg}",
                     json_path=message_path(example, i),
                     hint="use one punctuation style (`dslint --fix` for ja/en)",
                 )
+
+    def normalized_note(self, v: Violation, settings: str) -> Violation:
+        """NFKC folds ．， into ASCII ``.`` and ``,``: that is no 。、 either, so not a repair."""
+        v.message += f"; {settings} writes ．/， as ASCII ./, in the compiled text"
+        return v
 
     def fix(self, text: str) -> str:
         mode = self.ctx.spec.style.punctuation if self.ctx.spec else "off"

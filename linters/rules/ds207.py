@@ -39,6 +39,7 @@ class TrailingWhitespace(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "Lines end in spaces or tabs."
     fixable: ClassVar[bool] = True
+    normalized_by: ClassVar[tuple[str, ...]] = ("strip_trailing_spaces", "trim")
 
     @classmethod
     def enabled(cls, spec: Spec | None) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
-from tunespec.linters.rule import Rule, Violation, message_path
+from tunespec.linters.rule import Rule, Violation, text_path
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -60,6 +60,6 @@ class Pii(Rule):
                 if found:
                     yield Violation(
                         f"{m.role} turn {i} contains a {kind}: {found.group()[:60]!r}",
-                        json_path=message_path(example, i),
+                        json_path=text_path(self.ctx.spec, example, i, found.start()),
                         hint=f"remove or mask the {kind}",
                     )

@@ -37,6 +37,7 @@ class UnicodeForm(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "Text is not in the `style.unicode_form` normalization form."
     fixable: ClassVar[bool] = True
+    normalized_by: ClassVar[tuple[str, ...]] = ("unicode",)
 
     @classmethod
     def enabled(cls, spec: Spec | None) -> bool:
