@@ -28,7 +28,19 @@ Kind = Any  # a JSON type: "string" | "bool" | "int64" | "float64" | "null" | ("
 CONFLICT = "conflict"
 
 
+_STRING_STRUCTS: dict[tuple[str, ...], Kind] = {}  # key set -> kind of an all-string object
+
+
 def _kind(value: Any) -> Kind:
+    if type(value) is dict and all(type(v) is str for v in value.values()):
+        # the usual object of a row (a chat message): one kind per key set, made once
+        keys = tuple(value)
+        kind = _STRING_STRUCTS.get(keys)
+        if kind is None:
+            kind = ("struct", {str(k): "string" for k in keys})
+            if len(_STRING_STRUCTS) < 1024:
+                _STRING_STRUCTS[keys] = kind
+        return kind
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -92,6 +104,26 @@ def _feature_value(kind: Kind) -> Any:
     return [{"name": n, **_feature(k)} for n, k in kind[1].items()]
 
 
+def add_row_kinds(columns: dict[str, Kind], row: dict[str, Any]) -> None:
+    """Merge one row's column types into ``columns`` (the row as written: JSON values)."""
+    for key, value in row.items():
+        columns[key] = _merge(columns.get(key, "null"), _kind(value))
+
+
+def merge_columns(columns: dict[str, Kind], later: dict[str, Kind]) -> None:
+    """Merge the column types of later rows (a pass-2 chunk's) into ``columns``: the same
+    as adding those rows one by one (types only grow, first-seen field order is kept)."""
+    for key, kind in later.items():
+        columns[key] = _merge(columns.get(key, "null"), kind)
+
+
+def schema_of(columns: dict[str, Kind]) -> dict[str, Kind] | None:
+    """``columns``, or None when a column mixes types."""
+    if any(_has_conflict(k) for k in columns.values()):
+        return None
+    return columns
+
+
 def row_schema(folder: Path) -> dict[str, Kind] | None:
     """Column → JSON type over every row of every split; None when a column mixes types."""
     columns: dict[str, Kind] = {}
@@ -101,17 +133,19 @@ def row_schema(folder: Path) -> dict[str, Kind] | None:
             continue
         with path.open("rb") as fh:
             for line in fh:
-                if not line.strip():
-                    continue
-                for key, value in orjson.loads(line).items():
-                    columns[key] = _merge(columns.get(key, "null"), _kind(value))
-    if any(_has_conflict(k) for k in columns.values()):
-        return None
-    return columns
+                if line.strip():
+                    add_row_kinds(columns, orjson.loads(line))
+    return schema_of(columns)
 
 
-def card_text(folder: Path, manifest: dict[str, Any], license_id: str | None) -> str:
-    """The ``README.md`` of the artefact in ``folder`` (split files already written)."""
+def card_text(
+    folder: Path,
+    manifest: dict[str, Any],
+    license_id: str | None,
+    columns: dict[str, Kind] | None = None,
+) -> str:
+    """The ``README.md`` of the artefact in ``folder`` (split files already written);
+    ``columns``: the rows' column types when known (else the split files are read)."""
     counts = manifest["counts"]
     per_split: dict[str, int] = counts["per_split"]
     header: dict[str, Any] = {}
@@ -127,7 +161,7 @@ def card_text(folder: Path, manifest: dict[str, Any], license_id: str | None) ->
         }
     ]
     info: dict[str, Any] = {}
-    schema = row_schema(folder)
+    schema = row_schema(folder) if columns is None else schema_of(columns)
     if schema:
         info["features"] = [{"name": n, **_feature(k)} for n, k in schema.items()]
     outputs = manifest.get("outputs", {})
@@ -180,5 +214,11 @@ def _body(manifest: dict[str, Any], license_id: str | None, loadable: list[str])
     return "\n".join(lines)
 
 
-def write_card(folder: Path, manifest: dict[str, Any], license_id: str | None) -> None:
-    (folder / CARD).write_text(card_text(folder, manifest, license_id), encoding="utf-8")
+def write_card(
+    folder: Path,
+    manifest: dict[str, Any],
+    license_id: str | None,
+    columns: dict[str, Kind] | None = None,
+) -> None:
+    text = card_text(folder, manifest, license_id, columns)
+    (folder / CARD).write_text(text, encoding="utf-8")

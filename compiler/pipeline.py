@@ -27,14 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tunespec.compiler.card import write_card
 from tunespec.compiler.engines.base import Executor, LocalExecutor
+from tunespec.compiler.engines.timed import timed, write_timings
 from tunespec.compiler.progress import Progress
 from tunespec.compiler.report import ReportBuilder, write_reports
 from tunespec.compiler.spill import ChunkedSpill, chunk_file, read_rejects, read_side
 from tunespec.compiler.split import assign_splits, merge_key_groups
-from tunespec.compiler.stages.chunks import DEFAULT_CHUNK_BYTES, ChunkTask, file_notes
+from tunespec.compiler.stages.chunks import ChunkTask, auto_chunk_bytes, chunk_bytes_of, file_notes
 from tunespec.compiler.stages.driver import (
     FindingSink,
     InputFile,
@@ -46,7 +48,7 @@ from tunespec.compiler.stages.driver import (
 )
 from tunespec.compiler.stages.ids import repeat_suffixes
 from tunespec.compiler.stages.mapstage import ChunkResult, process_chunk
-from tunespec.compiler.stages.writeout import OutputWriter
+from tunespec.compiler.stages.writeout import OutputWriter, write_chunk
 from tunespec.compiler.writer import ArtefactWriter
 from tunespec.linters.dedup.result import DedupResult, Duplicate
 from tunespec.linters.dedup.shuffle import ShufflePlan
@@ -93,26 +95,6 @@ class CompileResult:
         return counts
 
 
-MIN_AUTO_CHUNK_BYTES = 1 << 20
-
-
-def _chunk_bytes(value: int | None) -> int | None:
-    """The chunk size the user chose (argument, then $TUNESPEC_CHUNK_BYTES), or None: auto."""
-    if value is not None:
-        return max(1, value)
-    env = os.environ.get("TUNESPEC_CHUNK_BYTES")
-    return max(1, int(env)) if env else None
-
-
-def auto_chunk_bytes(total: int, parallelism: int) -> int:
-    """With several workers, cut the input into about four chunks per worker (so they all have
-    work to the end), between 1 MiB and the default; alone, the default. Chunking never changes
-    the artefact (tested)."""
-    if parallelism <= 1:
-        return DEFAULT_CHUNK_BYTES
-    return max(MIN_AUTO_CHUNK_BYTES, min(DEFAULT_CHUNK_BYTES, total // (4 * parallelism)))
-
-
 class Compiler:
     def __init__(
         self,
@@ -127,7 +109,7 @@ class Compiler:
         self.spec = loaded.spec
         self.out_dir = out_dir
         self.executor: Executor = executor or LocalExecutor()
-        self.chunk_bytes = _chunk_bytes(chunk_bytes)
+        self.chunk_bytes = chunk_bytes_of(chunk_bytes)
         self.progress = Progress(enabled=show_progress)
         self.dedup = bool(self.spec.dedup.exact or self.spec.dedup.near)
         # with dedup on, DS401-DS403 come from the compile's own dedup pass
@@ -243,7 +225,7 @@ class Compiler:
 
     def _assign(
         self, spill: ChunkedSpill, results: list[ChunkResult], scratch: Path
-    ) -> tuple[list[int], dict[int, Duplicate], DedupResult | None]:
+    ) -> tuple[npt.NDArray[np.int8], dict[int, Duplicate], DedupResult | None]:
         n = len(spill)
         group = np.arange(n, dtype=np.int64)
         dropped: dict[int, Duplicate] = {}
@@ -271,7 +253,7 @@ class Compiler:
         rep_split = np.array([SPLITS.index(s) for s in names] + [-1], dtype=np.int8)
         pos = np.searchsorted(reps, group)
         pos[~keep] = len(reps)
-        return rep_split[pos].tolist(), dropped, result
+        return rep_split[pos], dropped, result
 
     def run(self) -> CompileResult:
         writer = ArtefactWriter(self.out_dir)
@@ -303,9 +285,17 @@ class Compiler:
             inputs, spill = self._merge(writer, files, plan, results)
             splits, dropped, result = self._assign(spill, results, scratch)
             del results
-            out = OutputWriter(writer, spill, self.spec.target, self.report, self.engine, self.sink)
-            with self.progress.stage(f"writing {len(spill):,} examples"):
-                per_split = out.write(splits, dropped)
+            out = OutputWriter(writer, spill, self.report, self.engine, self.sink)
+            spec_id = (str(Path(self.loaded.path).resolve()), self.loaded.spec_hash)
+            per_split = out.write(
+                splits,
+                dropped,
+                spec_id,
+                scratch,
+                lambda tasks: self.progress.map(
+                    self.executor, write_chunk, tasks, f"writing {len(spill):,} examples"
+                ),
+            )
             self.rejects.update(out.rejects)
             self.sink.add(out.conflict_findings(result))
             split = self.spec.split
@@ -315,7 +305,7 @@ class Compiler:
             spill.close()
             outputs = writer.close_outputs()
             manifest = self._manifest(inputs, per_split, outputs)
-            write_card(writer.tmp, manifest, self.spec.license)
+            write_card(writer.tmp, manifest, self.spec.license, out.columns)
             report = None
             if self.report is not None:
                 self.report.set_counts(manifest["counts"])
@@ -393,6 +383,9 @@ def compile_spec(
     """
     loaded = load_spec(spec_path)
     out = Path(out_dir) if out_dir is not None else default_out_dir(loaded)
-    return Compiler(
+    executor = timed(executor or LocalExecutor())
+    result = Compiler(
         loaded, out, show_progress=show_progress, executor=executor, chunk_bytes=chunk_bytes
     ).run()
+    write_timings(executor)
+    return result

@@ -188,6 +188,7 @@ class ChunkedSpill:
         self.bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.id_suffix: dict[int, int] = {}  # global index -> n: the id of a repeat becomes "id~n"
         self._readers: dict[int, IO[bytes]] = {}
+        self._raw_readers: dict[int, IO[bytes]] = {}
         self._offset_files: list[Path] | None = None
 
     def __len__(self) -> int:
@@ -205,6 +206,7 @@ class ChunkedSpill:
             self._offset_files = files
         state = dict(self.__dict__)
         state["_readers"] = {}
+        state["_raw_readers"] = {}
         state["offsets"] = [None] * len(self.paths)
         return state
 
@@ -235,9 +237,13 @@ class ChunkedSpill:
     def raw(self, ref: RawRef) -> str:
         """The raw record text of a spilled example."""
         c, pos, size = ref
-        with raw_file(self.paths[c]).open("rb") as fh:
-            fh.seek(pos)
-            return fh.read(size).decode("utf-8", "surrogatepass")
+        fh = self._raw_readers.get(c)
+        if fh is None:  # pass 2 reads the raw records of one chunk's duplicates: keep it open
+            for old in list(self._raw_readers):
+                self._raw_readers.pop(old).close()
+            fh = self._raw_readers[c] = raw_file(self.paths[c]).open("rb")
+        fh.seek(pos)
+        return fh.read(size).decode("utf-8", "surrogatepass")
 
     def record(self, i: int) -> tuple[Example, str]:
         """The example at global index ``i`` and its raw record."""
@@ -278,6 +284,7 @@ class ChunkedSpill:
             yield from self.chunk(c)
 
     def close(self) -> None:
-        for fh in self._readers.values():
+        for fh in [*self._readers.values(), *self._raw_readers.values()]:
             fh.close()
         self._readers.clear()
+        self._raw_readers.clear()

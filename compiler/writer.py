@@ -37,6 +37,14 @@ class _HashedFile:
         self.sha.update(data)
         self.rows += 1
 
+    def append_file(self, path: Path, rows: int) -> None:
+        """Append a part file of ``rows`` serialized rows (a pass-2 chunk's output)."""
+        with path.open("rb") as fh:
+            while data := fh.read(1 << 20):
+                self.fh.write(data)
+                self.sha.update(data)
+        self.rows += rows
+
     def close(self) -> dict[str, Any]:
         self.fh.close()
         return {
@@ -82,6 +90,12 @@ class ArtefactWriter:
 
     def reject_bytes(self, line: bytes) -> None:
         self.rejects.write_bytes(line)
+
+    def append_part(self, split: str, path: Path, rows: int) -> None:
+        self.files[split].append_file(path, rows)
+
+    def append_rejects(self, path: Path, rows: int) -> None:
+        self.rejects.append_file(path, rows)
 
     def close_outputs(self) -> dict[str, dict[str, Any]]:
         outputs = {split_file(name): f.close() for name, f in self.files.items()}

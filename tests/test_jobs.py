@@ -14,7 +14,7 @@ import pytest
 
 from tunespec.compiler.commands.compile import main as compile_main
 from tunespec.compiler.engines.process import ProcessExecutor, available_cores
-from tunespec.compiler.pipeline import auto_chunk_bytes
+from tunespec.compiler.stages.chunks import auto_chunk_bytes
 from tunespec.spec.errors import UserError
 
 WORDS = [f"word{i}" for i in range(14)]

@@ -8,11 +8,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from tunespec.compiler.report.examples import (
+    ExampleStats,
+    language_text,
+    prompt_answer,
+    token_counter,
+)
 from tunespec.compiler.report.histogram import EDGES, Histogram
-from tunespec.compiler.report.langmix import ascii_language, script_language
 from tunespec.linters.findings import Finding
 from tunespec.linters.rule import all_rules
-from tunespec.linters.text.tokens import estimate_tokens
 from tunespec.spec.example import Example
 
 if TYPE_CHECKING:
@@ -28,6 +32,8 @@ MAX_MEMBERS = 6
 MAX_CONFLICTS = 20
 TEXT_CAP = 600
 LANG_SAMPLE = 8  # Latin texts that are not obviously English: langdetect on a seeded sample
+
+
 def clip(text: str, cap: int = TEXT_CAP) -> str:
     return text if len(text) <= cap else text[: cap - 1] + "…"
 
@@ -49,26 +55,15 @@ class ReportBuilder:
 
     def __init__(self, loaded_spec: LoadedSpec | None, tokenizer_path: str | None = None) -> None:
         self.loaded = loaded_spec
-        self.counter: Any = None
-        self.token_method = "estimate"
-        if tokenizer_path:
-            from tunespec.linters.text.tokens import HFTokenizerCounter
-
-            resolve = loaded_spec.resolve if loaded_spec is not None else (lambda p: p)
-            from pathlib import Path
-
-            self.counter = HFTokenizerCounter(Path(resolve(tokenizer_path)))
-            self.token_method = "tokenizer"
-        self.lengths = {
-            k: Histogram() for k in ("prompt_chars", "answer_chars", "total_chars", "tokens")
-        }
-        self.train_tokens = 0
-        self.split_tokens: Counter[str] = Counter()
-        self.turns = Histogram()
-        self._hists: tuple[Histogram, ...] | None = None
-        self.languages: Counter[str] = Counter()
-        self.labels: dict[str, Counter[str]] = {}
-        self.latin_sample: list[str] = []
+        self.counter = token_counter(loaded_spec, tokenizer_path)
+        self.token_method = "estimate" if self.counter is None else "tokenizer"
+        self.stats = ExampleStats(self.counter)
+        self.lengths = self.stats.lengths
+        self.turns = self.stats.turns
+        self.split_tokens = self.stats.split_tokens
+        #: the seeded reservoir sample of Latin texts: texts, or global example indices until
+        #: :meth:`resolve_latin` reads them (parts merged from pass 2's chunks)
+        self.latin_sample: list[str | int] = []
         self._latin_seen = 0
         self._rng = random.Random(1234)
         self.rule_counts: dict[str, Counter[str]] = {}
@@ -86,74 +81,53 @@ class ReportBuilder:
 
     # -- streaming ------------------------------------------------------------------------
     def add_example(self, example: Example, split: str) -> None:
-        messages = example.messages
-        if (
-            len(messages) == 2
-            and messages[1].role == "assistant"
-            and messages[0].role != "assistant"
-        ):
-            prompt, answer = messages[0].content, messages[1].content  # the common shape
-        else:
-            prompt = "\n".join([m.content for m in messages if m.role != "assistant"])
-            answer = "\n".join([m.content for m in messages if m.role == "assistant"])
-        lp, la = len(prompt), len(answer)
-        is_ascii = prompt.isascii() and answer.isascii()
-        if self.counter is None:
-            if is_ascii:
-                tokens = (lp + 3) // 4 + (la + 3) // 4
-            else:
-                tokens = estimate_tokens(prompt) + estimate_tokens(answer)
-        else:
-            tokens = sum(self.counter.count(m.content) for m in messages)
-        # Histogram.add, inlined: the five histograms get one value each per example, so
-        # their buffers fill together (and binning does not depend on where a batch ends)
-        hists = self._hists
-        if hists is None:
-            lengths = self.lengths
-            hists = self._hists = (
-                lengths["prompt_chars"],
-                lengths["answer_chars"],
-                lengths["total_chars"],
-                lengths["tokens"],
-                self.turns,
-            )
-        first = hists[0]._buf
-        first.append(lp)
-        hists[1]._buf.append(la)
-        hists[2]._buf.append(lp + la)
-        hists[3]._buf.append(tokens)
-        hists[4]._buf.append(len(messages))
-        if len(first) >= Histogram.FLUSH:
-            for hist in hists:
-                hist._flush()
-        self.split_tokens[split] += tokens
-        text = prompt[:160] + "\n" + answer[:80]
-        lang = ascii_language(text) if is_ascii else script_language(text)
-        self.languages[lang] += 1
-        if lang == "latin":
-            seen = self._latin_seen = self._latin_seen + 1
-            if len(self.latin_sample) < LANG_SAMPLE:
-                self.latin_sample.append(text)
-            else:
-                # random.Random.randrange(seen), spelled out (the same draws, without its
-                # argument checks): reservoir sampling, one draw per Latin text
-                getrandbits = self._rng.getrandbits
-                k = seen.bit_length()
-                j = getrandbits(k)
-                while j >= seen:
-                    j = getrandbits(k)
-                if j < LANG_SAMPLE:
-                    self.latin_sample[j] = text
-        value = example.meta.get("label")  # Example.label
-        label = "(none)" if value is None else str(value)
-        per_split = self.labels.get(split)
-        if per_split is None:
-            per_split = self.labels[split] = Counter()
-        per_split[label] += 1
+        text = self.stats.add(example, split)
+        if text is not None:
+            self._sample_latin(text)
+
+    def add_stats(self, part: ExampleStats) -> None:
+        """Merge the aggregates of the next part of the stream (pass 2 runs per chunk): its
+        Latin examples enter the reservoir in order, as indices (see :meth:`resolve_latin`)."""
+        self.stats.merge(part)
+        for index in part.latin:
+            self._sample_latin(index)
+
+    def resolve_latin(self, get_example: Callable[[int], Example]) -> None:
+        """Replace the sampled indices by their examples' language texts."""
+        self.latin_sample = [
+            language_text(*prompt_answer(get_example(t))) if isinstance(t, int) else t
+            for t in self.latin_sample
+        ]
+
+    def _sample_latin(self, text: str | int) -> None:
+        seen = self._latin_seen = self._latin_seen + 1
+        if len(self.latin_sample) < LANG_SAMPLE:
+            self.latin_sample.append(text)
+            return
+        # random.Random.randrange(seen), spelled out (the same draws, without its argument
+        # checks): reservoir sampling, one draw per Latin text
+        getrandbits = self._rng.getrandbits
+        k = seen.bit_length()
+        j = getrandbits(k)
+        while j >= seen:
+            j = getrandbits(k)
+        if j < LANG_SAMPLE:
+            self.latin_sample[j] = text
 
     def add_reject(self, row: dict[str, Any]) -> None:
         reason = str(row.get("reason", "?"))
         self.reject_counts[reason] += 1
+        self.add_reject_sample(reason, row)
+
+    def add_rejects(self, counts: Counter[str], samples: dict[str, list[dict[str, Any]]]) -> None:
+        """Reject rows counted elsewhere (a pass-2 chunk): counts per reason, first rows."""
+        self.reject_counts.update(counts)
+        for reason, rows in samples.items():
+            for row in rows:
+                self.add_reject_sample(reason, row)
+
+    def add_reject_sample(self, reason: str, row: dict[str, Any]) -> None:
+        """Keep ``row`` among the first samples of its reason (counted elsewhere)."""
         got = self.reject_samples.setdefault(reason, [])
         if len(got) < SAMPLES_PER_RULE:
             origin = row.get("origin") or {}
@@ -243,12 +217,15 @@ class ReportBuilder:
 
     # -- build ----------------------------------------------------------------------------
     def _language_mix(self) -> dict[str, int]:
-        mix = Counter(self.languages)
+        mix = Counter(self.stats.languages)
         latin = mix.pop("latin", 0)
         if latin and self.latin_sample:
             from tunespec.linters.text.lang import detect
 
-            detected = Counter(detect(t) or "latin" for t in self.latin_sample)
+            texts = [t for t in self.latin_sample if isinstance(t, str)]
+            if len(texts) < len(self.latin_sample):
+                raise RuntimeError("report: Latin sample not resolved (resolve_latin)")
+            detected = Counter(detect(t) or "latin" for t in texts)
             share = {k: v / len(self.latin_sample) for k, v in detected.items()}
             parts = {k: int(latin * s) for k, s in share.items()}
             parts[max(sorted(parts), key=lambda k: parts[k])] += latin - sum(parts.values())
@@ -298,7 +275,7 @@ class ReportBuilder:
             "lengths": {k: v.to_dict() for k, v in self.lengths.items()},
             "turns": self.turns.to_dict(),
             "token_method": self.token_method,
-            "labels": {s: dict(sorted(c.items())) for s, c in sorted(self.labels.items())},
+            "labels": {s: dict(sorted(c.items())) for s, c in sorted(self.stats.labels.items())},
             "training": {
                 "train_examples": n_train,
                 "tokens_per_epoch": train_tokens,

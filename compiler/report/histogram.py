@@ -63,6 +63,36 @@ class Histogram:
         lo = int(values.min())
         self.lo = lo if self.lo is None else min(self.lo, lo)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Small when pickled (a part of the report travels back from a worker): the non-zero
+        dense counts only."""
+        self._flush()
+        state = dict(self.__dict__)
+        nz = np.flatnonzero(self.dense)
+        state["dense"] = (nz, self.dense[nz])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        nz, counts = state["dense"]
+        dense = np.zeros(self.DENSE, dtype=np.int64)
+        dense[nz] = counts
+        self.__dict__.update(state, dense=dense)
+
+    def merge(self, other: Histogram) -> None:
+        """Add ``other``'s values (a histogram of another part of the same stream)."""
+        self._flush()
+        other._flush()
+        if not other.n:
+            return
+        self.dense += other.dense
+        for v, c in other.sparse.items():
+            self.sparse[v] = self.sparse.get(v, 0) + c
+        self.n += other.n
+        self.total += other.total
+        self.hi = max(self.hi, other.hi)
+        assert other.lo is not None
+        self.lo = other.lo if self.lo is None else min(self.lo, other.lo)
+
     def bins(self) -> npt.NDArray[np.int64]:
         """Counts per log-spaced bin, from the counts per distinct length."""
         self._flush()

@@ -20,11 +20,13 @@ from array import array
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
+from tunespec.compiler.report.examples import token_counter
 from tunespec.compiler.spill import (
     chunk_file,
     finding_line,
@@ -39,6 +41,7 @@ from tunespec.linters.dedup.features import FeatureBuilder, write_features
 from tunespec.linters.dedup.shuffle import ChunkFeatures, ShufflePlan
 from tunespec.linters.engine import Engine, RuleCounters
 from tunespec.linters.recordpath import Record, RecordPath
+from tunespec.linters.rule import Rule
 from tunespec.spec.example import Example, Origin
 from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, load_spec
@@ -91,6 +94,17 @@ class _Worker:
         self.split_key = spec.split.key
         self.group_by = spec.split.group_by
         self.dedup = spec.dedup if (spec.dedup.exact or spec.dedup.near) else None
+        self._counter: Any = None
+
+    def token_counter(self) -> Any:
+        """The report's token counter (pass 2), loaded once per process."""
+        if self._counter is None and self.spec.tokenizer:
+            self._counter = token_counter(self.loaded, self.spec.tokenizer)
+        return self._counter
+
+    def dataset_rule(self, code: str) -> Rule:
+        """A fresh instance of a dataset rule (pass 2 observes a chunk with it)."""
+        return self.engine.rules[code](self.engine.ctx)
 
 
 _WORKERS: dict[tuple[str, str], _Worker] = {}
@@ -103,6 +117,9 @@ def _worker(spec_path: str, spec_hash: str) -> _Worker:
         _WORKERS.clear()
         w = _WORKERS[key] = _Worker(spec_path)
     return w
+
+
+worker_state = _worker
 
 
 def split_key_digest(

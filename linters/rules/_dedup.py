@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Stage, Violation
 from tunespec.spec.example import Example
-from tunespec.spec.models.dedup import DedupSpec
+from tunespec.spec.plain import plain_dedup
+
+if TYPE_CHECKING:
+    from tunespec.spec.models.dedup import DedupSpec
 
 EXACT, NEAR, CONFLICT, OVERKILL = "DS401", "DS402", "DS403", "DS404"
 SEVERITY: dict[str, Severity] = {
@@ -79,9 +82,27 @@ class DropStats:
         self.dropped: Counter[str] = Counter()
         self.first_drop: dict[str, Example] = {}
         self.prefixes: dict[str, Counter[str]] = {}
+        #: per source, the prefix of each of the first PREFIX_SAMPLES drops (None: too short)
+        self.sampled: dict[str, list[str | None]] = {}
 
     def add(self, example: Example) -> None:
         self.seen[example.source] += 1
+
+    def merge(self, other: DropStats) -> None:
+        """Add the stats of a later part of the same stream (a compile's pass 2 runs per chunk):
+        the same result as one pass over both parts."""
+        self.seen.update(other.seen)
+        for src, n in other.dropped.items():
+            room = max(0, PREFIX_SAMPLES - self.dropped[src])
+            for prefix in other.sampled.get(src, [])[:room]:
+                self._sample(src, prefix)
+            self.dropped[src] += n
+            self.first_drop.setdefault(src, other.first_drop[src])
+
+    def _sample(self, src: str, prefix: str | None) -> None:
+        self.sampled.setdefault(src, []).append(prefix)
+        if prefix is not None:
+            self.prefixes.setdefault(src, Counter())[prefix] += 1
 
     def drop(self, example: Example, of: Example) -> None:
         src = example.source
@@ -98,8 +119,7 @@ class DropStats:
         prefix = a[:n]
         if n < len(a) and " " in prefix:  # cut to whole words
             prefix = prefix[: prefix.rfind(" ") + 1]
-        if len(prefix.strip()) >= PREFIX_MIN:
-            self.prefixes.setdefault(src, Counter())[_short(prefix)] += 1  # as shown
+        self._sample(src, _short(prefix) if len(prefix.strip()) >= PREFIX_MIN else None)  # as shown
 
     def violations(self, empty_splits: Sequence[str] = ()) -> list[Violation]:
         out: list[Violation] = []
@@ -191,7 +211,8 @@ class DedupRule(Rule):
     def _shared(self) -> SharedDedup:
         shared = self.ctx.cache.get("dedup")
         if not isinstance(shared, SharedDedup):
-            spec = self.ctx.spec.dedup if self.ctx.spec is not None else DedupSpec()
+            # the defaults as a plain object: a spec-less dslint never imports pydantic
+            spec = self.ctx.spec.dedup if self.ctx.spec is not None else plain_dedup()
             shared = self.ctx.cache["dedup"] = SharedDedup(spec)
         return shared
 

@@ -67,6 +67,13 @@ class PolitenessMixDataset(Rule):
             if len(self.plain) < MAX_LISTED:
                 self.plain.append(example)
 
+    def merge(self, other: Rule) -> None:
+        assert isinstance(other, PolitenessMixDataset)
+        self.n_polite += other.n_polite
+        self.n_plain += other.n_plain
+        self.polite += other.polite[: MAX_LISTED - len(self.polite)]
+        self.plain += other.plain[: MAX_LISTED - len(self.plain)]
+
     def finish(self) -> Iterable[Violation]:
         if not self.n_polite or not self.n_plain:
             return

@@ -82,6 +82,18 @@ class SchemaPatternAsciiClass(Rule):
                 self.hits[at] = self.hits.get(at, 0) + 1
                 self.first.setdefault(at, example)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["patterns"] = None  # compiled again where needed
+        return state
+
+    def merge(self, other: Rule) -> None:
+        assert isinstance(other, SchemaPatternAsciiClass)
+        self._patterns()  # finish() lists the patterns this instance found
+        for at, n in other.hits.items():
+            self.hits[at] = self.hits.get(at, 0) + n
+            self.first.setdefault(at, other.first[at])
+
     def finish(self) -> Iterable[Violation]:
         for at, pattern, escapes, _ecma, _twin in self.patterns or []:
             if at in self.hits:

@@ -47,6 +47,11 @@ class TooFewExamples(Rule):
         if self.first is None:
             self.first = example
 
+    def merge(self, other: Rule) -> None:
+        assert isinstance(other, TooFewExamples)
+        self.count += other.count
+        self.first = self.first or other.first
+
     def finish(self) -> Iterable[Violation]:
         minimum = self.ctx.spec.lint.min_examples if self.ctx.spec else 200
         if self.count < minimum:

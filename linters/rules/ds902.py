@@ -51,6 +51,12 @@ class LabelImbalance(Rule):
             self.counts[label] += 1
             self.first.setdefault(label, example)
 
+    def merge(self, other: Rule) -> None:
+        assert isinstance(other, LabelImbalance)
+        self.counts.update(other.counts)
+        for label, example in other.first.items():
+            self.first.setdefault(label, example)
+
     def finish(self) -> Iterable[Violation]:
         if len(self.counts) < 2:
             return

@@ -45,6 +45,12 @@ class MixedLayouts(Rule):
         n, first = self.layouts.get(example.layout, (0, example))
         self.layouts[example.layout] = (n + 1, first)
 
+    def merge(self, other: Rule) -> None:
+        assert isinstance(other, MixedLayouts)
+        for layout, (n, example) in other.layouts.items():
+            m, first = self.layouts.get(layout, (0, example))
+            self.layouts[layout] = (m + n, first)
+
     def finish(self) -> Iterable[Violation]:
         if len(self.layouts) < 2:
             return

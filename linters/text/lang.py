@@ -72,6 +72,7 @@ _SCRIPTS = [
     ("he", re.compile(r"[\u0590-\u05ff]")),
     ("hi", re.compile(r"[\u0900-\u097f]")),
 ]
+_KANA, _HAN = _SCRIPTS[0][1], _SCRIPTS[1][1]
 _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
@@ -125,13 +126,13 @@ def script_language(text: str) -> str | None:
     total = letters(text)
     if not total:
         return None
-    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS}
-    kana, han = counts.pop("kana"), counts.pop("han")
+    kana, han = len(_KANA.findall(text)), len(_HAN.findall(text))
     cjk = kana + han
-    if cjk >= 0.2 * total:
+    if cjk >= 0.2 * total:  # decided by kana and han alone: the other scripts are not counted
         if kana and kana >= 0.05 * cjk:
             return "ja"
         return "zh" if han >= MIN_HAN_FOR_ZH else "cjk"
+    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS[2:]}
     name, best = max(sorted(counts.items()), key=lambda kv: kv[1])
     latin = len(_LATIN_RX.findall(text))
     if best >= 0.2 * total and best >= latin:

@@ -1,0 +1,180 @@
+"""Pass 2 runs per spill chunk and the driver merges what each chunk observed: every merge
+gives what one pass over the whole stream gives (dataset rules, DS404's drop statistics, the
+report's per-example statistics and Latin sample, the card's column types), for any cut of
+the stream, after a trip through pickle (as from a worker process)."""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tunespec.compiler.card import add_row_kinds, merge_columns
+from tunespec.compiler.pipeline import DEDUP_CODES
+from tunespec.compiler.report import ReportBuilder
+from tunespec.compiler.report.examples import ExampleStats
+from tunespec.compiler.stages.writeout import mergeable
+from tunespec.linters.engine import Engine
+from tunespec.linters.rule import Rule
+from tunespec.linters.rules import _dedup
+from tunespec.linters.rules._dedup import DropStats
+from tunespec.spec.example import Example, Message, Origin
+from tunespec.spec.loader import load_spec
+
+WORDS = ["the", "card", "is", "my", "where", "der", "und", "le", "est", "ok", "bank", "x"]
+JA = ["カードが届きました。", "カードが届いた。", "確認します。", "確認する。"]
+
+
+def _example(rng: random.Random, i: int) -> Example:
+    source = rng.choice(["a", "b"])
+    if rng.random() < 0.2:
+        prompt, answer = "カードはどこですか", rng.choice(JA)
+    else:
+        prompt = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 12)))
+        answer = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 8)))
+    meta: dict[str, Any] = {"label": rng.choice(["x", "y", "z", "z", "z"])} if i % 3 else {}
+    return Example(
+        [Message("user", prompt), Message("assistant", answer)],
+        Origin(f"{source}.jsonl", i + 1, i),
+        source,
+        rng.choice(["openai", "custom"]),
+        meta,
+        f"e{i}",
+    )
+
+
+def _stream(n: int = 600) -> list[Example]:
+    rng = random.Random(5)
+    return [_example(rng, i) for i in range(n)]
+
+
+def _cuts(n: int) -> list[list[int]]:
+    rng = random.Random(n)
+    return [
+        [0, n],
+        [0, 1, n],
+        [0, n // 3, n // 3, 2 * n // 3, n],
+        sorted([0, n, *rng.sample(range(n), 9)]),
+    ]
+
+
+def _parts(n: int, cuts: list[int]) -> list[range]:
+    return [range(a, b) for a, b in itertools.pairwise(cuts)]
+
+
+def _trip(obj: Any) -> Any:
+    return pickle.loads(pickle.dumps(obj))
+
+
+def test_dataset_rules_merge_like_one_pass(tmp_path: Path) -> None:
+    (tmp_path / "tunespec.yaml").write_text(
+        "sources:\n  - {path: a.jsonl, layout: openai}\n"
+        "style: {politeness: consistent}\nlint: {min_examples: 10000, label_imbalance: 1.5}\n",
+        encoding="utf-8",
+    )
+    loaded = load_spec(tmp_path / "tunespec.yaml")
+    examples = _stream()
+    whole = Engine(loaded, skip_dataset=DEDUP_CODES)
+    codes = {r.code for r in whole.dataset_rules}
+    assert {"DS211", "DS901", "DS902", "DS903"} <= codes
+    assert all(mergeable(r) for r in whole.dataset_rules)
+    for e in examples:
+        whole.observe(e)
+    expected = [f.to_dict() for f in whole.finish("tunespec.yaml")]
+    assert {f["code"] for f in expected} >= {"DS211", "DS901", "DS902", "DS903"}
+    for cuts in _cuts(len(examples)):
+        merged = Engine(loaded, skip_dataset=DEDUP_CODES)
+        for part in _parts(len(examples), cuts):
+            observing = [r for r in merged.dataset_rules if type(r).observe is not Rule.observe]
+            rules = [type(r)(merged.ctx) for r in observing]
+            for i in part:
+                for rule in rules:
+                    rule.observe(examples[i])
+            for mine, theirs in zip(observing, _trip(rules), strict=True):
+                mine.merge(theirs)
+        assert [f.to_dict() for f in merged.finish("tunespec.yaml")] == expected, cuts
+
+
+def _drops(examples: list[Example], indices: range) -> DropStats:
+    stats = DropStats()
+    for i in indices:
+        stats.add(examples[i])
+        if i % 2:  # a copy of the example before it, sharing a long prefix
+            stats.drop(examples[i], examples[i - 1])
+    return stats
+
+
+def test_drop_stats_merge_like_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_dedup, "PREFIX_SAMPLES", 7)  # the sampling cap falls inside parts
+    rng = random.Random(2)
+    examples = []
+    for i in range(120):
+        start = f"Other {i}: " if i % 8 == 1 else "This is the shared template of the prompt: "
+        prompt = start + " ".join(rng.sample(WORDS, 4))
+        examples.append(
+            Example(
+                [Message("user", prompt), Message("assistant", "ok")],
+                Origin("d.jsonl", i + 1, i),
+                "ab"[i % 4 // 2],
+                "openai",
+                {},
+                f"e{i}",
+            )
+        )
+    whole = _drops(examples, range(len(examples)))
+    expected = [(v.message, v.hint) for v in whole.violations(["test"])]
+    assert expected and whole.prefixes
+    for cuts in _cuts(len(examples)):
+        merged = DropStats()
+        for part in _parts(len(examples), cuts):
+            merged.merge(_trip(_drops(examples, part)))
+        assert merged.prefixes == whole.prefixes and merged.seen == whole.seen, cuts
+        assert [(v.message, v.hint) for v in merged.violations(["test"])] == expected
+
+
+def test_report_statistics_merge_like_one_pass() -> None:
+    examples = _stream(3000)
+    splits = ["train", "validation", "test"]
+    whole = ReportBuilder(None)
+    for i, e in enumerate(examples):
+        whole.add_example(e, splits[i % 3])
+    expected = whole.build()
+    assert whole._latin_seen > 100  # the reservoir really replaces samples
+    for cuts in _cuts(len(examples)):
+        merged = ReportBuilder(None)
+        for part in _parts(len(examples), cuts):
+            stats = ExampleStats()
+            for i in part:
+                stats.add(examples[i], splits[i % 3], i)
+            merged.add_stats(_trip(stats))
+        merged.resolve_latin(examples.__getitem__)
+        assert merged.build() == expected, cuts
+
+
+def test_card_columns_merge_like_one_pass() -> None:
+    rows: list[dict[str, Any]] = [
+        {"id": "a", "messages": [{"role": "user", "content": "q"}]},
+        {"id": "b", "messages": [], "meta": {"n": 1}},
+        {
+            "id": "c",
+            "messages": [{"role": "user", "content": "q", "weight": 0}],
+            "meta": {"n": 1.5},
+        },
+        {"id": "d", "meta": {"m": None, "n": 2}, "tools": [{"type": "function"}]},
+    ]
+    whole: dict[str, Any] = {}
+    for row in rows:
+        add_row_kinds(whole, row)
+    for cut in range(len(rows) + 1):
+        first: dict[str, Any] = {}
+        later: dict[str, Any] = {}
+        for row in rows[:cut]:
+            add_row_kinds(first, row)
+        for row in rows[cut:]:
+            add_row_kinds(later, row)
+        merge_columns(first, later)
+        assert first == whole and list(first) == list(whole), cut
