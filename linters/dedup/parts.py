@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 
 from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, Key, jaccard, key_texts, shingle_set
 from tunespec.spec.example import Example
+
+I32 = npt.NDArray[np.int32]
 
 
 class Blocks:
@@ -72,7 +75,11 @@ class ShingleCache:
     """Key texts and exact shingle sets of re-read examples, bounded by total size."""
 
     def __init__(
-        self, get_example: Callable[[int], Example], n: int, budget: int = 2_000_000
+        self,
+        get_example: Callable[[int], Example],
+        n: int,
+        budget: int = 2_000_000,
+        id_budget: int = 16_000_000,
     ) -> None:
         self.get_example = get_example
         self.n = n
@@ -80,6 +87,10 @@ class ShingleCache:
         self.size = 0
         self.texts: dict[int, tuple[str, str, str]] = {}
         self.sets: dict[tuple[int, str], frozenset[str]] = {}
+        self.id_sets: dict[tuple[int, str], I32] = {}
+        self.numbers: dict[str, int] = {}
+        self.id_size = 0
+        self.id_budget = id_budget  # shingle ids held at most, and shingles numbered
 
     def _room(self, need: int) -> None:
         self.size += need
@@ -106,3 +117,30 @@ class ShingleCache:
 
     def similarity(self, i: int, j: int, key: Key) -> float:
         return jaccard(self.shingles(i, key), self.shingles(j, key))
+
+    def ids(self, i: int, key: Key) -> I32:
+        """:meth:`shingles` as ids (4 bytes a shingle, one id per distinct shingle), held under
+        their own budget: the ids and the table that numbers the shingles are dropped together."""
+        got = self.id_sets.get((i, key))
+        if got is None:
+            grams = self.shingles(i, key)
+            if self.id_size + len(grams) > self.id_budget:
+                self.id_sets.clear()
+                self.numbers.clear()
+                self.id_size = 0
+            numbers = self.numbers
+            got = np.array([numbers.setdefault(g, len(numbers)) for g in grams], dtype=np.int32)
+            self.id_size += 2 * len(grams)  # the ids, and the shingles numbered at most
+            self.id_sets[(i, key)] = got
+        return got
+
+    def similarities(self, i: list[int], j: list[int], key: Key) -> list[float]:
+        """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
+        read and shingled at most once (in index order) and compared by shingle ids."""
+        need = sorted(set(i).union(j))
+        got = {x: self.ids(x, key) for x in need}
+        if any(x not in self.id_sets for x in ((y, key) for y in need)):
+            # the budget was hit inside the batch: the ids come from two numberings
+            return [self.similarity(a, b, key) for a, b in zip(i, j, strict=True)]
+        sets = {x: frozenset(ids.tolist()) for x, ids in got.items()}
+        return [jaccard(sets[a], sets[b]) for a, b in zip(i, j, strict=True)]

@@ -49,6 +49,7 @@ LEADER_CHECKS = 256  # exact verifications per example in the near pass (bounds 
 CONFLICT_CHECKS = 8  # exact verifications per example in the conflict (prompt) pass
 ESTIMATE_MARGIN = 0.25  # b-bit estimate must reach threshold - margin (≈3.4 sd for 20-char texts)
 FORCED_MARGIN = 0.5  # prefix-filter pairs of short texts: this much lower again (0.05 at 0.8)
+VERIFY_BATCH = 4096  # candidates whose examples are read and shingled together, each once
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -266,6 +267,17 @@ def _filter_estimate(
     return i[order], j[order], decided
 
 
+def _budget(jj: I64, limit: int) -> tuple[npt.NDArray[np.bool_], I64]:
+    """(checked, group): the first ``limit`` candidates of each ``j`` (``jj`` grouped) are
+    checked; ``group`` numbers the runs of equal ``j``."""
+    if not len(jj):
+        return np.zeros(0, dtype=bool), np.zeros(0, np.int64)
+    new = np.r_[True, jj[1:] != jj[:-1]]
+    group = np.cumsum(new) - 1
+    rank = np.arange(len(jj)) - np.flatnonzero(new)[group]
+    return rank < limit, group
+
+
 def _verify(
     inputs: list[Partitioned],
     prefix: list[Partitioned],
@@ -287,35 +299,24 @@ def _verify(
     ii, jj, decided = _filter_estimate(
         codes, sigs, t - ESTIMATE_MARGIN, forced, None if bound is None else (bound, t)
     )
-    ei: list[int] = []
-    ej: list[int] = []
-    es: list[float] = []
-    ea: list[bool] = []
-    current, tries, verified, found, skipped = -1, 0, decided, False, 0
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        if j != current:
-            out.starved += skipped > 0 and not found
-            current, tries, found, skipped = j, 0, False, 0
-        if tries >= limit:
-            skipped += 1
-            out.unchecked += 1
-            continue
-        tries += 1
-        verified += 1
-        sim = cache.similarity(i, j, key)
-        if sim < t:
-            continue
-        found = True
-        ei.append(i)
-        ej.append(j)
-        es.append(sim)
-        ea.append(judge is None or judge.kind(i, j) is None)
-    out.starved += skipped > 0 and not found
-    out.verified = verified
-    out.i = np.array(ei, dtype=np.int64)
-    out.j = np.array(ej, dtype=np.int64)
-    out.sim = np.array(es, dtype=np.float64)
-    out.agree = np.array(ea, dtype=bool)
+    checked, group = _budget(jj, limit)
+    ci, cj = ii[checked], jj[checked]
+    sims = np.zeros(len(ci), dtype=np.float64)
+    for lo in range(0, len(ci), VERIFY_BATCH):
+        sl = slice(lo, lo + VERIFY_BATCH)
+        sims[sl] = cache.similarities(ci[sl].tolist(), cj[sl].tolist(), key)
+    hit = sims >= t
+    # a j is starved when some of its candidates went unchecked and none was a near duplicate
+    skipped = np.bincount(group[~checked], minlength=len(group) and int(group[-1]) + 1)
+    found = np.bincount(group[checked][hit], minlength=len(skipped))
+    out.starved = int(((skipped > 0) & (found == 0)).sum())
+    out.unchecked = int((~checked).sum())
+    out.verified = decided + len(ci)
+    out.i, out.j, out.sim = ci[hit], cj[hit], sims[hit]
+    out.agree = np.array(
+        [judge is None or judge.kind(i, j) is None for i, j in zip(out.i.tolist(), out.j.tolist())],
+        dtype=bool,
+    )
     return out
 
 
