@@ -170,6 +170,21 @@ class Judge:
         sim = self.cache.similarity(i, j, "answer")
         return "answer" if sim < self.spec.conflict_answer_threshold else None
 
+    def agree(self, i: I64, j: I64) -> npt.NDArray[np.bool_]:
+        """``kind(i[k], j[k]) is None`` for every pair, the answers compared in one batch."""
+        li, lj = self.labels[i], self.labels[j]
+        out: npt.NDArray[np.bool_] = ~((li >= 0) & (lj >= 0) & (li != lj))
+        if not self.compare_answers:
+            return out
+        ask = [
+            k
+            for k in np.flatnonzero(out).tolist()
+            if self.answers.row(int(i[k])) != self.answers.row(int(j[k]))
+        ]
+        sims = self.cache.similarities(i[ask].tolist(), j[ask].tolist(), "answer")
+        out[ask] = np.array(sims, dtype=np.float64) >= self.spec.conflict_answer_threshold
+        return out
+
 
 @dataclass
 class Edges:
@@ -313,10 +328,7 @@ def _verify(
     out.unchecked = int((~checked).sum())
     out.verified = decided + len(ci)
     out.i, out.j, out.sim = ci[hit], cj[hit], sims[hit]
-    out.agree = np.array(
-        [judge is None or judge.kind(i, j) is None for i, j in zip(out.i.tolist(), out.j.tolist())],
-        dtype=bool,
-    )
+    out.agree = np.ones(len(out.i), dtype=bool) if judge is None else judge.agree(out.i, out.j)
     return out
 
 
