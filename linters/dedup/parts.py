@@ -11,6 +11,7 @@ from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, Key, jaccard, key_tex
 from tunespec.spec.example import Example
 
 I32 = npt.NDArray[np.int32]
+NUMBERED = 1_000_000  # distinct shingles numbered at most (~100 MB) before all ids are dropped
 
 
 class Blocks:
@@ -90,7 +91,7 @@ class ShingleCache:
         self.id_sets: dict[tuple[int, str], I32] = {}
         self.numbers: dict[str, int] = {}
         self.id_size = 0
-        self.id_budget = id_budget  # shingle ids held at most, and shingles numbered
+        self.id_budget = id_budget  # shingle ids held at most (4 bytes each)
 
     def _room(self, need: int) -> None:
         self.size += need
@@ -116,21 +117,24 @@ class ShingleCache:
         return got
 
     def similarity(self, i: int, j: int, key: Key) -> float:
-        return jaccard(self.shingles(i, key), self.shingles(j, key))
+        a, b = self.ids(i, key), self.ids(j, key)
+        if (i, key) not in self.id_sets:  # ``b`` was numbered afresh
+            return jaccard(self.shingles(i, key), self.shingles(j, key))
+        return jaccard(frozenset(a.tolist()), frozenset(b.tolist()))
 
     def ids(self, i: int, key: Key) -> I32:
         """:meth:`shingles` as ids (4 bytes a shingle, one id per distinct shingle), held under
         their own budget: the ids and the table that numbers the shingles are dropped together."""
         got = self.id_sets.get((i, key))
         if got is None:
-            grams = self.shingles(i, key)
-            if self.id_size + len(grams) > self.id_budget:
+            grams = shingle_set(self.text(i, key), self.n)
+            if self.id_size + len(grams) > self.id_budget or len(self.numbers) > NUMBERED:
                 self.id_sets.clear()
                 self.numbers.clear()
                 self.id_size = 0
             numbers = self.numbers
             got = np.array([numbers.setdefault(g, len(numbers)) for g in grams], dtype=np.int32)
-            self.id_size += 2 * len(grams)  # the ids, and the shingles numbered at most
+            self.id_size += len(grams)
             self.id_sets[(i, key)] = got
         return got
 
@@ -141,6 +145,9 @@ class ShingleCache:
         got = {x: self.ids(x, key) for x in need}
         if any(x not in self.id_sets for x in ((y, key) for y in need)):
             # the budget was hit inside the batch: the ids come from two numberings
-            return [self.similarity(a, b, key) for a, b in zip(i, j, strict=True)]
+            return [
+                jaccard(self.shingles(a, key), self.shingles(b, key))
+                for a, b in zip(i, j, strict=True)
+            ]
         sets = {x: frozenset(ids.tolist()) for x, ids in got.items()}
         return [jaccard(sets[a], sets[b]) for a, b in zip(i, j, strict=True)]
