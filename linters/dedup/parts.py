@@ -11,6 +11,7 @@ from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, Key, jaccard, key_tex
 from tunespec.spec.example import Example
 
 I32 = npt.NDArray[np.int32]
+HELD_SETS = 2_000_000  # ids held as sets in a batch of similarities at most (~100 MB)
 NUMBERED = 1_000_000  # distinct shingles numbered at most (~100 MB) before all ids are dropped
 
 
@@ -149,5 +150,16 @@ class ShingleCache:
                 jaccard(self.shingles(a, key), self.shingles(b, key))
                 for a, b in zip(i, j, strict=True)
             ]
-        sets = {x: frozenset(ids.tolist()) for x, ids in got.items()}
-        return [jaccard(sets[a], sets[b]) for a, b in zip(i, j, strict=True)]
+        sets: dict[int, frozenset[int]] = {}
+        held = 0  # ids in ``sets``: bounded, as a batch's texts may be long
+        out: list[float] = []
+        for a, b in zip(i, j, strict=True):
+            for x in (a, b):
+                if x not in sets:
+                    if held > HELD_SETS:
+                        sets.clear()
+                        held = 0
+                    sets[x] = frozenset(got[x].tolist())
+                    held += len(sets[x])
+            out.append(jaccard(sets[a], sets[b]) if a in sets else self.similarity(a, b, key))
+        return out
