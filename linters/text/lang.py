@@ -75,6 +75,7 @@ _SCRIPTS = [
 _KANA, _HAN = _SCRIPTS[0][1], _SCRIPTS[1][1]
 _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")  # the complement of _LETTER, in runs
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
 _PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
 #: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
@@ -114,7 +115,7 @@ def clean(text: str) -> str:
 
 def letters(text: str) -> int:
     """Number of letters in ``text`` (any script)."""
-    return len(_LETTER.findall(text))
+    return len(_NOT_LETTERS.sub("", text))  # faster than counting _LETTER matches
 
 
 def script_language(text: str) -> str | None:
