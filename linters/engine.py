@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from tunespec.linters.findings import Finding, Severity
 from tunespec.linters.rawtext import AsWritten
-from tunespec.linters.rule import Rule, RuleContext, Violation, all_rules
+from tunespec.linters.rule import Rule, RuleContext, Violation, load_rule, rule_index
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example, Origin
@@ -53,25 +53,28 @@ class Engine:
         ``dataset=False`` builds no dataset rules (a map stage: they run on the driver), and
         ``skip_dataset`` leaves out those codes (found by another pass, e.g. the compile's
         dedup) while the codes stay active."""
-        from tunespec.spec.models import LintSpec
+        from tunespec.spec.plain import plain_lint
 
         self.loaded = loaded
         spec = loaded.spec if loaded else None
-        self.lint: LintSpec = lint or (spec.lint if spec else LintSpec())
+        self.lint: LintSpec = lint or (spec.lint if spec else plain_lint())
         self.ctx = RuleContext(spec, loaded)
         self.rules: dict[str, type[Rule]] = {}
-        for code, cls in all_rules().items():
+        self._index = rule_index()
+        for code, meta in self._index.items():
+            # chosen by metadata first: a rule's module is imported only when it may run
             if self.lint.select and not _matches(code, self.lint.select):
                 continue
             if _matches(code, self.lint.ignore):
                 continue
-            if self.severity_of(code, cls) is None:
+            if self.severity_of(code) is None:
                 continue
-            if structural_only and not cls.structural:
+            if structural_only and not meta.structural:
                 continue
+            if not project and meta.project_only:
+                continue
+            cls = load_rule(code)
             if not structural_only and not cls.enabled(spec):
-                continue
-            if not project and cls.project_only:
                 continue
             self.rules[code] = cls
         self.example_rules = [
@@ -99,11 +102,13 @@ class Engine:
             return None
         if override is not None:
             return override
-        cls = cls or all_rules().get(code)
-        return cls.severity if cls else "error"
+        if cls is not None:
+            return cls.severity
+        meta = self._index.get(code)
+        return meta.severity if meta else "error"
 
     def active(self, code: str, source: str | None = None) -> bool:
-        if code not in self.rules and code in all_rules():
+        if code not in self.rules and code in self._index:
             return False
         if source is not None:
             ignores = self.lint.per_source_ignores.get(source, ())

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tunespec.spec.models import SourceSpec
+from tunespec.spec.plain import plain_source
 from tunespec.spec.readers import FileNotes, read_records
+
+if TYPE_CHECKING:
+    from tunespec.spec.models import SourceSpec
 
 SAMPLE = 50
 
@@ -50,6 +53,7 @@ def infer_source(path: Path, display: str) -> SourceSpec | None:
     if parsed and not votes:
         return None
     layout = votes.most_common(1)[0][0] if votes else "openai"
+    # a plain object, not the pydantic model: a spec-less dslint never imports pydantic
     if layout == "openai_conversations":
-        return SourceSpec(path=display, layout="openai", mapping={"messages": "conversations"})  # type: ignore[arg-type,unused-ignore]
-    return SourceSpec(path=display, layout=layout)  # type: ignore[arg-type,unused-ignore]
+        return plain_source(display, "openai", messages="conversations")
+    return plain_source(display, layout)

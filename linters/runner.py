@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunespec.linters.engine import Engine
 from tunespec.linters.findings import Finding
@@ -23,10 +24,12 @@ from tunespec.spec.example import Origin
 from tunespec.spec.inputs import PathIssue
 from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, find_spec, load_spec
-from tunespec.spec.models import LintSpec, SourceSpec
 from tunespec.spec.normalize import Normalizer
 from tunespec.spec.problems import MISSING_MESSAGES, Problem
 from tunespec.spec.readers import FileNotes, read_records
+
+if TYPE_CHECKING:
+    from tunespec.spec.models import LintSpec, SourceSpec
 
 
 @dataclass
@@ -207,7 +210,9 @@ def project_targets(spec_path: Path | None) -> list[Target]:
 
 
 def _lint_spec(loaded: LoadedSpec | None, select: list[str], ignore: list[str]) -> LintSpec:
-    base = loaded.spec.lint if loaded is not None else LintSpec()
+    from tunespec.spec.plain import plain_lint
+
+    base = loaded.spec.lint if loaded is not None else plain_lint()
     update: dict[str, list[str]] = {}
     if select:
         update["select"] = select

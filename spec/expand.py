@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunespec.spec.errors import UserError
-from tunespec.spec.models.sources import JoinSpec, MappingSpec
 from tunespec.spec.paths import MISSING, get_path, json_path, parts
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import FileNotes, RawRecord, read_records
+
+if TYPE_CHECKING:
+    from tunespec.spec.models.sources import JoinSpec, MappingSpec
 
 
 def _key(value: Any) -> str | None:

@@ -10,16 +10,15 @@ versions raise on those integers; that error falls back the same way.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
 #: 19 digits or more: the only spelling of an integer outside the 64-bit range (and of some
-#: long decimals, which the standard library parses to the same float as orjson)
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
-_LONG_DIGITS_B = re.compile(rb"[0-9]{19}")
-_ASCII_DIGITS = b"0123456789"
+#: long decimals, which the standard library parses to the same float as orjson). Found by
+#: mapping every digit byte to "1" and every other byte to " " (one C pass, no regex engine)
+_DIGITS_AS_ONES = bytes(0x31 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+LONG_RUN = b"1" * 19
 
 JSONDecodeError = orjson.JSONDecodeError
 
@@ -40,12 +39,9 @@ def _stdlib(data: str | bytes) -> Any:
 
 
 def has_long_digits(data: str | bytes) -> bool:
-    if isinstance(data, str):
-        return _LONG_DIGITS.search(data) is not None
-    # fewer than 19 digits in all (counted at C speed): no run of 19, no regex scan
-    if len(data) - len(data.translate(None, _ASCII_DIGITS)) < 19:
-        return False
-    return _LONG_DIGITS_B.search(data) is not None
+    if isinstance(data, str):  # UTF-8 never puts an ASCII digit byte inside another character
+        data = data.encode("utf-8", "surrogatepass")
+    return LONG_RUN in data.translate(_DIGITS_AS_ONES)
 
 
 def loads(data: str | bytes) -> Any:

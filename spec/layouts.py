@@ -11,17 +11,20 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunespec.spec import fields, toolcalls
 from tunespec.spec import problems as P
 from tunespec.spec.example import ROLES, Example, Message, Origin
 from tunespec.spec.expand import Expander
 from tunespec.spec.fields import _MISSING, MapFailure, _get, _jp, _require_str
-from tunespec.spec.models.sources import DEFAULT_SHAREGPT_ROLES, MappingSpec, SourceSpec
 from tunespec.spec.paths import template_fields
+from tunespec.spec.plain import DEFAULT_SHAREGPT_ROLES
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import RawRecord
+
+if TYPE_CHECKING:
+    from tunespec.spec.models.sources import MappingSpec, SourceSpec
 
 OPENAI_MESSAGE_KEYS = frozenset(
     {"role", "content", "name", "function_call", "tool_calls", "tool_call_id", "weight", "refusal"}
@@ -295,8 +298,7 @@ class LayoutMapper:
         extra = _require_str(data, self._input_field, optional=True) if self._input_field else None
         if extra and extra.strip():
             prompt = f"{prompt}\n\n{extra}"
-            if spans is not None:  # the input is one more field
-                spans += [len(prompt) - len(extra), len(prompt)]
+            spans = None if spans is None else [*spans, len(prompt) - len(extra), len(prompt)]
         if self._context_shown and not (
             "{" in prompt_key and self._context_field in template_fields(prompt_key)
         ):

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
 from tunespec.spec.errors import UserError
-from tunespec.spec.models import Spec
 
-if TYPE_CHECKING:  # PyYAML is imported when a spec is read, not by dslint without one
+if TYPE_CHECKING:  # PyYAML and pydantic are imported when a spec is read, not by dslint without one
     import yaml
+    from pydantic import BaseModel, ValidationError
+
+    from tunespec.spec.models import Spec
 
 SPEC_FILENAMES = ("tunespec.yaml", "tunespec.yml")
 
@@ -96,6 +96,10 @@ def _line_map(
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the mapping at ``loc`` (for did-you-mean hints)."""
+    from pydantic import BaseModel
+
+    from tunespec.spec.models import Spec
+
     model: Any = Spec
     for part in loc:
         if isinstance(part, int):
@@ -111,6 +115,8 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 
 def _unwrap(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
     for arg in getattr(annotation, "__args__", ()) or ():
         found = _unwrap(arg)
         if isinstance(found, type) and issubclass(found, BaseModel):
@@ -290,6 +296,10 @@ def load_spec(path: str | Path) -> LoadedSpec:
     lines: dict[tuple[Any, ...], tuple[int, int]] = {}
     if node is not None:
         _line_map(node, (), lines)
+    from pydantic import ValidationError
+
+    from tunespec.spec.models import Spec
+
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
@@ -304,6 +314,8 @@ def load_spec(path: str | Path) -> LoadedSpec:
 
 def spec_json_schema() -> dict[str, Any]:
     """The JSON Schema of ``tunespec.yaml`` (for editor completion)."""
+    from tunespec.spec.models import Spec
+
     schema = Spec.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tunespec dataset spec"

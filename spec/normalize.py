@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tunespec.spec.example import Example, Message
-from tunespec.spec.models.normalize import NormalizeSpec
-from tunespec.spec.models.target import TargetSpec
+
+if TYPE_CHECKING:
+    from tunespec.spec.models.normalize import NormalizeSpec
+    from tunespec.spec.models.target import TargetSpec
 
 _SPACES = re.compile(r"[ \t]{2,}")
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)

@@ -134,3 +134,21 @@ def test_regex_guard(pattern: str, unsafe: bool) -> None:
     else:
         assert PatternRule(pattern=pattern).pattern == pattern
     assert check_regex("(unclosed") is not None
+
+
+def test_rule_index_is_current() -> None:
+    """The engine chooses rules from linters/rules/_index.py without importing them: it must
+    say what the classes say (regenerate it with the command in its docstring)."""
+    from tunespec.linters.rule import INDEX_PATH, load_rule, render_index, rule_index
+
+    assert (Path(__file__).parents[1] / INDEX_PATH).read_text(encoding="utf-8") == render_index()
+    assert set(rule_index()) == set(all_rules())
+    for code, meta in rule_index().items():
+        cls = load_rule(code)
+        assert cls is all_rules()[code]
+        assert (meta.severity, meta.stage, meta.structural, meta.project_only) == (
+            cls.severity,
+            cls.stage,
+            cls.structural,
+            cls.project_only,
+        )

@@ -41,3 +41,18 @@ def test_two_records_do_run_dedup(tmp_path: Path) -> None:
     two.write_text((json.dumps(GOOD) + "\n") * 2, encoding="utf-8")
     loaded, code = _lint(two)
     assert loaded and code == 0  # the copy is found (DS401 is a warning: exit 0)
+
+
+def test_a_spec_less_lint_imports_only_the_rules_it_runs(tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from tunespec.linters.cli import main\n"
+        "main(['--no-spec', sys.argv[1]])\n"
+        "from tunespec.linters.rule import rule_index\n"
+        "loaded = {m.rsplit('.', 1)[1].upper() for m in sys.modules if m.startswith('tunespec.linters.rules.ds')}\n"
+        "print(sorted(loaded - {c for c, m in rule_index().items() if m.structural}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(one)], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"  # no rule that needs a spec was imported

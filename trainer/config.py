@@ -74,10 +74,13 @@ def resolve_config(
         candidate = loaded.resolve(train.base_model)
         if candidate.exists():
             train = train.model_copy(update={"base_model": str(candidate)})
-    if loaded is not None and train.chat_template and not given.get("chat_template"):
-        candidate = loaded.resolve(train.chat_template)
-        if candidate.is_file():
-            train = train.model_copy(update={"chat_template": str(candidate)})
+    for key in ("chat_template", "deepspeed", "fsdp_config"):
+        # a file named in the spec is relative to the spec file
+        value = getattr(train, key)
+        if loaded is not None and value and not given.get(key):
+            candidate = loaded.resolve(value)
+            if candidate.is_file():
+                train = train.model_copy(update={key: str(candidate)})
     if not train.base_model:
         raise UserError(
             "no base model: set train.base_model in the spec or pass --base-model",

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from tunespec.spec.errors import UserError
 from tunespec.spec.models.train import TrainSpec
 from tunespec.trainer.data import Collator, FlatCollator, RowsDataset
+from tunespec.trainer.sharding import sharding_arguments
 
 
 def make_progress_callback(stream: TextIO = sys.stderr) -> Any:
@@ -143,6 +144,7 @@ def training_arguments(cfg: TrainSpec, out_dir: Path, device: str, has_eval: boo
         use_cpu=device == "cpu",
         disable_tqdm=True,
         dataloader_num_workers=0,
+        **sharding_arguments(cfg),
     )
 
 

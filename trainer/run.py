@@ -17,6 +17,7 @@ from tunespec.spec.models.train import TrainSpec
 from tunespec.trainer.audit import AuditResult, Gates, check_gates, format_summary, run_audit
 from tunespec.trainer.config import ResolvedConfig, chat_template_text, resolve_config
 from tunespec.trainer.lineage import loss_curve, total_train_loss
+from tunespec.trainer.sharding import check_sharding
 from tunespec.trainer.validity import check_validity_settings
 
 
@@ -124,6 +125,7 @@ def make_plan(ns: argparse.Namespace, argv: list[str], overrides: dict[str, Any]
     if cfg.mixed_precision == "fp16" and device != "cuda":
         raise UserError("train.mixed_precision fp16 needs a CUDA GPU", hint="use bf16 or no on CPU")
     check_optional_libraries(cfg, device)
+    check_sharding(cfg, device)
     template = chat_template_text(cfg.chat_template) if cfg.chat_template else None
     check_validity_settings(cfg, resolved.spec, "validation.jsonl" in manifest["outputs"])
     out_dir = Path(ns.out) if ns.out else Path("runs") / artefact.resolve().name

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Stage, Violation
 from tunespec.spec.example import Example
-from tunespec.spec.models.dedup import DedupSpec
+from tunespec.spec.plain import plain_dedup
+
+if TYPE_CHECKING:
+    from tunespec.spec.models.dedup import DedupSpec
 
 EXACT, NEAR, CONFLICT, OVERKILL = "DS401", "DS402", "DS403", "DS404"
 SEVERITY: dict[str, Severity] = {
@@ -208,7 +211,8 @@ class DedupRule(Rule):
     def _shared(self) -> SharedDedup:
         shared = self.ctx.cache.get("dedup")
         if not isinstance(shared, SharedDedup):
-            spec = self.ctx.spec.dedup if self.ctx.spec is not None else DedupSpec()
+            # the defaults as a plain object: a spec-less dslint never imports pydantic
+            spec = self.ctx.spec.dedup if self.ctx.spec is not None else plain_dedup()
             shared = self.ctx.cache["dedup"] = SharedDedup(spec)
         return shared
 

@@ -203,7 +203,11 @@ def run(args: argparse.Namespace) -> int:
 
 @command("tunespec score", "score model outputs against the spec's output schema")
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+    from tunespec.linters.scoring.inputs import no_gc
+
+    args = build_parser().parse_args(argv)
+    with no_gc(freeze=True):  # the command exits right after: no collection over the answers
+        return run(args)
 
 
 if __name__ == "__main__":

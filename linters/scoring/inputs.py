@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,9 +12,10 @@ from typing import Any
 
 import orjson
 
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_lines
 from tunespec.spec.errors import UserError
 from tunespec.spec.problems import NOT_AN_OBJECT
-from tunespec.spec.readers import FileNotes, read_jsonl
+from tunespec.spec.readers import FileNotes, RawRecord, parse_jsonl_lines, read_jsonl
 
 DEFAULT_TEXT_FIELDS = ("prediction", "output", "text")
 DEFAULT_REF_TEXT_FIELDS = ("reference", "expected", "answer", "output", "completion", "text")
@@ -93,7 +95,10 @@ def _as_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | float | dict | list):
         # tools that write parsed JSON instead of text: score its JSON spelling
-        return orjson.dumps(value).decode()
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # integers beyond 64 bits: the standard library spells them exactly
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return None
 
 
@@ -107,9 +112,7 @@ def _id_of(value: Any) -> str | None:
     return str(value)
 
 
-def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
-    """(line, parsed row or None, error) for every non-blank line of a JSONL file, read by the
-    same JSON Lines reader as compile and dslint (:func:`tunespec.spec.readers.read_jsonl`)."""
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise UserError(f"file not found: {path}")
     if path.is_dir():
@@ -117,24 +120,34 @@ def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
             f"{path} is a folder, expected a JSONL file",
             hint="pass an artefact folder only to --references",
         )
-    out: list[tuple[int, Any, str | None]] = []
-    for rec in read_jsonl(path, str(path), FileNotes(str(path))):
-        line, problem = rec.origin.line, rec.problem
-        if problem is None:
-            out.append((line, rec.data, None))
-        elif problem.code == NOT_AN_OBJECT:
-            out.append((line, None, f"expected a JSON object: {problem.message}"))
-        else:
-            out.append((line, None, f"not a JSON line: {problem.message}"))
-    return out
+
+
+def _row_of(rec: RawRecord) -> tuple[int, Any, str | None]:
+    line, problem = rec.origin.line, rec.problem
+    if problem is None:
+        return line, rec.data, None
+    if problem.code == NOT_AN_OBJECT:
+        return line, None, f"expected a JSON object: {problem.message}"
+    return line, None, f"not a JSON line: {problem.message}"
+
+
+def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
+    """(line, parsed row or None, error) for every non-blank line of a JSONL file, read by the
+    same JSON Lines reader as compile and dslint (:func:`tunespec.spec.readers.read_jsonl`)."""
+    _check_file(path)
+    return [_row_of(rec) for rec in read_jsonl(path, str(path), FileNotes(str(path)))]
 
 
 @contextmanager
-def no_gc() -> Iterator[None]:
+def no_gc(freeze: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector while building many long-lived objects.
 
     Scoring keeps every parsed answer alive; the collector would otherwise rescan them over
-    and over (it made validation several times slower). Nothing here creates cycles.
+    and over (it made validation several times slower). Nothing here creates cycles. Inside
+    an outer ``no_gc`` the collector stays off. ``freeze`` (a command about to exit): on the way
+    out the objects built are frozen (:func:`gc.freeze`), as the first collection would
+    otherwise scan all of them at once (half a second for 100,000 answers); a long-running
+    caller (the trainer) leaves it off, so nothing it holds is frozen for good.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -142,6 +155,8 @@ def no_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if freeze:
+                gc.freeze()
             gc.enable()
 
 
@@ -160,55 +175,104 @@ def read_predictions(
 def _read_predictions(
     path: Path, id_field: str, fields: tuple[str, ...], context_field: str
 ) -> Loaded:
+    """Every line is parsed once by orjson; a line that is not a plain object with a string or
+    integer id and a string text (bad JSON, a BOM, an oversized line, a float id, parsed JSON
+    as the text, ...) goes through the JSON Lines reader instead, for its exact value or its
+    problem with the same wording as everywhere else."""
+    _check_file(path)
     got = Loaded()
     display = str(path)
-    for line, row, error in _rows(path):
-        got.lines += 1
-        if error is not None:
-            got.problems.append(InputProblem(display, line, error))
-            continue
-        if not isinstance(row, dict):
-            got.problems.append(
-                InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
-            )
-            continue
-        pid = _id_of(get_path(row, id_field))
-        if pid is None:
-            got.problems.append(
-                InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
-            )
-            continue
-        raw = _MISSING
-        for name in fields:
-            raw = get_path(row, name)
-            if raw is not _MISSING:
-                break
-        if raw is _MISSING:
-            names = ", ".join(fields)
-            got.problems.append(
-                InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
-            )
-            continue
-        text = raw if type(raw) is str else _as_text(raw)
-        if text is None:
-            got.problems.append(
-                InputProblem(display, line, f"text field is a {type(raw).__name__}", pid)
-            )
-            continue
-        if pid in got.items:
-            first = got.items[pid].line
-            got.problems.append(
-                InputProblem(
-                    display,
-                    line,
-                    f"duplicate id {pid!r} (first on line {first}); only the first is scored",
-                    pid,
-                )
-            )
-            continue
-        ctx = get_path(row, context_field)
-        got.items[pid] = Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
+    items = got.items
+    plain = "." not in id_field and all("." not in f for f in fields)
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(bounded_lines(fh, DEFAULT_MAX_RECORD_BYTES), start=1):
+            row: Any = None
+            if type(line) is bytes and len(line) <= DEFAULT_MAX_RECORD_BYTES and lineno > 1:
+                try:
+                    row = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    row = None
+            if plain and type(row) is dict:
+                pid = row.get(id_field)
+                raw = None
+                for name in fields:
+                    if name in row:
+                        raw = row[name]
+                        break
+                if (type(pid) is str or type(pid) is int) and type(raw) is str:
+                    pid = str(pid)
+                    if pid not in items:
+                        got.lines += 1
+                        ctx = row.get(context_field)
+                        items[pid] = Prediction(pid, raw, lineno, ctx if type(ctx) is str else None)
+                        continue
+            for line_no, exact, error in _parse_line(line, lineno, display):
+                got.lines += 1
+                _take(got, display, line_no, exact, error, id_field, fields, context_field)
     return got
+
+
+def _parse_line(
+    line: bytes | Any, lineno: int, display: str
+) -> Iterator[tuple[int, Any, str | None]]:
+    """(line, parsed row or None, error) of one line, read by the same JSON Lines reader as
+    compile and dslint (:func:`tunespec.spec.readers.parse_jsonl_lines`); nothing for a blank."""
+    for rec in parse_jsonl_lines([line], display, FileNotes(display), first_line=lineno):
+        yield _row_of(rec)
+
+
+def _take(
+    got: Loaded,
+    display: str,
+    line: int,
+    row: Any,
+    error: str | None,
+    id_field: str,
+    fields: tuple[str, ...],
+    context_field: str,
+) -> None:
+    if error is not None:
+        got.problems.append(InputProblem(display, line, error))
+        return
+    if not isinstance(row, dict):
+        got.problems.append(
+            InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
+        )
+        return
+    pid = _id_of(get_path(row, id_field))
+    if pid is None:
+        got.problems.append(
+            InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
+        )
+        return
+    raw = _MISSING
+    for name in fields:
+        raw = get_path(row, name)
+        if raw is not _MISSING:
+            break
+    if raw is _MISSING:
+        names = ", ".join(fields)
+        got.problems.append(
+            InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
+        )
+        return
+    text = raw if type(raw) is str else _as_text(raw)
+    if text is None:
+        got.problems.append(InputProblem(display, line, f"text field is a {type(raw).__name__}", pid))
+        return
+    if pid in got.items:
+        first = got.items[pid].line
+        got.problems.append(
+            InputProblem(
+                display,
+                line,
+                f"duplicate id {pid!r} (first on line {first}); only the first is scored",
+                pid,
+            )
+        )
+        return
+    ctx = get_path(row, context_field)
+    got.items[pid] = Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
 
 
 def _reference_from_row(

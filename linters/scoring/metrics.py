@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,12 +54,20 @@ class ExampleScore:
 
 def mean_se(flags: list[bool]) -> dict[str, float | int | None]:
     """Mean of 0/1 outcomes with its standard error (sample standard deviation / sqrt(n))."""
-    n = len(flags)
+    return _mean_se(sum(flags), len(flags))
+
+
+def _mean_se(hits: int, n: int) -> dict[str, float | int | None]:
     if n == 0:
         return {"mean": None, "stderr": None, "n": 0}
-    p = sum(flags) / n
+    p = hits / n
     se = math.sqrt(p * (1 - p) / (n - 1)) if n > 1 else 0.0
     return {"mean": p, "stderr": se, "n": n}
+
+
+def _share(statuses: Mapping[Any, int], wanted: frozenset[str], n: int) -> dict[str, float | int | None]:
+    """:func:`mean_se` of "the status is in ``wanted``" over ``n`` results, from their counts."""
+    return _mean_se(sum(c for s, c in statuses.items() if s in wanted), n)
 
 
 def _flatten(value: Any, path: str = "$") -> dict[str, Any]:
@@ -222,8 +231,15 @@ def _score(
     scorer = Scorer(validator, validator.kind, references is not None)
     results: list[ExampleScore] = []
     if references is None:
-        for pid, pred in predictions.items():
-            results.append(scorer.score_one(pred, None, pid))
+        if validator.kind == "labels":
+            for pid, pred in predictions.items():
+                results.append(scorer.score_one(pred, None, pid))
+            return results, problems
+        validate = validator.validate
+        for pid, pred in predictions.items():  # score_one without a reference, inlined
+            meta = None if pred.context is None else {"context": pred.context}
+            verdict = validate(pred.text, meta)  # extract: the default
+            results.append(ExampleScore(pid, verdict.status, verdict.errors, pred.text, None, line=pred.line))
         return results, problems
     for pid, pred in predictions.items():
         if pid not in references:
@@ -240,12 +256,13 @@ def _score(
 def aggregate(results: list[ExampleScore], kind: str) -> dict[str, Any]:
     """Every metric over the scored examples."""
     statuses = Counter(r.status for r in results)
+    n = len(results)
     metrics: dict[str, Any] = {
-        "n": len(results),
+        "n": n,
         "status_counts": dict(sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "extraction_rate": mean_se([r.status in EXTRACTED for r in results]),
-        "parse_validity": mean_se([r.status in PARSED for r in results]),
-        "schema_compliance": mean_se([r.status in VALID for r in results]),
+        "extraction_rate": _share(statuses, EXTRACTED, n),
+        "parse_validity": _share(statuses, PARSED, n),
+        "schema_compliance": _share(statuses, VALID, n),
     }
     by_keyword: Counter[str] = Counter()
     by_path: Counter[str] = Counter()
@@ -258,24 +275,25 @@ def aggregate(results: list[ExampleScore], kind: str) -> dict[str, Any]:
                 by_path[err.json_path] += 1
     metrics["failures_by_keyword"] = dict(by_keyword.most_common())
     metrics["failures_by_path"] = dict(by_path.most_common())
+    # only a result with a reference has exact / execution / field / tool-call outcomes
     with_ref = [r for r in results if r.exact_raw is not None]
     if with_ref:
         metrics["exact_match_raw"] = mean_se([bool(r.exact_raw) for r in with_ref])
         metrics["exact_match_canonical"] = mean_se([bool(r.exact_canonical) for r in with_ref])
-    executed = [r.execution_match for r in results if r.execution_match is not None]
+    executed = [r.execution_match for r in with_ref if r.execution_match is not None]
     if executed:
         metrics["execution_match"] = mean_se(executed)
         unavailable = sum(1 for r in with_ref if r.execution_match is None)
         if unavailable:  # references with no rows to run on, or that do not run themselves
             metrics["execution_unavailable"] = unavailable
     field_flags: dict[str, list[bool]] = {}
-    for r in results:
+    for r in with_ref:
         for path, ok in (r.fields or {}).items():
             field_flags.setdefault(path, []).append(ok)
     if field_flags:
         metrics["field_accuracy"] = {p: mean_se(v) for p, v in sorted(field_flags.items())}
     for name in TOOL_METRICS:
-        flags = [r.tool_call[name] for r in results if r.tool_call is not None]
+        flags = [r.tool_call[name] for r in with_ref if r.tool_call is not None]
         if flags:
             metrics[name] = mean_se(flags)
     if kind == "labels" and with_ref:

@@ -2,8 +2,8 @@
 
 Parsing keeps integers of any size exact (:mod:`tunespec.spec.jsonparse`). The verdict follows
 the JSON Schema specification of the schema's draft whatever is installed: ``jsonschema``
-with ECMA-262 patterns is the reference and reports every error; ``jsonschema-rs`` (the
-``fast`` extra) only decides validity, on schemas where it follows the spec
+with ECMA-262 patterns is the reference and reports every error; ``jsonschema-rs`` (a
+base dependency) decides validity and locates the errors jsonschema then words, on schemas where it follows the spec
 (:mod:`schema_backends`). Verdicts are cached per distinct answer text, so repeated answers
 are validated once.
 """
@@ -15,12 +15,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
 from tunespec.linters.validators.schema_build import build
+from tunespec.linters.validators.schema_errors import as_errors, guided_errors, local_only, root_uri
 from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
-from tunespec.spec.jsonparse import has_long_digits
+from tunespec.spec.jsonparse import LONG_RUN, has_long_digits
 
 if TYPE_CHECKING:
     from tunespec.linters.validators.schema_draft import Draft
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
 CACHE_SIZE = 200_000
 #: arrays / objects nested deeper than this are refused before validation, on every backend
 MAX_DEPTH = 64
+
+
+#: bytes -> b"1" for a digit, b"[" for "[" or "{", b" " otherwise (see :meth:`JsonSchemaValidator._bare`)
+_MARKS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x5B if i in (0x5B, 0x7B) else 0x20 for i in range(256))
 
 
 def nesting(value: Any) -> int:
@@ -110,8 +117,9 @@ def load_schema(spec: OutputSchemaSpec, loaded: LoadedSpec | None) -> tuple[Any,
     return data, path
 
 
-def _error_order(err: ValidationError) -> tuple[str, str]:
-    return (err.json_path or "", err.keyword or "")
+def _error_order(err: ValidationError) -> tuple[str, str, str]:
+    # the message breaks ties: jsonschema and jsonschema-rs may meet errors in other orders
+    return (err.json_path or "", err.keyword or "", err.message)
 
 
 class JsonSchemaValidator:
@@ -143,6 +151,9 @@ class JsonSchemaValidator:
         #: decides validity (errors and messages always come from jsonschema)
         self._fast: Any = built.fast
         self.fast_off = built.fast_off
+        #: where jsonschema-rs's error locations can lead jsonschema to the failing keywords
+        self._memo: dict[Any, list[str] | None] = {}
+        self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
 
@@ -192,7 +203,19 @@ class JsonSchemaValidator:
                 if self._fast.is_valid(value):
                     return []
             except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
-                pass
+                return self.errors_of(value)
+            return self._invalid(value)
+        return self.errors_of(value)
+
+    def _invalid(self, value: Any) -> list[ValidationError]:
+        """The errors of a value jsonschema-rs found invalid: worded by jsonschema where
+        jsonschema-rs found them (:func:`guided_errors`), else from a whole jsonschema run."""
+        try:
+            found = guided_errors(self._fast, self._slow, value, *self._guide, self._memo)
+        except (ValueError, TypeError, OverflowError):
+            found = None
+        if found is not None:
+            return sorted(as_errors(found, json_path), key=_error_order)
         return self.errors_of(value)
 
     def is_valid(self, value: Any) -> bool:
@@ -205,11 +228,31 @@ class JsonSchemaValidator:
         hit = cache.get(text)
         if hit is not None:
             return hit
-        verdict = self._validate(text, extract)
+        verdict = self._bare(text) or self._validate(text, extract)
         if len(cache) >= CACHE_SIZE:
             cache.clear()  # bounded memory; identical answers cluster in practice
         cache[text] = verdict
         return verdict
+
+    def _bare(self, text: str) -> Verdict | None:
+        """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
+        step; None for anything else (:meth:`_validate` then decides)."""
+        fast = self._fast
+        stripped = text.strip()
+        if fast is None or not stripped or stripped[0] not in "{[":
+            return None
+        try:
+            value = orjson.loads(stripped)
+            # one pass over the bytes: how many brackets open (nesting), any 19-digit run
+            marks = stripped.encode("utf-8", "surrogatepass").translate(_MARKS)
+            if marks.count(b"[") > MAX_DEPTH or LONG_RUN in marks:
+                return None
+            if fast.is_valid(value):
+                return Verdict("match", [], value, stripped)
+        except (ValueError, TypeError, OverflowError):  # JSONDecodeError is a ValueError
+            return None
+        errors = self._invalid(value)
+        return Verdict("schema_error" if errors else "match", errors, value, stripped)
 
     def _validate(self, text: str, extract: bool) -> Verdict:
         stripped = text.strip()

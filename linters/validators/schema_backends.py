@@ -2,7 +2,7 @@
 
 ``jsonschema`` is the reference: it runs a copy of the schema whose patterns are translated to
 ECMA-262 semantics (:mod:`ecma_regex`), and reports every error (messages quote the original
-pattern). ``jsonschema-rs`` (the ``fast`` extra) only decides validity, on a copy of the
+pattern). ``jsonschema-rs`` (a base dependency) decides validity, on a copy of the
 schema (:func:`for_rs`) without what it reads against the spec:
 
 * ``\\b`` / ``\\B`` in a pattern (Unicode word boundaries in jsonschema-rs, ASCII in ECMA-262)

@@ -8,22 +8,12 @@ from pydantic import ConfigDict, Field, model_validator
 
 from tunespec.spec.models.base import StrictModel
 
+# defined with the pydantic-free defaults: a spec-less dslint maps ShareGPT without pydantic
+from tunespec.spec.plain import DEFAULT_SHAREGPT_ROLES as DEFAULT_SHAREGPT_ROLES
+
 Layout = Literal["openai", "sharegpt", "alpaca", "prompt_completion", "custom"]
 FileFormat = Literal["auto", "jsonl", "json", "csv", "parquet"]
 
-DEFAULT_SHAREGPT_ROLES: dict[str, str] = {
-    "human": "user",
-    "user": "user",
-    "gpt": "assistant",
-    "assistant": "assistant",
-    "chatgpt": "assistant",
-    "bing": "assistant",
-    "bard": "assistant",
-    "system": "system",
-    "tool": "tool",
-    "function_call": "function_call",
-    "observation": "observation",
-}
 
 #: what a source's `roles:` may map a role name to (function_call/observation: ShareGPT tool turns)
 ROLE_TARGETS = ("system", "user", "assistant", "tool", "function_call", "observation")

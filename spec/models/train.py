@@ -108,6 +108,18 @@ class TrainSpec(StrictModel):
     report_to: Literal["none", "tensorboard"] = Field(
         "none", description="Also log to TensorBoard (event files in `OUT/runs`)."
     )
+    deepspeed: str | None = Field(
+        None,
+        description="DeepSpeed JSON config file (relative to the spec), passed to transformers' `TrainingArguments(deepspeed=...)`; needs the deepspeed package. Launch with `deepspeed` / `accelerate launch` for several GPUs.",
+    )
+    fsdp: bool = Field(
+        False,
+        description="Shard the model with PyTorch FSDP (transformers' `TrainingArguments(fsdp=True)`); launch with `accelerate launch` or `torchrun`.",
+    )
+    fsdp_config: str | None = Field(
+        None,
+        description="FSDP JSON config file (relative to the spec) for `TrainingArguments(fsdp_config=...)`: `version`, `reshard_after_forward`, `cpu_offload`, ...; needs `fsdp: true`.",
+    )
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto",
         description="Weights/compute dtype: `auto` is bfloat16 on CUDA GPUs that support it, else float32.",
