@@ -113,11 +113,16 @@ def generate(
                 else:
                     recent[rng.randrange(5000)] = (i, row, is_ja)
             fd.write(orjson.dumps(row) + b"\n")
+    write_spec(out)
+    return data, pairs
+
+
+def write_spec(out: Path) -> None:
+    """``OUT/tunespec.yaml`` compiling ``OUT/data.jsonl`` (OpenAI chat layout)."""
     (out / "tunespec.yaml").write_text(
         "name: bench\nsources:\n  - path: data.jsonl\n    layout: openai\nlint:\n  min_examples: 0\n",
         encoding="utf-8",
     )
-    return data, pairs
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ def test_each_examples_candidates_are_checked_most_similar_first(tmp_path: Path)
     i = np.r_[np.zeros(39), np.arange(1, 39)].astype(np.uint64)
     j = np.r_[np.arange(1, 40), np.full(38, 39)].astype(np.uint64)
     codes = (j << np.uint64(32)) | i
-    ii, jj = red._filter_estimate(codes, cols, 0.0)
+    ii, jj, _ = red._filter_estimate(codes, cols, 0.0)
     assert len(ii) == len(codes)
     assert np.all(np.diff(jj) >= 0)  # grouped by j, in order
     last = jj == 39  # the one j with many candidates: estimates descending

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.bound import SKETCH, count_sketch
 from tunespec.linters.dedup.parts import Blocks
 from tunespec.linters.dedup.shingle import (
     _KEY_INDEX,
@@ -65,6 +66,11 @@ class Features:
     #: prefix-filter keys of short texts: (example index in these features, key) per pass
     key_prefix: tuple[I64, U64]
     prompt_prefix: tuple[I64, U64]
+    #: count sketches and distinct-shingle counts (see :mod:`.bound`) per pass
+    key_sketch: U8
+    key_sizes: bytes
+    prompt_sketch: U8
+    prompt_sizes: bytes
 
 
 class PrefixKeys:
@@ -102,6 +108,10 @@ class FeatureBuilder:
         self._pending_chars = 0
         self._key_prefix = PrefixKeys()
         self._prompt_prefix = PrefixKeys()
+        self._key_sketch = Blocks(SKETCH)
+        self._prompt_sketch = Blocks(SKETCH)
+        self._key_sizes = bytearray()
+        self._prompt_sizes = bytearray()
         self._signed = 0  # examples whose signatures are computed
 
     def __len__(self) -> int:
@@ -142,21 +152,33 @@ class FeatureBuilder:
         self.labels += features.labels
         self._key_sigs.extend(features.key_sigs)
         self._prompt_sigs.extend(features.prompt_sigs)
+        self._key_sketch.extend(features.key_sketch)
+        self._prompt_sketch.extend(features.prompt_sketch)
+        self._key_sizes += features.key_sizes
+        self._prompt_sizes += features.prompt_sizes
 
     def _flush(self) -> None:
         n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
         self._pending_chars = 0
         base = self._signed
         if self._pending_key:
-            sig, rows, keys = batch_features(self._pending_key, n, k, t)
+            hashed: list[tuple[U64, I64]] = []
+            sig, rows, keys = batch_features(self._pending_key, n, k, t, hashed)
             self._key_sigs.extend(sig)
             self._key_prefix.add(base, rows, keys)
+            sketch, sizes = count_sketch(hashed, len(self._pending_key))
+            self._key_sketch.extend(sketch)
+            self._key_sizes += sizes.astype("<u4").tobytes()
             self._signed += len(self._pending_key)
             self._pending_key = []
         if self._pending_prompt:
-            sig, rows, keys = batch_features(self._pending_prompt, n, k, t)
+            hashed = []
+            sig, rows, keys = batch_features(self._pending_prompt, n, k, t, hashed)
             self._prompt_sigs.extend(sig)
             self._prompt_prefix.add(base, rows, keys)
+            sketch, sizes = count_sketch(hashed, len(self._pending_prompt))
+            self._prompt_sketch.extend(sketch)
+            self._prompt_sizes += sizes.astype("<u4").tobytes()
             self._pending_prompt = []
 
     def build(self) -> Features:
@@ -172,6 +194,10 @@ class FeatureBuilder:
             prompt_sigs=self._prompt_sigs.take_all(),
             key_prefix=self._key_prefix.take(),
             prompt_prefix=self._prompt_prefix.take(),
+            key_sketch=self._key_sketch.take_all(),
+            key_sizes=bytes(self._key_sizes),
+            prompt_sketch=self._prompt_sketch.take_all(),
+            prompt_sizes=bytes(self._prompt_sizes),
         )
 
 
@@ -232,6 +258,8 @@ def write_features(
         out.exact = write_partitioned(Path(out.column("exact")), rows, part, plan.exact_parts)
     if spec.near:
         features.key_sigs.tofile(out.column("ksig"))
+        features.key_sketch.tofile(out.column("ksk"))
+        Path(out.column("ksz")).write_bytes(features.key_sizes)
         out.has_key_sigs = True
         out.key_bands = _band_rows(
             features.key_sigs, features.key_prefix, spec, plan, Path(out.column("kband"))
@@ -239,6 +267,8 @@ def write_features(
         if prompt_pass(spec):
             psigs = features.prompt_sigs.reshape(-1, spec.num_perm)
             psigs.tofile(out.column("psig"))
+            features.prompt_sketch.tofile(out.column("psk"))
+            Path(out.column("psz")).write_bytes(features.prompt_sizes)
             out.has_prompt_sigs = True
             out.prompt_bands = _band_rows(
                 psigs, features.prompt_prefix, spec, plan, Path(out.column("pband"))

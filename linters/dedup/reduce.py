@@ -21,7 +21,15 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.bound import BoundColumns
+from tunespec.linters.dedup.buckets import (
+    ALL_PAIRS_BUCKET,
+    bucket_pairs,
+    sorted_unique,
+    unlisted_bucket_pairs,
+)
 from tunespec.linters.dedup.parts import ShingleCache
+from tunespec.linters.dedup.probe import oversized, probe_bins, residual_pairs
 from tunespec.linters.dedup.shingle import Key, estimate_jaccard
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
@@ -36,7 +44,6 @@ from tunespec.spec.example import Example
 from tunespec.spec.models.dedup import DedupSpec
 
 I64 = npt.NDArray[np.int64]
-ALL_PAIRS_BUCKET = 64  # buckets up to this size give all pairs; larger ones star + chain
 PREFIX_ALL_PAIRS = 8  # the same for prefix-filter buckets (a common shingle: star + chain)
 LEADER_CHECKS = 256  # exact verifications per example in the near pass (bounds templated data)
 CONFLICT_CHECKS = 8  # exact verifications per example in the conflict (prompt) pass
@@ -102,49 +109,10 @@ class BandTask:
     #: a prefix-filter partition: a large bucket there is a common shingle, not a sign of
     #: similar texts, so its unlisted pairs are not counted (MinHash bands still cover them)
     prefix: bool = False
-
-
-def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUCKET) -> I64:
-    """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
-    around the first row plus a chain in large ones (their other pairs are counted by
-    :func:`unlisted_bucket_pairs`). Ties keep row order (stable)."""
-    n = len(buckets)
-    if n < 1 << 24:  # one plain sort of (bucket | position) beats a stable argsort
-        packed = (buckets << BUCKET_SHIFT) | np.arange(n, dtype=np.uint64)
-        packed.sort()
-        order = (packed & np.uint64(0xFFFFFF)).astype(np.intp)
-        ks = packed >> BUCKET_SHIFT
-    else:
-        order = np.argsort(buckets, kind="stable")
-        ks = buckets[order]
-    brk = np.r_[True, ks[1:] != ks[:-1], True]
-    starts = np.flatnonzero(brk[:-1])
-    sizes = np.diff(np.flatnonzero(brk))
-    multi = sizes > 1
-    out: list[I64] = []
-    small = multi & (sizes <= all_pairs)
-    for size in np.unique(sizes[small]):
-        s = starts[small & (sizes == size)]
-        a, b = np.triu_indices(int(size), 1)
-        out.append(np.stack([(s[:, None] + a).ravel(), (s[:, None] + b).ravel()], axis=1))
-    for s, size in zip(starts[multi & ~small], sizes[multi & ~small], strict=True):
-        pos = np.arange(s + 1, s + size)
-        out.append(np.stack([np.full(len(pos), s), pos], axis=1))  # star around the first
-        out.append(np.stack([pos[:-1], pos[1:]], axis=1))  # and a chain
-    if not out:
-        return np.zeros((0, 2), np.int64)
-    return order[np.concatenate(out)].astype(np.int64)
-
-
-def unlisted_bucket_pairs(buckets: npt.NDArray[np.uint64]) -> int:
-    """Pairs that share a large bucket but are not listed by :func:`bucket_pairs` (neither
-    the star's centre nor chain neighbours): in this band they are never candidates, so a near
-    duplicate among them is found only if another band lists it. Counted, never silent."""
-    if len(buckets) <= ALL_PAIRS_BUCKET:
-        return 0
-    _, sizes = np.unique(buckets, return_counts=True)
-    m = sizes[sizes > ALL_PAIRS_BUCKET].astype(np.int64)
-    return int((m * (m - 1) // 2 - (2 * m - 3)).sum())
+    #: signatures, for the residual probes of oversized buckets (see :mod:`.probe`), and the
+    #: LSH band this partition holds
+    sigs: Columns | None = None
+    band: int = 0
 
 
 def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
@@ -156,8 +124,12 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         rows, gidx = rows[keep], gidx[keep]
     buckets = rows["key"] >> BUCKET_SHIFT  # 40-bit buckets (the sort packs the position below)
     pairs = gidx[bucket_pairs(buckets, PREFIX_ALL_PAIRS if task.prefix else ALL_PAIRS_BUCKET)]
+    if task.sigs is not None and not task.prefix:
+        rows_big, number = oversized(buckets, ALL_PAIRS_BUCKET)
+        bins = probe_bins(task.band, task.sigs.width)
+        pairs = np.concatenate([pairs, residual_pairs(number, gidx[rows_big], task.sigs, bins)])
     pairs.sort(axis=1)
-    codes = np.unique(
+    codes = sorted_unique(
         (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)
     )
     part = (codes >> np.uint64(32)) % np.uint64(task.verify_parts)
@@ -258,6 +230,10 @@ class VerifyTask:
     #: pairs from the prefix-filter keys of short texts: never dropped by the estimate filter
     near_prefix: list[Partitioned] = field(default_factory=list)
     prompt_prefix: list[Partitioned] = field(default_factory=list)
+    #: count sketches (see :mod:`.bound`): candidates whose Jaccard bound is below the
+    #: threshold are rejected without re-reading their texts
+    key_bound: BoundColumns | None = None
+    prompt_bound: BoundColumns | None = None
 
 
 def _filter_estimate(
@@ -265,11 +241,14 @@ def _filter_estimate(
     sigs: Columns,
     t: float,
     forced: npt.NDArray[np.bool_] | None = None,
-) -> tuple[I64, I64]:
+    bound: tuple[BoundColumns, float] | None = None,
+) -> tuple[I64, I64, int]:
     """Candidates whose estimate reaches ``t`` (or ``forced``), grouped by ``j``; within a
     ``j``, the most similar first (so a check budget, when hit, skips the least likely pairs),
     then by ``i``. Short texts' estimates are too noisy to filter on: their prefix-filter
-    pairs are ``forced``."""
+    pairs are ``forced``. With ``bound`` (sketches, threshold), the pairs whose exact Jaccard
+    bound is below the threshold are decided here (not near duplicates; their count is the
+    third value)."""
     i = (codes & _LOW32).astype(np.int64)
     j = (codes >> np.uint64(32)).astype(np.int64)
     est = np.zeros(len(codes), dtype=np.float64)
@@ -278,8 +257,13 @@ def _filter_estimate(
         est[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl]))
     keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
     i, j, est = i[keep], j[keep], est[keep]
+    decided = 0
+    if bound is not None and len(i):
+        possible = bound[0].bound(i, j) >= bound[1] - 1e-9
+        decided = int(len(i) - possible.sum())
+        i, j, est = i[possible], j[possible], est[possible]
     order = np.lexsort((i, -est, j))
-    return i[order], j[order]
+    return i[order], j[order], decided
 
 
 def _verify(
@@ -292,19 +276,22 @@ def _verify(
     limit: int,
     cache: ShingleCache,
     judge: Judge | None,
+    bound: BoundColumns | None = None,
 ) -> Edges:
-    codes = np.unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
+    codes = sorted_unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
     forced = np.zeros(len(codes), dtype=bool)
     if prefix:
         forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))
     out = Edges(candidates=len(codes))
     t = spec.threshold
-    ii, jj = _filter_estimate(codes, sigs, t - ESTIMATE_MARGIN, forced)
+    ii, jj, decided = _filter_estimate(
+        codes, sigs, t - ESTIMATE_MARGIN, forced, None if bound is None else (bound, t)
+    )
     ei: list[int] = []
     ej: list[int] = []
     es: list[float] = []
     ea: list[bool] = []
-    current, tries, verified, found, skipped = -1, 0, 0, False, 0
+    current, tries, verified, found, skipped = -1, 0, decided, False, 0
     for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
         if j != current:
             out.starved += skipped > 0 and not found
@@ -363,6 +350,7 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
         LEADER_CHECKS,
         cache,
         judge,
+        task.key_bound,
     )
     prompt = Edges()
     if task.prompt and task.prompt_sigs is not None:
@@ -376,5 +364,6 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
             CONFLICT_CHECKS,
             cache,
             None,
+            task.prompt_bound,
         )
     return near, prompt

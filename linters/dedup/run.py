@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.bound import SKETCH, BoundColumns
 from tunespec.linters.dedup.features import prompt_pass
 from tunespec.linters.dedup.parts import ShingleCache, UnionFind
 from tunespec.linters.dedup.reduce import (
@@ -109,15 +110,21 @@ class DedupRun:
         band_tasks: list[BandTask] = []
         owner: list[str] = []
         bands = lsh_params(spec.threshold, spec.num_perm, spec.bands)[0]
+        sigs = {
+            kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
+            for kind, _, col in passes
+        }
         for kind, attr, _ in passes:
             inputs = [getattr(c, attr) for c in self.chunks]
             sub = inputs[0].parts // (bands + 1)
             prefix = range(bands * sub, (bands + 1) * sub)  # the prefix-filter keys' band
             for p in range(inputs[0].parts):
                 out = str(wd / f"{kind}-{p:05d}.pairs")
-                band_tasks.append(
-                    BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts, p in prefix)
-                )
+                task = BandTask(p, inputs, self.bases, reps_path, out, self.verify_parts)
+                task.prefix, task.band = p in prefix, p // sub
+                if kind == "near":  # the conflict pass keeps its star + chain (and 8 checks)
+                    task.sigs = sigs[kind]
+                band_tasks.append(task)
                 owner.append(f"{kind}-prefix" if p in prefix else kind)
         stats = self.result.stats
         stats["band_rows"] = sum(
@@ -135,8 +142,11 @@ class DedupRun:
             kind: [seg for seg, k in zip(pairs, owner, strict=True) if k == kind]
             for kind in {*owner}
         }
-        sigs = {
-            kind: Columns([c.column(col) for c in self.chunks], self.bases, spec.num_perm)
+        bounds = {
+            kind: BoundColumns(
+                Columns([c.column(f"{col[0]}sk") for c in self.chunks], self.bases, SKETCH),
+                Columns([c.column(f"{col[0]}sz") for c in self.chunks], self.bases, 4),
+            )
             for kind, _, col in passes
         }
         dump = spec.model_dump()
@@ -153,6 +163,8 @@ class DedupRun:
                 self.source,
                 by_kind.get("near-prefix", []),
                 by_kind.get("prompt-prefix", []),
+                bounds["near"],
+                bounds.get("prompt"),
             )
             for q in range(self.verify_parts)
         ]

@@ -289,11 +289,16 @@ def _hashes(pieces: list[Piece], n: int) -> tuple[U64, npt.NDArray[np.int64]]:
 
 
 def batch_features(
-    texts: Sequence[str], n: int, k: int, threshold: float
+    texts: Sequence[str],
+    n: int,
+    k: int,
+    threshold: float,
+    hashed: list[tuple[U64, npt.NDArray[np.int64]]] | None = None,
 ) -> tuple[U8, npt.NDArray[np.int64], U64]:
     """Signatures (as :func:`batch_signatures`) and prefix-filter keys ``(rows, keys)``: for
     every text of at most ``PREFIX_SHINGLES`` shingles, its ``p = m - ceil(threshold·m) + 1``
-    smallest distinct shingle hashes (see :func:`prefix_keys`)."""
+    smallest distinct shingle hashes (see :func:`prefix_keys`). ``hashed``, when given, receives
+    every shingle hash with its text's row (for :mod:`.bound`)."""
     b = len(texts)
     sig = np.zeros((b, k), dtype=np.uint8)
     none = (sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
@@ -310,6 +315,8 @@ def batch_features(
     short_rows: list[npt.NDArray[np.int64]] = []
     for pieces in _batches(segs, seg_rows, seg_salts, n):
         h, text_of = _hashes(pieces, n)
+        if hashed is not None:
+            hashed.append((h, text_of))
         # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles'
         # hashes. The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a
         # power of two.
@@ -360,7 +367,7 @@ def prefix_keys(
 
 def estimate_jaccard(a: U8, b: U8) -> npt.NDArray[np.float64]:
     """Row-wise Jaccard estimates from b-bit signatures (8 bits, bias corrected)."""
-    agree = (a == b).mean(axis=1)
+    agree = (a == b).sum(axis=1, dtype=np.uint16) / a.shape[1]  # == mean(axis=1), faster
     est: npt.NDArray[np.float64] = (agree - 1 / 256) / (1 - 1 / 256)
     return est
 

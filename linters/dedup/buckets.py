@@ -1,0 +1,63 @@
+"""Candidate pairs from LSH buckets: all pairs in small buckets, star + chain in large ones,
+and the count of the same-bucket pairs the large ones leave unlisted (reported, never silent)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from tunespec.linters.dedup.shuffle import BUCKET_SHIFT
+
+I64 = npt.NDArray[np.int64]
+
+ALL_PAIRS_BUCKET = 64  # buckets up to this size give all pairs; larger ones star + chain
+
+
+def sorted_unique(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """``np.unique`` of a 1-d integer array by one in-place sort (numpy's hash-based unique is
+    several times slower on millions of pair codes)."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
+def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUCKET) -> I64:
+    """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
+    around the first row plus a chain in large ones (their other pairs are counted by
+    :func:`unlisted_bucket_pairs`). Ties keep row order (stable)."""
+    n = len(buckets)
+    if n < 1 << 24:  # one plain sort of (bucket | position) beats a stable argsort
+        packed = (buckets << BUCKET_SHIFT) | np.arange(n, dtype=np.uint64)
+        packed.sort()
+        order = (packed & np.uint64(0xFFFFFF)).astype(np.intp)
+        ks = packed >> BUCKET_SHIFT
+    else:
+        order = np.argsort(buckets, kind="stable")
+        ks = buckets[order]
+    brk = np.r_[True, ks[1:] != ks[:-1], True]
+    starts = np.flatnonzero(brk[:-1])
+    sizes = np.diff(np.flatnonzero(brk))
+    multi = sizes > 1
+    out: list[I64] = []
+    small = multi & (sizes <= all_pairs)
+    for size in np.unique(sizes[small]):
+        s = starts[small & (sizes == size)]
+        a, b = np.triu_indices(int(size), 1)
+        out.append(np.stack([(s[:, None] + a).ravel(), (s[:, None] + b).ravel()], axis=1))
+    for s, size in zip(starts[multi & ~small], sizes[multi & ~small], strict=True):
+        pos = np.arange(s + 1, s + size)
+        out.append(np.stack([np.full(len(pos), s), pos], axis=1))  # star around the first
+        out.append(np.stack([pos[:-1], pos[1:]], axis=1))  # and a chain
+    if not out:
+        return np.zeros((0, 2), np.int64)
+    return order[np.concatenate(out)].astype(np.int64)
+
+
+def unlisted_bucket_pairs(buckets: npt.NDArray[np.uint64]) -> int:
+    """Pairs that share a large bucket but are not listed by :func:`bucket_pairs` (neither
+    the star's centre nor chain neighbours): in this band they are never candidates, so a near
+    duplicate among them is found only if another band lists it. Counted, never silent."""
+    if len(buckets) <= ALL_PAIRS_BUCKET:
+        return 0
+    _, sizes = np.unique(buckets, return_counts=True)
+    m = sizes[sizes > ALL_PAIRS_BUCKET].astype(np.int64)
+    return int((m * (m - 1) // 2 - (2 * m - 3)).sum())

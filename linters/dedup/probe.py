@@ -1,0 +1,79 @@
+"""Candidates inside oversized LSH buckets, by probing what sets their members apart.
+
+A bucket of more than ``ALL_PAIRS_BUCKET`` members (templated or low-entropy data: hundreds
+or thousands of records that share a template) lists only a star and a chain (see
+:func:`.reduce.bucket_pairs`): all pairs would be quadratic. Its members agree on most
+signature bins, the ones whose minimum is a shingle of the shared template; they differ where
+the minimum is one of their own shingles. Two near duplicates in such a bucket share most of
+their own shingles too, so they agree on some of those *residual* bins, where unrelated
+members rarely do.
+
+:func:`residual_pairs` takes ``PROBE_BINS`` bins per band (a different set per band), finds
+each bucket's most common value per bin (the template's), and groups the members that hold
+another value by (bucket, bin, value): members of one group become candidates, each with its
+next ``PROBE_WINDOW`` members in the group. The work is linear in the members of oversized
+buckets; the pairs still left out are counted by ``unlisted_bucket_pairs``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from tunespec.linters.dedup.shuffle import Columns
+
+I64 = npt.NDArray[np.int64]
+PROBE_BINS = 32  # residual bins probed per band (64: +2 of 98 drops, 4x the probe cost)
+PROBE_WINDOW = 8  # a member is paired with this many next members of its residual group
+PROBE_GROUP = 8  # residual groups larger than this are skipped
+
+
+def oversized(buckets: npt.NDArray[np.uint64], limit: int) -> tuple[I64, I64]:
+    """(rows, bucket numbers 0..B-1) of the rows whose bucket has more than ``limit`` members."""
+    if len(buckets) <= limit:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(buckets, kind="stable")
+    ks = buckets[order]
+    number = np.cumsum(np.r_[True, ks[1:] != ks[:-1]]) - 1
+    big = np.bincount(number)[number] > limit
+    rows, big_number = order[big], number[big]
+    renumber = np.cumsum(np.r_[True, big_number[1:] != big_number[:-1]]) - 1
+    return rows.astype(np.int64), renumber.astype(np.int64)
+
+
+def probe_bins(band: int, k: int) -> I64:
+    """The bins band ``band`` probes: ``PROBE_BINS`` consecutive bins from a per-band offset."""
+    start = (band * PROBE_BINS) % k
+    return (start + np.arange(min(PROBE_BINS, k), dtype=np.int64)) % k
+
+
+def residual_pairs(bucket: I64, gidx: I64, sigs: Columns, bins: I64) -> I64:
+    """Candidate pairs (global indexes, ``(m, 2)``) among the members of oversized buckets:
+    ``bucket[r]`` is the bucket number of the member with global index ``gidx[r]``."""
+    if len(gidx) < 2:
+        return np.zeros((0, 2), np.int64)
+    nb = len(bins)
+    vals = sigs.gather(gidx)[:, bins].astype(np.int64)  # (M, nb)
+    flat = ((bucket[:, None] * nb + np.arange(nb, dtype=np.int64)) * 256 + vals).ravel()
+    cells = np.sort(flat)  # grouped by (bucket, bin), then value
+    first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    codes, counts = cells[first], np.diff(np.r_[first, len(flat)])
+    group = codes >> 8
+    # the most common value of every (bucket, bin): the last of each group once sorted by count
+    order = np.lexsort((counts, group))
+    last = np.r_[group[order][1:] != group[order][:-1], True]
+    modal = np.sort(codes[order][last])
+    residual = modal[np.minimum(np.searchsorted(modal, flat), len(modal) - 1)] != flat
+    owner = np.repeat(gidx, nb)[residual]
+    key = flat[residual]
+    order = np.lexsort((owner, key))
+    key, owner = key[order], owner[order]
+    # a group larger than PROBE_GROUP is mostly chance collisions of 8-bit values: skipped
+    brk = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
+    size = np.repeat(np.diff(brk), np.diff(brk))
+    key, owner = key[size <= PROBE_GROUP], owner[size <= PROBE_GROUP]
+    out = [np.zeros((0, 2), np.int64)]
+    for d in range(1, PROBE_WINDOW + 1):
+        same = key[d:] == key[:-d]
+        out.append(np.stack([owner[:-d][same], owner[d:][same]], axis=1))
+    return np.concatenate(out)

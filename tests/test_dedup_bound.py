@@ -1,0 +1,73 @@
+"""The count-sketch Jaccard bound: never below the exact Jaccard (so it cannot lose recall), and
+tight enough to reject templated non-duplicates before the exact check."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from tunespec.linters.dedup.bound import BoundColumns, count_sketch, jaccard_bound
+from tunespec.linters.dedup.shingle import U64, batch_features, jaccard, shingle_set
+from tunespec.linters.dedup.shuffle import Columns
+
+WORDS = [f"{a}{b}" for a in "bdfklmnprst" for b in ("a", "e", "o", "un", "ix")]
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    template = " ".join(rng.choice(WORDS) for _ in range(14))
+    out = []
+    for i in range(n):
+        if i % 3 == 0:  # low entropy: a tiny vocabulary
+            out.append(" ".join(rng.choice(WORDS[:8]) for _ in range(rng.randint(1, 12))))
+        elif i % 3 == 1:  # templated, with a turn separator and a paragraph
+            fill = " ".join(rng.choice(WORDS) for _ in range(3))
+            out.append(f"user\x1f{template} {fill}\x1eassistant\x1f{fill}\n{rng.choice(WORDS)}")
+        else:  # a near copy of the previous text
+            t = list(out[-1])
+            t[rng.randrange(len(t))] = "z"
+            out.append("".join(t))
+    return out
+
+
+def _sketch(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    hashed: list[tuple[U64, np.ndarray]] = []
+    batch_features(texts, 5, 128, 0.8, hashed)
+    return count_sketch(hashed, len(texts))
+
+
+def test_bound_is_never_below_the_exact_jaccard() -> None:
+    texts = _texts(3, 120)
+    sketch, sizes = _sketch(texts)
+    sets = [shingle_set(t, 5) for t in texts]
+    assert [len(s) for s in sets] == sizes.tolist()  # distinct shingles, as the exact check
+    i, j = np.triu_indices(len(texts), 1)
+    bound = jaccard_bound(sketch[i], sizes[i], sketch[j], sizes[j])
+    exact = np.array([jaccard(sets[a], sets[b]) for a, b in zip(i, j, strict=True)])
+    assert np.all(bound >= exact - 1e-12)
+    # and it decides most templated non-duplicates (exact Jaccard well below 0.8) by itself
+    far = exact < 0.6
+    assert (bound[far] < 0.8).mean() > 0.9
+
+
+def test_batches_over_256_texts_give_the_same_sketches() -> None:
+    texts = _texts(5, 300)  # over 256 rows: the lexsort path
+    sketch, sizes = _sketch(texts)
+    small_sketch, small_sizes = _sketch(texts[:100])
+    assert np.array_equal(sketch[:100], small_sketch)
+    assert np.array_equal(sizes[:100], small_sizes)
+
+
+def test_overflowing_bucket_gives_no_bound(tmp_path: Path) -> None:
+    h = np.zeros(300, dtype=np.uint64) + (np.arange(300, dtype=np.uint64) << np.uint64(32))
+    sketch, sizes = count_sketch([(h, np.zeros(300, np.int64))], 2)  # 300 in one bucket
+    assert sizes.tolist() == [0, 0]
+    assert jaccard_bound(sketch[:1], sizes[:1], sketch[1:], sizes[1:])[0] == 1.0
+    sketch.tofile(tmp_path / "sk")
+    sizes.astype("<u4").tofile(tmp_path / "sz")
+    cols = BoundColumns(
+        Columns([str(tmp_path / "sk")], [0, 2], 256), Columns([str(tmp_path / "sz")], [0, 2], 4)
+    )
+    assert cols.bound(np.array([0]), np.array([1])).tolist() == [1.0]

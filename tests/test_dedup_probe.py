@@ -1,0 +1,69 @@
+"""Residual probes in oversized LSH buckets: members that share a value where the bucket's
+template has another are paired; the template's own values pair no one."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tunespec.linters.dedup import DedupIndex
+from tunespec.linters.dedup import reduce as red
+from tunespec.linters.dedup.probe import oversized, residual_pairs
+from tunespec.linters.dedup.shingle import jaccard, key_text, shingle_set
+from tunespec.linters.dedup.shuffle import Columns
+from tunespec.spec.example import Example, Message, Origin
+from tunespec.spec.models.dedup import DedupSpec
+
+BASE = (
+    "please summarise the quarterly sales report for the northern region and list the top "
+    "products by revenue"
+)
+
+
+def test_members_sharing_a_residual_value_are_paired(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    sig = np.tile(rng.integers(0, 256, 128, dtype=np.uint8), (100, 1))  # one template
+    for r in range(100):  # every member has its own value in bins 3 and 70
+        sig[r, 3], sig[r, 70] = (r * 7 + 1) % 256, (r * 11 + 5) % 256
+    sig[20, 5] = sig[10, 5] + np.uint8(1)  # members 10 and 20 share a residual value in bin 5
+    sig[10, 5] = sig[20, 5]
+    path = tmp_path / "sig"
+    sig.tofile(path)
+    cols = Columns([str(path)], [0, 100], 128)
+    rows, number = oversized(np.zeros(100, dtype=np.uint64), 64)
+    assert len(rows) == 100 and set(number.tolist()) == {0}
+    pairs = residual_pairs(number, rows, cols, np.arange(8, dtype=np.int64))
+    assert {tuple(sorted(p)) for p in pairs.tolist()} == {(10, 20)}
+    assert len(oversized(np.arange(100, dtype=np.uint64), 64)[0]) == 0  # no big bucket
+
+
+def _drops(exs: list[Example]) -> set[int]:
+    index = DedupIndex(DedupSpec(key="prompt"))
+    for i, e in enumerate(exs):
+        index.add(i, e)
+    return {d.index for d in index.finish(exs.__getitem__).dropped}
+
+
+def test_one_template_corpus_finds_more_duplicates_with_probes(monkeypatch: Any) -> None:
+    rng = random.Random(1)
+    exs = []
+    for i in range(250):
+        tail = " ".join(f"{rng.choice('abcdefghij')}{rng.randrange(100)}" for _ in range(4))
+        msgs = [Message("user", f"{BASE} {tail}"), Message("assistant", f"answer {i}")]
+        exs.append(Example(msgs, Origin("d", i + 1, i), "s", "openai", {}, str(i)))
+    sets = [shingle_set(key_text(e, "prompt"), 5) for e in exs]
+    kept: list[int] = []
+    brute = set()  # all pairs: dropped when like any kept earlier example
+    for j in range(len(exs)):
+        if any(jaccard(sets[i], sets[j]) >= 0.8 for i in kept):
+            brute.add(j)
+        else:
+            kept.append(j)
+    with_probes = _drops(exs)
+    monkeypatch.setattr(red, "residual_pairs", lambda *a: np.zeros((0, 2), np.int64))
+    without = _drops(exs)
+    assert len(with_probes & brute) > len(without & brute) + 10
+    assert len(with_probes & brute) >= 0.75 * len(brute)  # 76 of 98 (59 without)
