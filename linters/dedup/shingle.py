@@ -16,7 +16,7 @@ at 128 bins. Agreement is then ``J + (1 - J) / 256``, corrected in :func:`estima
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -185,7 +185,7 @@ def shingle_set(text: str, n: int) -> frozenset[str]:
     return frozenset(out)
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
     if not a and not b:
         return 1.0
     inter = len(a & b)
