@@ -11,7 +11,7 @@ from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, Key, jaccard, key_tex
 from tunespec.spec.example import Example
 
 I32 = npt.NDArray[np.int32]
-HELD_SETS = 2_000_000  # ids held as sets in a batch of similarities at most (~100 MB)
+HELD_SETS = 2_000_000  # shingles held as sets in a batch of similarities at most
 NUMBERED = 1_000_000  # distinct shingles numbered at most (~100 MB) before all ids are dropped
 
 
@@ -141,25 +141,18 @@ class ShingleCache:
 
     def similarities(self, i: list[int], j: list[int], key: Key) -> list[float]:
         """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
-        read and shingled at most once (in index order) and compared by shingle ids."""
-        need = sorted(set(i).union(j))
-        got = {x: self.ids(x, key) for x in need}
-        if any(x not in self.id_sets for x in ((y, key) for y in need)):
-            # the budget was hit inside the batch: the ids come from two numberings
-            return [
-                jaccard(self.shingles(a, key), self.shingles(b, key))
-                for a, b in zip(i, j, strict=True)
-            ]
-        sets: dict[int, frozenset[int]] = {}
-        held = 0  # ids in ``sets``: bounded, as a batch's texts may be long
-        out: list[float] = []
-        for a, b in zip(i, j, strict=True):
-            for x in (a, b):
-                if x not in sets:
-                    if held > HELD_SETS:
-                        sets.clear()
-                        held = 0
-                    sets[x] = frozenset(got[x].tolist())
-                    held += len(sets[x])
-            out.append(jaccard(sets[a], sets[b]) if a in sets else self.similarity(a, b, key))
-        return out
+        read and shingled at most once (in index order); its shingle set is held for the batch
+        (bounded: a batch's texts may be long), not numbered (numbering cost more than it saved
+        on ordinary corpora)."""
+        order = sorted(set(i).union(j))
+        sets: dict[int, frozenset[str]] = {}
+        held = 0
+        for x in order:
+            if held > HELD_SETS:
+                break
+            sets[x] = shingle_set(self.text(x, key), self.n)
+            held += len(sets[x])
+        return [
+            jaccard(sets[a], sets[b]) if a in sets and b in sets else self.similarity(a, b, key)
+            for a, b in zip(i, j, strict=True)
+        ]
