@@ -152,6 +152,10 @@ def run_peer(case: Path, tool: str, mode: str, t: float) -> tuple[dict[str, floa
     out = case / f"{tool}-{mode}-{t:.2f}.jsonl"
     peer = str(Path(__file__).resolve().parent / "peer_dedup.py")
     usage = timed([sys.executable, peer, tool, mode, str(t), str(case / "data.jsonl"), str(out)])
+    if not out.exists():
+        raise SystemExit(
+            f"{tool} ({mode}) wrote no result: pip install 'tunespec[bench]' for the peers"
+        )
     return usage, [tuple(orjson.loads(line)) for line in out.read_bytes().splitlines()]
 
 
