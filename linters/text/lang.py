@@ -308,7 +308,8 @@ def detect(text: str, backend: str = "langdetect") -> str | None:
     """The language of ``text``: an ISO 639-1 code, ``cjk``, ``latin`` (Latin-script text whose
     language cannot be told reliably) or None (no letters).
 
-    With the ``script`` backend Latin text is decided by function words only.
+    With the ``script`` backend Latin text is decided by function words only; with ``fasttext``
+    fastText's compact model takes langdetect's place in the last stage (:mod:`.fasttext_lid`).
     """
     light = strip_code(text)
     by_script = script_language(light)
@@ -321,8 +322,13 @@ def detect(text: str, backend: str = "langdetect") -> str | None:
     cleaned = clean(light)
     if backend == "script" or len(_LATIN_RX.findall(cleaned)) < LATIN_MIN_LETTERS:
         return "latin"
-    verdict = _langdetect(cleaned[:2000])
-    if verdict is None or verdict[1] < LATIN_MIN_PROB:
+    if backend == "fasttext":
+        from tunespec.linters.text import fasttext_lid
+
+        verdict, floor = fasttext_lid.predict(cleaned[:2000]), fasttext_lid.FASTTEXT_MIN_PROB
+    else:
+        verdict, floor = _langdetect(cleaned[:2000]), LATIN_MIN_PROB
+    if verdict is None or verdict[1] < floor:
         return "latin"
     return verdict[0]
 

