@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +12,8 @@ from tunespec.spec.example import Example
 
 I32 = npt.NDArray[np.int32]
 HELD_SETS = 2_000_000  # shingles held as sets in a batch of similarities at most
+RECURRING = 3  # mean pairs per example of a batch from which its shingles are numbered
+SEEN = 4_000_000  # examples remembered as compared before (then forgotten: bounded memory)
 NUMBERED = 1_000_000  # distinct shingles numbered at most (~100 MB) before all ids are dropped
 
 
@@ -93,6 +95,7 @@ class ShingleCache:
         self.numbers: dict[str, int] = {}
         self.id_size = 0
         self.id_budget = id_budget  # shingle ids held at most (4 bytes each)
+        self.seen: set[int] = set()  # (example, key) some batch compared (see similarities)
 
     def _room(self, need: int) -> None:
         self.size += need
@@ -141,16 +144,36 @@ class ShingleCache:
 
     def similarities(self, i: list[int], j: list[int], key: Key) -> list[float]:
         """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
-        read and shingled at most once (in index order); its shingle set is held for the batch
-        (bounded: a batch's texts may be long), not numbered (numbering cost more than it saved
-        on ordinary corpora)."""
-        order = sorted(set(i).union(j))
-        sets: dict[int, frozenset[str]] = {}
+        read and shingled at most once (in index order). Where examples recur (templated data:
+        each in many pairs, batch after batch: several pairs in this batch, or mostly seen in
+        earlier ones) their shingles are numbered once and compared as
+        ids (:meth:`ids`, kept across batches); where most are compared once (ordinary corpora)
+        numbering costs more than it saves, and the batch compares shingle strings."""
+        need = sorted(set(i).union(j))
+        seen, k = self.seen, _KEY_INDEX[key]
+        marks = [x * 4 + k for x in need]  # (example, key)
+        again = sum(1 for m in marks if m in seen)
+        if len(seen) > SEEN:
+            seen.clear()
+        seen.update(marks)
+        # examples in several pairs of this batch, or mostly compared in earlier batches
+        if 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need):
+            got = {x: self.ids(x, key) for x in need}
+            if all((x, key) in self.id_sets for x in need):  # one numbering (no budget reset)
+                return self._compare(i, j, key, lambda x: frozenset(got[x].tolist()))
+        return self._compare(i, j, key, lambda x: shingle_set(self.text(x, key), self.n))
+
+    def _compare(
+        self, i: list[int], j: list[int], key: Key, make: Callable[[int], frozenset[Hashable]]
+    ) -> list[float]:
+        """Jaccard of each pair from the sets ``make`` builds, each held for the batch (at most
+        ``HELD_SETS`` elements: a batch's texts may be long; past that, pair by pair)."""
+        sets: dict[int, frozenset[Hashable]] = {}
         held = 0
-        for x in order:
+        for x in sorted(set(i).union(j)):
             if held > HELD_SETS:
                 break
-            sets[x] = shingle_set(self.text(x, key), self.n)
+            sets[x] = make(x)
             held += len(sets[x])
         return [
             jaccard(sets[a], sets[b]) if a in sets and b in sets else self.similarity(a, b, key)
