@@ -35,6 +35,46 @@ class RuleCounters:
         self.fired.update(other.fired)
 
 
+#: sequences of roles remembered per source (hostile data may hold any number)
+_SHAPES_MAX = 4096
+_Check = tuple[str, Callable[["Example"], Iterable[Violation]]]
+
+
+class _SourceChecks:
+    """The example rules active for one source, and per sequence of roles (of an example whose
+    turns are all plain) the ones to run: every rule but the :attr:`Rule.roles_only` ones that
+    found nothing on that sequence."""
+
+    __slots__ = ("by_roles", "checks", "roles_only")
+
+    def __init__(self, checks: list[_Check], roles_only: set[str]) -> None:
+        self.checks = checks
+        self.roles_only = roles_only & {code for code, _ in checks}
+        self.by_roles: dict[tuple[str, ...], list[_Check]] = {}
+
+    def for_example(
+        self, example: Example, may_learn: bool
+    ) -> tuple[list[_Check], list[str] | None]:
+        """The checks to run on ``example``, and a list to collect the roles-only codes that
+        find something (None: nothing to learn from this example)."""
+        if not self.roles_only:
+            return self.checks, None
+        roles = [m.role if m.extra is None else None for m in example.messages]
+        if None in roles:  # a turn with tool calls, ids, a name or a weight
+            return self.checks, None
+        known = self.by_roles.get(tuple(roles))  # type: ignore[arg-type]
+        if known is not None:
+            return known, None
+        return self.checks, [] if may_learn and len(self.by_roles) < _SHAPES_MAX else None
+
+    def learn(self, example: Example, fired: list[str]) -> None:
+        """Remember, for ``example``'s roles, which roles-only rules found something."""
+        quiet = self.roles_only.difference(fired)
+        self.by_roles[tuple(m.role for m in example.messages)] = [
+            c for c in self.checks if c[0] not in quiet
+        ]
+
+
 class Engine:
     """Holds the configured rules. ``structural_only`` is dslint without a spec."""
 
@@ -93,8 +133,8 @@ class Engine:
         )
         self.thresholds = {code.upper(): pct for code, pct in self.lint.thresholds.items()}
         self.counters = RuleCounters()
-        #: source -> (code, check) of the example rules active for it
-        self._by_source: dict[str, list[tuple[str, Callable[[Example], Iterable[Violation]]]]] = {}
+        #: source -> the example rules active for it
+        self._by_source: dict[str, _SourceChecks] = {}
 
     def severity_of(self, code: str, cls: type[Rule] | None = None) -> Severity | None:
         override = self.lint.severity.get(code)
@@ -181,11 +221,21 @@ class Engine:
         out: list[Finding] = []
         counters = self.counters
         counters.examples += 1
-        checks = self._by_source.get(example.source)
-        if checks is None:
-            checks = self._by_source[example.source] = [
-                (r.code, r.check) for r in self.example_rules if self.active(r.code, example.source)
-            ]
+        plan = self._by_source.get(example.source)
+        if plan is None:
+            plan = self._by_source[example.source] = _SourceChecks(
+                [
+                    (r.code, r.check)
+                    for r in self.example_rules
+                    if self.active(r.code, example.source)
+                ],
+                {
+                    r.code
+                    for r in self.example_rules
+                    if r.roles_only and r.code not in self.as_written
+                },
+            )
+        checks, learn = plan.for_example(example, suppressed is None)
         content_hash: str | None = None
         for code, check in checks:
             if suppressed and code in suppressed:
@@ -195,6 +245,10 @@ class Engine:
                 violations = self.as_written[code](written, example)
             else:
                 violations = check(example)
+            if learn is not None and code in plan.roles_only:
+                violations = list(violations)
+                if violations:
+                    learn.append(code)
             if not violations:  # the usual answer: an empty tuple or list
                 continue
             fired = False
@@ -208,6 +262,8 @@ class Engine:
                     fired = True
             if fired:
                 counters.fired[code] += 1
+        if learn is not None:
+            plan.learn(example, learn)
         return out
 
     def take_counters(self) -> RuleCounters:

@@ -149,17 +149,18 @@ class NormalizeStep:
         self.target = normalizer.target if normalizer is not None else None
         #: keep the text as written (some rules lint it: :mod:`tunespec.linters.rawtext`)
         self.keep_written = keep_written and normalizer is not None
-
-    def __call__(self, record: Record) -> Drop | None:
         from tunespec.spec.layouts import content_id
 
+        self.content_id = content_id
+
+    def __call__(self, record: Record) -> Drop | None:
         example = record.example
         assert example is not None
         written = written_messages(example) if self.keep_written else None
         if self.normalize is not None:
             self.normalize(example)
         if not example.id:
-            example.id = content_id(example)
+            example.id = self.content_id(example)
         if written is not None:
             record.written = written_view(example, written, self.target)
         return None

@@ -69,6 +69,10 @@ class Rule:
     #: as written, and a difference from the normalized text is worded by :meth:`normalized_note`
     #: (:mod:`tunespec.linters.rawtext`)
     normalized_by: ClassVar[tuple[str, ...]] = ()
+    #: whether :meth:`check` finds anything, on an example whose turns are all plain (role and
+    #: text: no tool calls, call ids, names or weights), depends on the sequence of roles alone:
+    #: the engine then runs it once per sequence (per source) and skips it where it found nothing
+    roles_only: ClassVar[bool] = False
 
     def __init__(self, ctx: RuleContext) -> None:
         self.ctx = ctx

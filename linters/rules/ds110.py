@@ -33,6 +33,7 @@ class EmptyConversation(Rule):
     severity: ClassVar[Severity] = "error"
     summary: ClassVar[str] = "The conversation has no turns."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         if example.messages:

@@ -33,6 +33,7 @@ class NoAssistantMessage(Rule):
     severity: ClassVar[Severity] = "error"
     summary: ClassVar[str] = "The conversation has no assistant turn."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         msgs = example.messages

@@ -33,6 +33,7 @@ class NoUserMessage(Rule):
     severity: ClassVar[Severity] = "error"
     summary: ClassVar[str] = "The conversation has no user turn."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         for m in example.messages:

@@ -34,6 +34,7 @@ class RepeatedRole(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "Two turns of the same role in a row."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         prev = None

@@ -34,6 +34,7 @@ class EndsOnUser(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "The last turn is an unanswered user message."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         msgs = example.messages

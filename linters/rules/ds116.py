@@ -34,6 +34,7 @@ class SystemNotFirst(Rule):
     severity: ClassVar[Severity] = "error"
     summary: ClassVar[str] = "A system message is not the first turn."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         msgs = example.messages

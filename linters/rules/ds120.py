@@ -55,6 +55,7 @@ class ToolCallArguments(Rule):
         "Tool call arguments are not JSON or violate the tool's parameters schema."
     )
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         if not has_calls(example):

@@ -36,6 +36,7 @@ class UnknownTool(Rule):
     severity: ClassVar[Severity] = "error"
     summary: ClassVar[str] = "A tool call names a tool the record does not declare."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         if not has_calls(example):

@@ -35,6 +35,7 @@ class OrphanToolMessage(Rule):
     severity: ClassVar[Severity] = "error"
     summary: ClassVar[str] = "A tool message answers no earlier tool call id."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         if not any(m.role == "tool" for m in example.messages):

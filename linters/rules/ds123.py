@@ -35,6 +35,7 @@ class OpensWithAssistant(Rule):
     severity: ClassVar[Severity] = "warning"
     summary: ClassVar[str] = "The conversation opens with an assistant turn."
     structural: ClassVar[bool] = True
+    roles_only: ClassVar[bool] = True
 
     def check(self, example: Example) -> Iterable[Violation]:
         for i, m in enumerate(example.messages):

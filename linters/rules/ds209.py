@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from tunespec.linters.findings import Severity
-from tunespec.linters.rule import Rule, Violation, message_path
+from tunespec.linters.rule import Rule, RuleContext, Violation, message_path
 from tunespec.linters.text.repetition import MIN_CHARS, longest_repeated_unit, repetition_score
 
 if TYPE_CHECKING:
@@ -50,8 +50,12 @@ class DegenerateRepetition(Rule):
     def enabled(cls, spec: Spec | None) -> bool:
         return spec is None or spec.style.max_repetition is not None
 
+    def __init__(self, ctx: RuleContext) -> None:
+        super().__init__(ctx)
+        self._checked = tuple(self._roles())  # read once: check runs on every example
+
     def check(self, example: Example) -> Iterable[Violation]:
-        roles = self._roles()
+        roles = self._checked
         for m in example.messages:
             if len(m.content) >= MIN_CHARS and m.role in roles:
                 break
