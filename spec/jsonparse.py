@@ -10,7 +10,9 @@ versions raise on those integers; that error falls back the same way.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable, Iterator
+from itertools import chain, repeat
+from typing import Any, TypeVar
 
 import orjson
 
@@ -21,6 +23,7 @@ _DIGITS_AS_ONES = bytes(0x31 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
 LONG_RUN = b"1" * 19
 
 JSONDecodeError = orjson.JSONDecodeError
+T = TypeVar("T")
 
 
 def _reject_constant(name: str) -> Any:
@@ -61,3 +64,42 @@ def loads_marked(data: str | bytes) -> tuple[Any, bool]:
     if has_long_digits(data):
         return _stdlib(data), True
     return value, False
+
+
+#: bytes of lines checked for long digit runs at once (:func:`line_batches`)
+BATCH_BYTES = 1 << 20
+
+
+def line_batches(lines: Iterable[T]) -> Iterator[tuple[list[T], bool]]:
+    """``lines`` (byte lines keeping their LF, and markers that are not bytes) in batches of
+    about :data:`BATCH_BYTES`, each with whether none of its byte lines has a run of 19+ digits:
+    one C pass over a batch instead of one per line. A run never spans two lines (an LF is not
+    a digit); a line without its LF can only be the last one of the input."""
+    batch: list[T] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        if type(line) is bytes:
+            size += len(line)
+            if size >= BATCH_BYTES:
+                yield batch, not has_long_digits(b"\n".join(_bytes_of(batch)))
+                batch, size = [], 0
+    if batch:
+        yield batch, not has_long_digits(b"\n".join(_bytes_of(batch)))
+
+
+def flagged_lines(lines: Iterable[T]) -> Iterator[tuple[T, bool]]:
+    """Each line with its batch's flag from :func:`line_batches` (per line all in C)."""
+    return chain.from_iterable(zip(batch, repeat(short)) for batch, short in line_batches(lines))
+
+
+def _bytes_of(batch: list[T]) -> list[bytes]:
+    return [line for line in batch if type(line) is bytes]
+
+
+def loads_short(data: bytes) -> Any:
+    """:func:`loads` of a text known to hold no run of 19+ digits (:func:`line_batches`)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return loads(data)  # the same error (or value) as loads gives

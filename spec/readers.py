@@ -115,7 +115,7 @@ def parse_jsonl_lines(
     index = first_index
     crlf_seen = False
     blank_seen = False
-    for lineno, line in enumerate(lines, start=first_line):
+    for lineno, (line, short) in enumerate(jsonparse.flagged_lines(lines), start=first_line):
         if isinstance(line, Oversized) or (
             len(line) > max_record_bytes and len(line.strip()) > max_record_bytes
         ):
@@ -145,7 +145,7 @@ def parse_jsonl_lines(
             yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
             continue
         try:
-            data = jsonparse.loads(stripped)
+            data = jsonparse.loads_short(stripped) if short else jsonparse.loads(stripped)
         except orjson.JSONDecodeError as exc:
             origin.col = exc.colno  # the reject points at the error, not the line's start
             yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))

@@ -132,3 +132,47 @@ def test_fasttext_backend_without_the_extra_is_a_spec_error(tmp_path: Path) -> N
     assert got.returncode == 2, got.stderr
     assert "tunespec[langfast]" in got.stderr and ":4:" in got.stderr, got.stderr
     assert "Traceback" not in got.stderr
+
+
+def test_script_table_counts_every_bmp_character_as_the_patterns_do() -> None:
+    """The one-pass table (:mod:`tunespec.linters.text.scripts`) is built from the detector's
+    own patterns: every BMP character, and random texts of them, count the same both ways;
+    a text outside the BMP is left to the patterns."""
+    import random
+
+    import numpy  # noqa: F401  # the table is used only where numpy is loaded
+
+    from tunespec.linters.text import lang
+    from tunespec.linters.text.scripts import ScriptTable
+
+    patterns = [*lang._SCRIPTS, ("latin", lang._LATIN_RX)]
+    table = ScriptTable(lang._LETTER, patterns)
+    table.asked = 10**9  # past the warm-up
+    rng = random.Random(3)
+    bmp = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    texts = ["".join(bmp[i : i + 97]) for i in range(0, len(bmp), 97)]
+    texts += ["".join(rng.choices(bmp, k=rng.randint(1, 300))) for _ in range(300)]
+    for text in texts:
+        found = table.counts(text)
+        assert found is not None
+        assert sum(found[1::2]) == lang.letters(text)
+        for name, pattern in patterns:
+            assert table.script(found, name) == len(pattern.findall(text)), (name, text)
+    assert table.counts("東京 \U0001f600") is None and table.counts("a\ud800b") is None
+
+
+def test_script_language_is_the_same_with_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy  # noqa: F401
+
+    from tunespec.linters.text import lang
+    from tunespec.linters.text.scripts import ScriptTable
+
+    fresh = ScriptTable(lang._LETTER, [*lang._SCRIPTS, ("latin", lang._LATIN_RX)])
+    monkeypatch.setattr(lang, "_TABLE", fresh)
+    texts = ["東京は日本の首都です。", "北京是中华人民共和国的首都" * 2, "Когда я получу карту?"]
+    texts += ["Le café, très bon", "ｈｅｌｌｏ", "漢字", "١٢٣ مرحبا", "¹²³", "한국어 text"]
+    before = [lang.script_language(t) for t in texts]  # by the patterns (below the warm-up)
+    assert fresh.table is None
+    fresh.asked = 10**9
+    assert [lang.script_language(t) for t in texts] == before
+    assert fresh.table is not None

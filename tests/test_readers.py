@@ -147,3 +147,33 @@ def test_jsonl_reject_origin_points_at_the_error(tmp_path: Path) -> None:
     p.write_bytes(b'{"a": 1}\n{"messages": [1, 2,, 3]}\n')
     records, _ = read(p)
     assert records[1].problem is not None and records[1].origin.col == records[1].problem.col == 20
+
+
+def test_jsonl_big_integers_stay_exact_in_any_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines are checked for long digit runs a batch at a time: a big integer in any line of a
+    batch (first, last without its LF, after an oversized line) is read exactly, and a batch
+    without one still reads every value and reports every error as before."""
+    from tunespec.spec import jsonparse
+
+    monkeypatch.setattr(jsonparse, "BATCH_BYTES", 40)  # a few lines per batch
+    big = -9223372036854775809
+    lines = [b'{"a": 1}', b'{"a": ' + str(big).encode() + b"}", b'{"a": 2.5}', b'{"a": 3', b"[1]"]
+    lines += [b'{"b": "' + b"x" * 60 + b'"}', b'{"a": 123456789012345678901234567890}']
+    p = tmp_path / "d.jsonl"
+    p.write_bytes(b"\n".join(lines))  # the last line has no LF
+    recs, _ = read(p)
+    assert [r.data for r in recs if r.problem is None] == [
+        {"a": 1},
+        {"a": big},
+        {"a": 2.5},
+        {"b": "x" * 60},
+        {"a": 123456789012345678901234567890},
+    ]
+    assert [(r.origin.line, r.problem.code) for r in recs if r.problem is not None] == [
+        (4, P.INVALID_JSON),
+        (5, P.NOT_AN_OBJECT),
+    ]
+    monkeypatch.setattr(jsonparse, "BATCH_BYTES", 1 << 20)
+    assert [(r.data, r.problem and r.problem.message) for r in read(p)[0]] == [
+        (r.data, r.problem and r.problem.message) for r in recs
+    ]

@@ -24,6 +24,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from tunespec.linters.text.scripts import ScriptTable
 from tunespec.linters.text.stopwords import WORD_WEIGHTS
 
 _LATIN = "en fr de es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi tl et lv lt sq ca eu ga cy af sw so is mt gl"
@@ -76,6 +77,7 @@ _KANA, _HAN = _SCRIPTS[0][1], _SCRIPTS[1][1]
 _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # the complement of _LETTER, in runs
+_TABLE = ScriptTable(_LETTER, [*_SCRIPTS, ("latin", _LATIN_RX)])
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
 _PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
 #: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
@@ -121,21 +123,29 @@ def letters(text: str) -> int:
 def script_language(text: str) -> str | None:
     """What scripts alone decide: a language code, ``cjk`` (han only, too short to tell
     Chinese from Japanese), ``latin`` (Latin text), or None (no letters)."""
-    wide = len(text) - len(text.encode("ascii", "ignore"))
-    if wide == 0:
+    if text.isascii():
         return "latin" if _LETTER.search(text) else None
-    total = letters(text)
+    found = _TABLE.counts(text)  # the same counts in one pass, once many texts were asked
+    if found is not None:
+        total = sum(found[1::2])
+        kana, han = _TABLE.script(found, "kana"), _TABLE.script(found, "han")
+    else:
+        total = letters(text)
+        kana, han = (len(_KANA.findall(text)), len(_HAN.findall(text))) if total else (0, 0)
     if not total:
         return None
-    kana, han = len(_KANA.findall(text)), len(_HAN.findall(text))
     cjk = kana + han
     if cjk >= 0.2 * total:  # decided by kana and han alone: the other scripts are not counted
         if kana and kana >= 0.05 * cjk:
             return "ja"
         return "zh" if han >= MIN_HAN_FOR_ZH else "cjk"
-    counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS[2:]}
+    if found is not None:
+        counts = {name: _TABLE.script(found, name) for name, _ in _SCRIPTS[2:]}
+        latin = _TABLE.script(found, "latin")
+    else:
+        counts = {name: len(rx.findall(text)) for name, rx in _SCRIPTS[2:]}
+        latin = len(_LATIN_RX.findall(text))
     name, best = max(sorted(counts.items()), key=lambda kv: kv[1])
-    latin = len(_LATIN_RX.findall(text))
     if best >= 0.2 * total and best >= latin:
         return name
     if latin:
