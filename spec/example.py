@@ -200,12 +200,26 @@ class Example:
         ``conversation`` and the findings' content hash. (Dedup compares its own keys, with
         whitespace folded and system turns left out: ``linters.dedup.shingle.key_texts``.)
         Tool calls and tool-call ids count; plain turns hash as role and text only."""
-        text = "".join(
-            [
-                f"{m.role}\x1f{m.content}\x1e"
-                if m.extra is None or (m.tool_calls is None and m.tool_call_id is None)
-                else f"{m.role}\x1f{m.content}\x1f{_calls_text(m)}\x1e"
-                for m in self.messages
-            ]
-        )
+        parts: list[str] = []
+        for m in self.messages:
+            if m.extra is None or (m.tool_calls is None and m.tool_call_id is None):
+                parts += (m.role, "\x1f", m.content, "\x1e")
+            else:
+                parts.append(f"{m.role}\x1f{m.content}\x1f{_calls_text(m)}\x1e")
+        text = "".join(parts)
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def content_id(example: Example) -> str:
+    """Stable id for an example without a source id: hash of source name + content."""
+    h = _SOURCE_HASH.get(example.source)
+    if h is None:
+        if len(_SOURCE_HASH) >= 4096:
+            _SOURCE_HASH.clear()
+        h = _SOURCE_HASH[example.source] = hashlib.blake2b(example.source.encode(), digest_size=8)
+    h = h.copy()  # the source name hashed once per source
+    h.update(example.content_key().encode())
+    return "ex-" + h.hexdigest()
+
+
+_SOURCE_HASH: dict[str, hashlib.blake2b] = {}

@@ -7,7 +7,6 @@ non-fatal problems the linters turn into findings.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunespec.spec import fields, toolcalls
 from tunespec.spec import problems as P
-from tunespec.spec.example import ROLES, Example, Message, Origin
+from tunespec.spec.example import ROLES, Example, Message, Origin, content_id
 from tunespec.spec.expand import Expander
 from tunespec.spec.fields import _MISSING, MapFailure, _get, _jp, _require_str
 from tunespec.spec.paths import template_fields
@@ -121,6 +120,13 @@ class LayoutMapper:
             (m.tools or "tools") if layout in ("openai", "sharegpt") or m.messages else None
         )
         self._input_field = m.input or ("input" if layout == "alpaca" else None)
+        # a record of nothing but its messages has no metadata to map: no field to read
+        key, tools = self.messages_key, self._tools_field or "tools"
+        self._bare = (
+            not (m.id or m.label or m.context or self._input_field or m.keep)
+            and all("." not in k and "[" not in k for k in (key, tools))
+            and key not in ("id", tools, suppress_key)
+        )
 
     # -- entry point -------------------------------------------------------------------
     def expand(self, records: Iterable[RawRecord]) -> Iterable[RawRecord]:
@@ -133,7 +139,8 @@ class LayoutMapper:
             messages = self._map_messages(data, problems)
             if self._substitute is not None:
                 fields.substitute(messages, data, self._substitute)
-            meta = self._meta(data)
+            bare = self._bare and len(data) == 1 and self.messages_key in data
+            meta = {} if bare else self._meta(data)
         except MapFailure as failure:
             found = [failure.problem, *problems]
             return Mapped(None, self._expander.locate(found) if self._expander.active else found)
@@ -387,14 +394,6 @@ class LayoutMapper:
                     )
                 )
         return meta
-
-
-def content_id(example: Example) -> str:
-    """Stable id for an example without a source id: hash of source name + content."""
-    h = hashlib.blake2b(digest_size=8)
-    h.update(example.source.encode())
-    h.update(example.content_key().encode())
-    return "ex-" + h.hexdigest()
 
 
 __all__ = ["ROLES", "LayoutMapper", "Mapped", "content_id"]

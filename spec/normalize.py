@@ -95,6 +95,8 @@ class Normalizer:
         self.spec = spec
         self.target = target
         self._text = _text_function(spec)
+        #: the target, when it has a system prompt to apply
+        self._prompted = target if target is not None and target.system_prompt else None
 
     def text(self, value: str) -> str:
         return self._text(value)
@@ -112,6 +114,6 @@ class Normalizer:
                 value = meta.get(key)
                 if isinstance(value, str):
                     meta[key] = text(value)
-        if self.target is not None:
-            apply_system_prompt(example, self.target)
+        if self._prompted is not None:
+            apply_system_prompt(example, self._prompted)
         return example

@@ -177,3 +177,36 @@ def test_jsonl_big_integers_stay_exact_in_any_batch(tmp_path: Path, monkeypatch:
     assert [(r.data, r.problem and r.problem.message) for r in read(p)[0]] == [
         (r.data, r.problem and r.problem.message) for r in recs
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "suppress_key", "shortcut"),
+    [
+        ({"layout": "openai"}, "tunespec_ignore", True),
+        ({"layout": "sharegpt"}, "tunespec_ignore", True),
+        ({"layout": "openai", "mapping": {"id": "messages"}}, "tunespec_ignore", False),
+        ({"layout": "openai", "mapping": {"label": "messages"}}, "tunespec_ignore", False),
+        ({"layout": "openai", "mapping": {"keep": ["messages"]}}, "tunespec_ignore", False),
+        ({"layout": "openai", "mapping": {"tools": "messages"}}, "tunespec_ignore", False),
+        ({"layout": "openai", "mapping": {"tools": "messages.0"}}, "tunespec_ignore", False),
+        ({"layout": "openai", "mapping": {"context": "messages"}}, "tunespec_ignore", False),
+        ({"layout": "openai"}, "messages", False),
+        ({"layout": "custom", "mapping": {"messages": "id"}}, "tunespec_ignore", False),
+        ({"layout": "custom", "mapping": {"messages": "tools"}}, "tunespec_ignore", False),
+        ({"layout": "custom", "mapping": {"messages": "turns"}}, "tunespec_ignore", True),
+    ],
+)
+def test_a_record_of_messages_only_maps_as_reading_every_field(
+    source: dict, suppress_key: str, shortcut: bool
+) -> None:
+    """The shortcut for a record holding nothing but its messages gives what reading every
+    metadata field gives: the same example, meta and problems (or the same failure)."""
+    spec = SourceSpec.model_validate({"path": "x", **source})
+    fast = LayoutMapper(spec, suppress_key)
+    slow = LayoutMapper(spec, suppress_key)
+    slow._bare = False
+    assert fast._bare is shortcut
+    key = fast.messages_key
+    for turns in ([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], ["DS201"], "x"):
+        a, b = fast.map({key: turns}, ORIGIN), slow.map({key: turns}, ORIGIN)
+        assert (a.example, a.problems) == (b.example, b.problems)
