@@ -220,14 +220,15 @@ class RecordPath:
             LintStep(engine, reject_on_error),
             ObserveStep(observe),
         )
+        self._steps = [(step, step.stats) for step in self.steps]
 
     def run(self, raw: RawRecord) -> Record:
         record = Record(raw)
-        for step in self.steps:
-            step.stats.seen += 1
+        for step, stats in self._steps:
+            stats.seen += 1
             drop = step(record)
             if drop is not None:
-                step.stats.dropped[drop.code] += 1
+                stats.dropped[drop.code] += 1
                 record.drop = drop
                 break
         return record
