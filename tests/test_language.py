@@ -176,3 +176,21 @@ def test_script_language_is_the_same_with_the_table(monkeypatch: pytest.MonkeyPa
     fresh.asked = 10**9
     assert [lang.script_language(t) for t in texts] == before
     assert fresh.table is not None
+
+
+def test_repetition_helpers_count_as_the_regexes_do() -> None:
+    """DS209's helpers: symbols counted as bytes and words split at whitespace give what a
+    count per symbol and the ``\\S+`` pattern give, on any text."""
+    import random
+    import re
+
+    from tunespec.linters.text import repetition as R
+
+    rng = random.Random(9)
+    alphabet = R._SYMBOLS + "aé漢 \t\n\x85\u3000😀\ud800"
+    texts = ["".join(rng.choices(alphabet, k=rng.randint(0, 80))) for _ in range(500)]
+    for text in texts:
+        assert R.symbols(text) == sum(text.count(c) for c in R._SYMBOLS), text
+        assert text.split() == re.findall(r"\S+", text)
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert every.split() == re.findall(r"\S+", every)

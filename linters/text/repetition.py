@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
-_WORD = re.compile(r"\S+")
 WORD_NS = (10,)
 CHAR_NS = (20,)
 MIN_CHARS = 200
@@ -50,6 +49,7 @@ _SQL_MESSAGE = re.compile(
     r"\s*\(*\s*(?:select|with|insert|update|delete|create|alter|drop|explain|pragma)\b", re.I
 )
 _SYMBOLS = "{}[]()<>=;$#\\/_*&|^~`"
+_SYMBOL_BYTES = _SYMBOLS.encode()
 
 
 def _code_like(line: str) -> bool:
@@ -67,9 +67,15 @@ def _code_like(line: str) -> bool:
     if _LOG.match(line) or _CODE_START.match(line) or _SQL_START.match(line):
         return True
     if len(stripped) >= 10:
-        symbols = sum(stripped.count(c) for c in _SYMBOLS)
-        return symbols * 5 >= len(stripped)
+        return symbols(stripped) * 5 >= len(stripped)
     return False
+
+
+def symbols(text: str) -> int:
+    """How many characters of ``text`` are in ``_SYMBOLS``: ASCII, so counted as bytes in one
+    C pass (UTF-8 puts no ASCII byte inside another character)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw) - len(raw.translate(None, _SYMBOL_BYTES))
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -156,7 +162,7 @@ def _window_score(text: str) -> float:
     if len(zlib.compress(raw, 1)) > GATE * len(raw):
         return 0.0
     del raw
-    words = _WORD.findall(text)
+    words = text.split()  # runs of non-whitespace (str.isspace), as the regex \S+ finds them
     if len(words) * 8 >= len(text) or len(words) >= 50:
         tokens, ns = words, WORD_NS
     else:
