@@ -112,7 +112,7 @@ def _id_of(value: Any) -> str | None:
     return str(value)
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
     if not path.exists():
         raise UserError(f"file not found: {path}")
     if path.is_dir():
@@ -134,7 +134,7 @@ def _row_of(rec: RawRecord) -> tuple[int, Any, str | None]:
 def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
     """(line, parsed row or None, error) for every non-blank line of a JSONL file, read by the
     same JSON Lines reader as compile and dslint (:func:`tunespec.spec.readers.read_jsonl`)."""
-    _check_file(path)
+    check_file(path)
     return [_row_of(rec) for rec in read_jsonl(path, str(path), FileNotes(str(path)))]
 
 
@@ -179,7 +179,7 @@ def _read_predictions(
     integer id and a string text (bad JSON, a BOM, an oversized line, a float id, parsed JSON
     as the text, ...) goes through the JSON Lines reader instead, for its exact value or its
     problem with the same wording as everywhere else."""
-    _check_file(path)
+    check_file(path)
     got = Loaded()
     display = str(path)
     items = got.items
@@ -206,13 +206,13 @@ def _read_predictions(
                         ctx = row.get(context_field)
                         items[pid] = Prediction(pid, raw, lineno, ctx if type(ctx) is str else None)
                         continue
-            for line_no, exact, error in _parse_line(line, lineno, display):
+            for line_no, exact, error in parse_line(line, lineno, display):
                 got.lines += 1
                 _take(got, display, line_no, exact, error, id_field, fields, context_field)
     return got
 
 
-def _parse_line(
+def parse_line(
     line: bytes | Any, lineno: int, display: str
 ) -> Iterator[tuple[int, Any, str | None]]:
     """(line, parsed row or None, error) of one line, read by the same JSON Lines reader as
@@ -231,20 +231,39 @@ def _take(
     fields: tuple[str, ...],
     context_field: str,
 ) -> None:
+    found = prediction_of(display, line, row, error, id_field, fields, context_field)
+    if isinstance(found, InputProblem):
+        got.problems.append(found)
+    elif found.id in got.items:
+        got.problems.append(duplicate(display, line, found.id, got.items[found.id].line))
+    else:
+        got.items[found.id] = found
+
+
+def duplicate(display: str, line: int, pid: str, first: int) -> InputProblem:
+    """The problem of a prediction line whose id an earlier line (``first``) already has."""
+    message = f"duplicate id {pid!r} (first on line {first}); only the first is scored"
+    return InputProblem(display, line, message, pid)
+
+
+def prediction_of(
+    display: str,
+    line: int,
+    row: Any,
+    error: str | None,
+    id_field: str,
+    fields: tuple[str, ...],
+    context_field: str,
+) -> Prediction | InputProblem:
+    """The prediction of one parsed line (:func:`parse_line`), or the problem with it; the
+    caller tells duplicates apart."""
     if error is not None:
-        got.problems.append(InputProblem(display, line, error))
-        return
+        return InputProblem(display, line, error)
     if not isinstance(row, dict):
-        got.problems.append(
-            InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
-        )
-        return
+        return InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
     pid = _id_of(get_path(row, id_field))
     if pid is None:
-        got.problems.append(
-            InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
-        )
-        return
+        return InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
     raw = _MISSING
     for name in fields:
         raw = get_path(row, name)
@@ -252,27 +271,12 @@ def _take(
             break
     if raw is _MISSING:
         names = ", ".join(fields)
-        got.problems.append(
-            InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
-        )
-        return
+        return InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
     text = raw if type(raw) is str else _as_text(raw)
     if text is None:
-        got.problems.append(InputProblem(display, line, f"text field is a {type(raw).__name__}", pid))
-        return
-    if pid in got.items:
-        first = got.items[pid].line
-        got.problems.append(
-            InputProblem(
-                display,
-                line,
-                f"duplicate id {pid!r} (first on line {first}); only the first is scored",
-                pid,
-            )
-        )
-        return
+        return InputProblem(display, line, f"text field is a {type(raw).__name__}", pid)
     ctx = get_path(row, context_field)
-    got.items[pid] = Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
+    return Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
 
 
 def _reference_from_row(

@@ -39,6 +39,24 @@ MAX_DEPTH = 64
 _MARKS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x5B if i in (0x5B, 0x7B) else 0x20 for i in range(256))
 
 
+_UNFIT = object()
+
+
+def _bare_value(stripped: str) -> Any:
+    """The value of bare JSON text that jsonschema-rs can judge as it is: parsed by orjson,
+    no more brackets than :data:`MAX_DEPTH` (nesting), no run of 19 digits (a big integer);
+    :data:`_UNFIT` for anything else."""
+    try:
+        value = orjson.loads(stripped)
+    except ValueError:  # JSONDecodeError
+        return _UNFIT
+    # one pass over the bytes: how many brackets open (nesting), any 19-digit run
+    marks = stripped.encode("utf-8", "surrogatepass").translate(_MARKS)
+    if marks.count(b"[") > MAX_DEPTH or LONG_RUN in marks:
+        return _UNFIT
+    return value
+
+
 def nesting(value: Any) -> int:
     """How deeply arrays and objects nest in ``value`` (0 for a scalar), without recursion."""
     deepest = 0
@@ -234,6 +252,19 @@ class JsonSchemaValidator:
         cache[text] = verdict
         return verdict
 
+    def passes(self, text: str) -> bool:
+        """Whether :meth:`validate` says "match" by its quick route (bare JSON that jsonschema-rs
+        judges valid); False says nothing (:meth:`validate` then decides). Builds no verdict."""
+        fast = self._fast
+        stripped = text.strip()
+        if fast is None or not stripped or stripped[0] not in "{[":
+            return False
+        value = _bare_value(stripped)
+        try:
+            return value is not _UNFIT and bool(fast.is_valid(value))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
     def _bare(self, text: str) -> Verdict | None:
         """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
         step; None for anything else (:meth:`_validate` then decides)."""
@@ -241,15 +272,13 @@ class JsonSchemaValidator:
         stripped = text.strip()
         if fast is None or not stripped or stripped[0] not in "{[":
             return None
+        value = _bare_value(stripped)
+        if value is _UNFIT:
+            return None
         try:
-            value = orjson.loads(stripped)
-            # one pass over the bytes: how many brackets open (nesting), any 19-digit run
-            marks = stripped.encode("utf-8", "surrogatepass").translate(_MARKS)
-            if marks.count(b"[") > MAX_DEPTH or LONG_RUN in marks:
-                return None
             if fast.is_valid(value):
                 return Verdict("match", [], value, stripped)
-        except (ValueError, TypeError, OverflowError):  # JSONDecodeError is a ValueError
+        except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
             return None
         errors = self._invalid(value)
         return Verdict("schema_error" if errors else "match", errors, value, stripped)
