@@ -107,7 +107,9 @@ def _score_file(
                         continue
             for line_no, exact, error in parse_line(line, lineno, display):
                 lines += 1
-                found = prediction_of(display, line_no, exact, error, id_field, fields, context_field)
+                found = prediction_of(
+                    display, line_no, exact, error, id_field, fields, context_field
+                )
                 if isinstance(found, InputProblem):
                     got.problems.append(found)
                 elif found.id in seen:
@@ -132,6 +134,8 @@ def _judge(validator: Validator, got: Streamed) -> Callable[[Prediction], None]:
         status = verdict.status
         statuses[status] = statuses.get(status, 0) + 1
         if status != "match":
-            failures.append(ExampleScore(pred.id, status, verdict.errors, pred.text, None, line=pred.line))
+            failures.append(
+                ExampleScore(pred.id, status, verdict.errors, pred.text, None, line=pred.line)
+            )
 
     return judge
