@@ -3,7 +3,7 @@
 What :func:`~tunespec.linters.scoring.inputs.read_predictions` then
 :func:`~tunespec.linters.scoring.metrics.score` give, without an object per answer: the
 commonest line (a plain object with a string answer that the validator passes by its quick
-route, :meth:`JsonSchemaValidator.passes`) only adds to a count; every other answer is
+route, :meth:`JsonSchemaValidator.unless_match`) only adds to a count; every other answer is
 validated and scored as before, in file order. The same statuses, failures, input problems
 and metrics, so the same ``score.json``, ``score.md`` and ``failures.jsonl``.
 """
@@ -20,7 +20,6 @@ import orjson
 from tunespec.linters.scoring.inputs import (
     DEFAULT_TEXT_FIELDS,
     InputProblem,
-    Prediction,
     check_file,
     duplicate,
     no_gc,
@@ -28,8 +27,11 @@ from tunespec.linters.scoring.inputs import (
     prediction_of,
 )
 from tunespec.linters.scoring.metrics import ExampleScore
-from tunespec.linters.validators import Validator
+from tunespec.linters.validators import Validator, Verdict
 from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_lines
+
+#: a validator's ``unless_match`` (None: the commonest match, no verdict built) or ``validate``
+Check = Callable[[str, dict[str, Any] | None], Verdict | None]
 
 
 @dataclass
@@ -46,10 +48,6 @@ class Streamed:
     @property
     def scored(self) -> int:
         return sum(self.statuses.values())
-
-
-def _never(text: str) -> bool:
-    return False
 
 
 def score_file(
@@ -73,8 +71,8 @@ def _score_file(
     got = Streamed()
     display = str(path)
     seen: dict[str, int] = {}  # id -> the line it was first scored from
-    passes: Callable[[str], bool] = getattr(validator, "passes", _never)
-    judge = _judge(validator, got)
+    check: Check = getattr(validator, "unless_match", validator.validate)
+    keep = _keeper(got)
     matches = 0
     lines = 0
     plain = "." not in id_field and all("." not in f for f in fields)
@@ -99,43 +97,43 @@ def _score_file(
                     if pid not in seen:
                         lines += 1
                         seen[pid] = lineno
-                        if passes(raw):
+                        ctx = row.get(context_field)
+                        verdict = check(raw, {"context": ctx} if type(ctx) is str else None)
+                        if verdict is None:
                             matches += 1
                         else:
-                            ctx = row.get(context_field)
-                            judge(Prediction(pid, raw, lineno, ctx if type(ctx) is str else None))
+                            keep(pid, raw, lineno, verdict)
                         continue
             for line_no, exact, error in parse_line(line, lineno, display):
                 lines += 1
-                found = prediction_of(
-                    display, line_no, exact, error, id_field, fields, context_field
-                )
+                found = prediction_of(display, line_no, exact, error, id_field, fields, context_field)
                 if isinstance(found, InputProblem):
                     got.problems.append(found)
                 elif found.id in seen:
                     got.problems.append(duplicate(display, line_no, found.id, seen[found.id]))
                 else:
                     seen[found.id] = line_no
-                    judge(found)
+                    meta = None if found.context is None else {"context": found.context}
+                    verdict = check(found.text, meta)
+                    if verdict is None:
+                        matches += 1
+                    else:
+                        keep(found.id, found.text, line_no, verdict)
     got.lines = lines
     if matches:
         got.statuses["match"] = got.statuses.get("match", 0) + matches
     return got
 
 
-def _judge(validator: Validator, got: Streamed) -> Callable[[Prediction], None]:
-    """Score one prediction as :func:`~tunespec.linters.scoring.metrics.score` does without a
+def _keeper(got: Streamed) -> Callable[[str, str, int, Verdict], None]:
+    """Count one verdict as :func:`~tunespec.linters.scoring.metrics.score` does without a
     reference, keeping its result only when it is not a match."""
-    validate = validator.validate
     statuses, failures = got.statuses, got.failures
 
-    def judge(pred: Prediction) -> None:
-        verdict = validate(pred.text, None if pred.context is None else {"context": pred.context})
+    def keep(pid: str, text: str, line: int, verdict: Verdict) -> None:
         status = verdict.status
         statuses[status] = statuses.get(status, 0) + 1
         if status != "match":
-            failures.append(
-                ExampleScore(pred.id, status, verdict.errors, pred.text, None, line=pred.line)
-            )
+            failures.append(ExampleScore(pid, status, verdict.errors, text, None, line=line))
 
-    return judge
+    return keep

@@ -140,6 +140,13 @@ def _error_order(err: ValidationError) -> tuple[str, str, str]:
     return (err.json_path or "", err.keyword or "", err.message)
 
 
+def _remember(cache: dict[str, Verdict], text: str, verdict: Verdict) -> Verdict:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()  # bounded memory; identical answers cluster in practice
+    cache[text] = verdict
+    return verdict
+
+
 class JsonSchemaValidator:
     kind = "json_schema"
 
@@ -246,24 +253,30 @@ class JsonSchemaValidator:
         hit = cache.get(text)
         if hit is not None:
             return hit
-        verdict = self._bare(text) or self._validate(text, extract)
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()  # bounded memory; identical answers cluster in practice
-        cache[text] = verdict
-        return verdict
+        return _remember(cache, text, self._bare(text) or self._validate(text, extract))
 
-    def passes(self, text: str) -> bool:
-        """Whether :meth:`validate` says "match" by its quick route (bare JSON that jsonschema-rs
-        judges valid); False says nothing (:meth:`validate` then decides). Builds no verdict."""
+    def unless_match(self, text: str, meta: dict[str, Any] | None = None) -> Verdict | None:
+        """:meth:`validate`'s verdict (code fences stripped), or None for the commonest answer,
+        bare JSON that jsonschema-rs passes: a "match" with no verdict built, remembered or
+        looked up. Parses the answer once."""
         fast = self._fast
         stripped = text.strip()
         if fast is None or not stripped or stripped[0] not in "{[":
-            return False
+            return self.validate(text, meta)
         value = _bare_value(stripped)
+        if value is _UNFIT:
+            return self.validate(text, meta)
         try:
-            return value is not _UNFIT and bool(fast.is_valid(value))
-        except (ValueError, TypeError, OverflowError):
-            return False
+            if fast.is_valid(value):
+                return None
+        except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
+            return self.validate(text, meta)
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        errors = self._invalid(value)  # as _bare
+        verdict = Verdict("schema_error" if errors else "match", errors, value, stripped)
+        return _remember(self._cache, text, verdict)
 
     def _bare(self, text: str) -> Verdict | None:
         """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
