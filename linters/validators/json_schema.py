@@ -181,6 +181,8 @@ class JsonSchemaValidator:
         self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
+        #: :meth:`unless_match`'s verdicts on invalid bare JSON, without the parsed value
+        self._lean: dict[str, Verdict] = {}
 
     @classmethod
     def from_spec(
@@ -256,9 +258,10 @@ class JsonSchemaValidator:
         return _remember(cache, text, self._bare(text) or self._validate(text, extract))
 
     def unless_match(self, text: str, meta: dict[str, Any] | None = None) -> Verdict | None:
-        """:meth:`validate`'s verdict (code fences stripped), or None for the commonest answer,
-        bare JSON that jsonschema-rs passes: a "match" with no verdict built, remembered or
-        looked up. Parses the answer once."""
+        """:meth:`validate`'s status and errors (code fences stripped), or None for the
+        commonest answer, bare JSON that jsonschema-rs passes: a "match" with no verdict built,
+        remembered or looked up. Parses the answer once; a verdict on bare JSON leaves out the
+        parsed value (scoring without a reference needs only the status and errors)."""
         fast = self._fast
         stripped = text.strip()
         if fast is None or not stripped or stripped[0] not in "{[":
@@ -271,12 +274,12 @@ class JsonSchemaValidator:
                 return None
         except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
             return self.validate(text, meta)
-        hit = self._cache.get(text)
+        hit = self._lean.get(text)
         if hit is not None:
             return hit
-        errors = self._invalid(value)  # as _bare
-        verdict = Verdict("schema_error" if errors else "match", errors, value, stripped)
-        return _remember(self._cache, text, verdict)
+        errors = self._invalid(value)  # as _bare, but the value is not kept
+        verdict = Verdict("schema_error" if errors else "match", errors, None, stripped)
+        return _remember(self._lean, text, verdict)
 
     def _bare(self, text: str) -> Verdict | None:
         """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
