@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tunespec.linters.scoring.inputs import Loaded, _take, parse_line, read_predictions
+from tunespec.linters.scoring.inputs import (
+    InputProblem,
+    Loaded,
+    duplicate,
+    parse_line,
+    prediction_of,
+    read_predictions,
+)
 from tunespec.linters.scoring.metrics import aggregate, score
 from tunespec.linters.scoring.stream import score_file
 from tunespec.linters.validators.json_schema import JsonSchemaValidator
@@ -156,7 +163,14 @@ def _reference(path: Path) -> Loaded:
     for lineno, line in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
         for line_no, row, error in parse_line(line, lineno, str(path)):
             got.lines += 1
-            _take(got, str(path), line_no, row, error, "id", fields, "context")
+            found = prediction_of(str(path), line_no, row, error, "id", fields, "context")
+            if isinstance(found, InputProblem):
+                got.problems.append(found)
+            elif found.id in got.items:
+                first = got.items[found.id].line
+                got.problems.append(duplicate(str(path), line_no, found.id, first))
+            else:
+                got.items[found.id] = found
     return got
 
 

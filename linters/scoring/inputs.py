@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,22 +175,44 @@ def read_predictions(
 def _read_predictions(
     path: Path, id_field: str, fields: tuple[str, ...], context_field: str
 ) -> Loaded:
-    """Every line is parsed once by orjson; a line that is not a plain object with a string or
+    got = Loaded()
+    items = got.items
+
+    def take(pid: str, text: str, line: int, context: str | None) -> None:
+        items[pid] = Prediction(pid, text, line, context)
+
+    got.lines = scan_predictions(path, id_field, fields, context_field, take, got.problems)
+    return got
+
+
+def scan_predictions(
+    path: Path,
+    id_field: str,
+    fields: tuple[str, ...],
+    context_field: str,
+    take: Callable[[str, str, int, str | None], None],
+    problems: list[InputProblem],
+) -> int:
+    """``take(id, text, line, context)`` for the first usable prediction of every id, in file
+    order; a problem for every other line; the count of lines read (blank ones aside).
+
+    Every line is parsed once by orjson; a line that is not a plain object with a string or
     integer id and a string text (bad JSON, a BOM, an oversized line, a float id, parsed JSON
     as the text, ...) goes through the JSON Lines reader instead, for its exact value or its
     problem with the same wording as everywhere else."""
     check_file(path)
-    got = Loaded()
     display = str(path)
-    items = got.items
+    seen: dict[str, int] = {}  # id -> the line it was first taken from
+    lines = 0
     plain = "." not in id_field and all("." not in f for f in fields)
+    loads, bad_json, limit = orjson.loads, orjson.JSONDecodeError, DEFAULT_MAX_RECORD_BYTES
     with path.open("rb") as fh:
-        for lineno, line in enumerate(bounded_lines(fh, DEFAULT_MAX_RECORD_BYTES), start=1):
+        for lineno, line in enumerate(bounded_lines(fh, limit), start=1):
             row: Any = None
-            if type(line) is bytes and len(line) <= DEFAULT_MAX_RECORD_BYTES and lineno > 1:
+            if type(line) is bytes and len(line) <= limit and lineno > 1:
                 try:
-                    row = orjson.loads(line)
-                except orjson.JSONDecodeError:
+                    row = loads(line)
+                except bad_json:
                     row = None
             if plain and type(row) is dict:
                 pid = row.get(id_field)
@@ -201,15 +223,23 @@ def _read_predictions(
                         break
                 if (type(pid) is str or type(pid) is int) and type(raw) is str:
                     pid = str(pid)
-                    if pid not in items:
-                        got.lines += 1
+                    if pid not in seen:
+                        lines += 1
+                        seen[pid] = lineno
                         ctx = row.get(context_field)
-                        items[pid] = Prediction(pid, raw, lineno, ctx if type(ctx) is str else None)
+                        take(pid, raw, lineno, ctx if type(ctx) is str else None)
                         continue
             for line_no, exact, error in parse_line(line, lineno, display):
-                got.lines += 1
-                _take(got, display, line_no, exact, error, id_field, fields, context_field)
-    return got
+                lines += 1
+                found = prediction_of(display, line_no, exact, error, id_field, fields, context_field)
+                if isinstance(found, InputProblem):
+                    problems.append(found)
+                elif found.id in seen:
+                    problems.append(duplicate(display, line_no, found.id, seen[found.id]))
+                else:
+                    seen[found.id] = line_no
+                    take(found.id, found.text, line_no, found.context)
+    return lines
 
 
 def parse_line(
@@ -219,25 +249,6 @@ def parse_line(
     compile and dslint (:func:`tunespec.spec.readers.parse_jsonl_lines`); nothing for a blank."""
     for rec in parse_jsonl_lines([line], display, FileNotes(display), first_line=lineno):
         yield _row_of(rec)
-
-
-def _take(
-    got: Loaded,
-    display: str,
-    line: int,
-    row: Any,
-    error: str | None,
-    id_field: str,
-    fields: tuple[str, ...],
-    context_field: str,
-) -> None:
-    found = prediction_of(display, line, row, error, id_field, fields, context_field)
-    if isinstance(found, InputProblem):
-        got.problems.append(found)
-    elif found.id in got.items:
-        got.problems.append(duplicate(display, line, found.id, got.items[found.id].line))
-    else:
-        got.items[found.id] = found
 
 
 def duplicate(display: str, line: int, pid: str, first: int) -> InputProblem:
