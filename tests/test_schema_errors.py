@@ -84,6 +84,13 @@ def test_guided_errors_are_jsonschemas_own() -> None:
     }
     assert validator.judge(twice) == validator.errors_of(twice)
     assert [e.json_path for e in validator.judge(twice)] == ["$.items[0].qty", "$.items[1].qty"]
+    # required / additionalProperties are remembered per key list: other values, same keys
+    base = {"tier": "free", "items": [{"sku": "SKU-1", "qty": 1}], "x-y": "s", "zz": 2, "é": 3}
+    for value in ({**base, "note": None}, {**base, "items": [{"sku": "SKU-9", "qty": 7}]}):
+        assert validator.judge(value) == validator.errors_of(value), value
+        assert {e.keyword for e in validator.judge(value)} == {"required", "additionalProperties"}
+    keyed = [k for k in validator._memo if k[0][-1] in ("required", "additionalProperties")]
+    assert keyed and all(k[2].startswith(b"[") for k in keyed)
 
 
 @pytest.mark.parametrize(
