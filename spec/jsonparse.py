@@ -79,7 +79,7 @@ def line_batches(lines: Iterable[T]) -> Iterator[tuple[list[T], bool]]:
     size = 0
     for line in lines:
         batch.append(line)
-        if type(line) is bytes:
+        if isinstance(line, bytes):
             size += len(line)
             if size >= BATCH_BYTES:
                 yield batch, not has_long_digits(b"\n".join(_bytes_of(batch)))
@@ -94,7 +94,7 @@ def flagged_lines(lines: Iterable[T]) -> Iterator[tuple[T, bool]]:
 
 
 def _bytes_of(batch: list[T]) -> list[bytes]:
-    return [line for line in batch if type(line) is bytes]
+    return [line for line in batch if isinstance(line, bytes)]
 
 
 def loads_short(data: bytes) -> Any:
