@@ -30,7 +30,7 @@ from tunespec.linters.dedup.buckets import (
 )
 from tunespec.linters.dedup.parts import ShingleCache
 from tunespec.linters.dedup.probe import oversized, probe_bins, residual_pairs
-from tunespec.linters.dedup.shingle import Key, estimate_jaccard
+from tunespec.linters.dedup.shingle import Key
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
     BUCKET_SHIFT,
@@ -267,18 +267,23 @@ def _filter_estimate(
     third value)."""
     i = (codes & _LOW32).astype(np.int64)
     j = (codes >> np.uint64(32)).astype(np.int64)
-    est = np.zeros(len(codes), dtype=np.float64)
+    k = sigs.width
+    agree = np.zeros(len(codes), dtype=np.uint16)  # signature bins that agree
     for lo in range(0, len(codes), 65536):
         sl = slice(lo, lo + 65536)
-        est[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl]))
+        agree[sl] = (sigs.gather(i[sl]) == sigs.gather(j[sl])).sum(axis=1, dtype=np.uint16)
+    # as :func:`estimate_jaccard` (the same floats), increasing in ``agree``
+    est = (agree / k - 1 / 256) / (1 - 1 / 256)
     keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
-    i, j, est = i[keep], j[keep], est[keep]
+    i, j, agree = i[keep], j[keep], agree[keep]
     decided = 0
     if bound is not None and len(i):
         possible = bound[0].bound(i, j) >= bound[1] - 1e-9
         decided = int(len(i) - possible.sum())
-        i, j, est = i[possible], j[possible], est[possible]
-    order = np.lexsort((i, -est, j))
+        i, j, agree = i[possible], j[possible], agree[possible]
+    # by j, then the most agreeing bins (= highest estimate) first; i order kept (codes are
+    # sorted by (j, i)): one stable sort of an integer key
+    order = np.argsort(j * (k + 1) + (k - agree.astype(np.int64)), kind="stable")
     return i[order], j[order], decided
 
 
