@@ -121,10 +121,10 @@ class ShingleCache:
         return got
 
     def similarity(self, i: int, j: int, key: Key) -> float:
-        """Exact Jaccard of one pair: from ids when both are numbered already, else from the
-        shingle strings (numbering a pair compared once costs more than it saves)."""
-        a, b = self.id_sets.get((i, key)), self.id_sets.get((j, key))
-        if a is None or b is None:
+        """Exact Jaccard of one pair, from shingle ids (held far longer than texts: an example
+        compared again is not re-read)."""
+        a, b = self.ids(i, key), self.ids(j, key)
+        if (i, key) not in self.id_sets:  # ``b`` was numbered afresh
             return jaccard(self.shingles(i, key), self.shingles(j, key))
         return jaccard(frozenset(a.tolist()), frozenset(b.tolist()))
 
@@ -139,7 +139,9 @@ class ShingleCache:
                 self.numbers.clear()
                 self.id_size = 0
             numbers = self.numbers
-            got = np.array([numbers.setdefault(g, len(numbers)) for g in grams], dtype=np.int32)
+            new = [g for g in grams if g not in numbers]
+            numbers.update(zip(new, range(len(numbers), len(numbers) + len(new))))
+            got = np.fromiter(map(numbers.__getitem__, grams), dtype=np.int32, count=len(grams))
             self.id_size += len(grams)
             self.id_sets[(i, key)] = got
         return got
