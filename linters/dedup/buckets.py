@@ -13,10 +13,11 @@ I64 = npt.NDArray[np.int64]
 ALL_PAIRS_BUCKET = 64  # buckets up to this size give all pairs; larger ones star + chain
 
 
-def sorted_unique(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+def sorted_unique(x: npt.NDArray[np.uint64], runs: bool = False) -> npt.NDArray[np.uint64]:
     """``np.unique`` of a 1-d integer array by one in-place sort (numpy's hash-based unique is
-    several times slower on millions of pair codes)."""
-    x = np.sort(x)
+    several times slower on millions of pair codes). ``runs``: ``x`` is a few sorted arrays
+    one after another, which a merge sort (timsort) joins ~2x faster than quicksort."""
+    x = np.sort(x, kind="stable" if runs else None)
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
 

@@ -182,12 +182,15 @@ class ShingleCache:
             lb = len(ib)
             mark[ib] = 1
             parts = [got[i[k]] for k in ks]
+            sizes = [len(p) for p in parts]
             if len(parts) == 1:
                 inters = [int(np.count_nonzero(mark[parts[0]]))]
+            elif all(sizes):  # one sum per partner (reduceat needs non-empty segments)
+                starts = np.cumsum([0, *sizes[:-1]])
+                hits = mark[np.concatenate(parts)]
+                inters = np.add.reduceat(hits, starts, dtype=np.int64).tolist()
             else:
-                ends = np.cumsum([len(p) for p in parts])
-                cum = np.r_[0, np.cumsum(mark[np.concatenate(parts)], dtype=np.int64)]
-                inters = (cum[ends] - cum[ends - [len(p) for p in parts]]).tolist()
+                inters = [int(np.count_nonzero(mark[p])) for p in parts]
             mark[ib] = 0
             for k, p, inter in zip(ks, parts, inters, strict=True):
                 union = len(p) + lb - inter

@@ -310,7 +310,9 @@ def _verify(
     judge: Judge | None,
     bound: BoundColumns | None = None,
 ) -> Edges:
-    codes = sorted_unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
+    # each segment is sorted (see band_reduce): one merge of sorted runs
+    segments = [seg.read(part, PAIR_ROW) for seg in inputs + prefix]
+    codes = sorted_unique(np.concatenate(segments), runs=True)
     forced = np.zeros(len(codes), dtype=bool)
     if prefix:
         forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))
