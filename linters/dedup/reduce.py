@@ -129,10 +129,8 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         rows_big, number = oversized(buckets, ALL_PAIRS_BUCKET)
         bins = probe_bins(task.band, task.sigs.width)
         pairs = np.concatenate([pairs, residual_pairs(number, gidx[rows_big], task.sigs, bins)])
-    pairs.sort(axis=1)
-    codes = sorted_unique(
-        (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)
-    )
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    codes = sorted_unique((hi.astype(np.uint64) << np.uint64(32)) | lo.astype(np.uint64))
     part = (codes >> np.uint64(32)) % np.uint64(task.verify_parts)
     written = write_partitioned(
         Path(task.out), codes.astype(PAIR_ROW), part.astype(np.int64), task.verify_parts
