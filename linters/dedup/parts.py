@@ -71,6 +71,30 @@ class UnionFind:
             lo, hi = (ra, rb) if ra < rb else (rb, ra)
             self.parent[hi] = lo  # the root is always the lowest index
 
+    def union_edges(self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> None:
+        """``union(a[k], b[k])`` for every k: the components are found with array operations
+        (minimum labels, pointer jumping), then each non-lowest member is joined to its lowest
+        (one union per member, not per edge; the groups are the same)."""
+        if not len(a):
+            return
+        nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+        ea, eb = inv[: len(a)], inv[len(a) :]
+        label = np.arange(len(nodes))
+        while True:
+            low = np.minimum(label[ea], label[eb])
+            if bool((label[ea] == low).all() and (label[eb] == low).all()):
+                break
+            np.minimum.at(label, ea, low)
+            np.minimum.at(label, eb, low)
+            while True:  # a label is a member of the component: follow it to its own label
+                jumped = label[label]
+                if bool((jumped == label).all()):
+                    break
+                label = jumped
+        moved = np.flatnonzero(label != np.arange(len(nodes)))
+        for x, root in zip(nodes[moved].tolist(), nodes[label[moved]].tolist(), strict=True):
+            self.union(root, x)
+
     def groups(self) -> dict[int, int]:
         return {x: self.find(x) for x in list(self.parent)}
 
