@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tunespec.linters.dedup import DedupIndex
-from tunespec.linters.dedup import probe
+from tunespec.linters.dedup import DedupIndex, probe
 from tunespec.linters.dedup import reduce as red
 from tunespec.linters.dedup.probe import oversized, residual_pairs
 from tunespec.linters.dedup.shingle import jaccard, key_text, shingle_set

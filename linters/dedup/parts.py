@@ -164,7 +164,7 @@ class ShingleCache:
                 self.id_size = 0
             numbers = self.numbers
             new = [g for g in grams if g not in numbers]
-            numbers.update(zip(new, range(len(numbers), len(numbers) + len(new))))
+            numbers.update(zip(new, range(len(numbers), len(numbers) + len(new)), strict=True))
             got = np.fromiter(map(numbers.__getitem__, grams), dtype=np.int32, count=len(grams))
             self.id_size += len(grams)
             self.id_sets[(i, key)] = got
