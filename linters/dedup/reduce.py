@@ -312,8 +312,8 @@ def _verify(
     segments = [seg.read(part, PAIR_ROW) for seg in inputs + prefix]
     codes = sorted_unique(np.concatenate(segments), runs=True)
     forced = np.zeros(len(codes), dtype=bool)
-    if prefix:
-        forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))
+    if prefix:  # the prefix-filter pairs (all among ``codes``): found by binary search
+        forced[np.searchsorted(codes, np.concatenate(segments[len(inputs) :]))] = True
     out = Edges(candidates=len(codes))
     t = spec.threshold
     ii, jj, decided = _filter_estimate(
