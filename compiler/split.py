@@ -8,7 +8,9 @@ cut point.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -79,9 +81,8 @@ def merge_key_groups(group: npt.NDArray[np.int64], digests: npt.NDArray[np.uint8
     return np.array([find(i) for i in range(n)], dtype=np.int64)
 
 
-def _pinned(key: str) -> int | None:
-    mark = PIN_MARK.hex()
-    return int(key[len(mark) : len(mark) + 2], 16) if key.startswith(mark) else None
+_PIN_HEX = PIN_MARK.hex()  # a pinned key starts so; the split's index follows
+_PIN_END = len(_PIN_HEX)
 
 
 def unit_hash(seed: int, key: str) -> float:
@@ -112,15 +113,23 @@ def _quotas(n: int, ratios: Sequence[float]) -> list[int]:
 def assign_splits(keys: Sequence[str], labels: Sequence[str | None], spec: SplitSpec) -> list[str]:
     """Split name for each group. ``keys`` are the groups' split keys (one per group)."""
     ratios = [spec.train, spec.validation, spec.test]
-    hashes = [unit_hash(spec.seed, k) for k in keys]
-    pins = [_pinned(k) for k in keys]
+    # unit_hash and the pin of each key, in one pass over the keys
+    prefix, blake2b, from_bytes = f"{spec.seed}\x1f".encode(), hashlib.blake2b, int.from_bytes
+    hashes: list[float] = []
+    pins: list[int | None] = []
+    for k in keys:
+        hashes.append(from_bytes(blake2b(prefix + k.encode(), digest_size=8).digest(), "big") / 2**64)
+        pins.append(int(k[_PIN_END : _PIN_END + 2], 16) if k.startswith(_PIN_HEX) else None)
     # groups (`group_by`) share one key: only the plain hash keeps a group in one split
     use_labels = (
         spec.stratify and spec.group_by is None and any(label is not None for label in labels)
     )
     if not use_labels:
+        # _by_threshold of each hash: the first cumulative share above it (the same sums)
+        cums = list(itertools.accumulate(ratios))
+        last = _by_threshold(2.0, ratios)  # where a hash at or above every sum goes
         return [
-            SPLITS[_by_threshold(u, ratios) if p is None else p]
+            SPLITS[(i if (i := bisect.bisect_right(cums, u)) < 3 else last) if p is None else p]
             for u, p in zip(hashes, pins, strict=True)
         ]
     out = [""] * len(keys)

@@ -87,3 +87,30 @@ def test_more_clusters_than_shown_are_labelled_and_listed(
     assert "Showing the 20 largest of 30 clusters" in html
     md = (out / "report.md").read_text()
     assert "report.html shows the 20 largest, report.json lists all" in md
+
+
+def test_parts_held_packed_count_like_one_dense_histogram() -> None:
+    """A part of the stream (one per chunk, held until the driver merges it) keeps its counts by
+    distinct length, not in a 512 KiB array, and merges, bins and quantiles exactly as a
+    histogram of every value."""
+    import pickle
+
+    rng = random.Random(5)
+    values = [rng.choice([rng.randrange(50), rng.randrange(70_000)]) for _ in range(30_000)]
+    whole = Histogram()
+    for v in values:
+        whole.add(v)
+    total = Histogram()
+    for start in range(0, len(values), 7_000):
+        part = Histogram()
+        for v in values[start : start + 7_000]:
+            part.add(v)
+        part.pack()
+        assert part._dense is None
+        assert part._packed is not None and len(part._packed[0]) < 7_000
+        part = pickle.loads(pickle.dumps(part))
+        assert part._dense is None  # still packed on the driver's side
+        total.merge(part)
+    assert total.to_dict() == whole.to_dict()  # count, sum, min, max, quantiles, both bin views
+    assert total.n == len(values)
+    assert total.counts() == whole.counts()

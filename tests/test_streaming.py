@@ -26,9 +26,14 @@ from tunespec.compiler.stages.chunks import (
 )
 from tunespec.spec.readers import FileNotes, read_jsonl
 
+# The child loads langdetect's profiles (a one-time ~50 MiB, loaded the first time a text needs
+# them, which a random corpus may or may not do) before compiling, so that only what grows with
+# the input is compared.
 CHILD = """
 import resource, sys
 from tunespec.compiler.pipeline import compile_spec
+from tunespec.linters.text.lang import _detector_factory
+_detector_factory()
 r = compile_spec(sys.argv[1], sys.argv[2])
 assert r.counts["records_in"] == int(sys.argv[3]), r.counts
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -64,6 +64,11 @@ class ExampleStats:
         #: global indices of the examples whose language stays open (Latin text)
         self.latin: list[int] = []
 
+    def pack(self) -> None:
+        """Hold the histograms compactly (see :meth:`Histogram.pack`)."""
+        for h in self._hists:
+            h.pack()
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["counter"] = None  # a tokenizer does not travel; the merged stats need none

@@ -34,13 +34,40 @@ class Histogram:
     DENSE = _DENSE
 
     def __init__(self) -> None:
-        self.dense = np.zeros(self.DENSE, dtype=np.int64)
+        self._dense: npt.NDArray[np.int64] | None = None
+        #: the dense counts as (lengths, counts) of the non-zero ones, while packed
+        self._packed: tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]] | None = None
         self.sparse: dict[int, int] = {}
         self.n = 0
         self.total = 0
         self.lo: int | None = None
         self.hi = 0
         self._buf: list[int] = []
+
+    @property
+    def dense(self) -> npt.NDArray[np.int64]:
+        """Counts of the lengths below ``DENSE``, one slot each (allocated on first use)."""
+        if self._dense is None:
+            self._dense = np.zeros(self.DENSE, dtype=np.int64)
+            if self._packed is not None:
+                nz, counts = self._packed
+                self._dense[nz] = counts
+                self._packed = None
+        return self._dense
+
+    @dense.setter
+    def dense(self, value: npt.NDArray[np.int64]) -> None:
+        self._dense, self._packed = value, None
+
+    def pack(self) -> None:
+        """Hold the counts by distinct length until they are read again: a finished part of the
+        stream, kept until the driver merges it, then costs its distinct lengths, not the
+        512 KiB of a dense array (one part per chunk: the compile's memory would grow with the
+        input)."""
+        self._flush()
+        if self._dense is not None:
+            nz = np.flatnonzero(self._dense)
+            self._packed, self._dense = (nz, self._dense[nz]), None
 
     def add(self, value: int) -> None:
         self._buf.append(value)
@@ -53,7 +80,10 @@ class Histogram:
         values = np.asarray(self._buf, dtype=np.int64)
         self._buf = []
         small = values < self.DENSE
-        self.dense += np.bincount(values[small], minlength=self.DENSE)
+        if self._dense is None:  # not read yet: counted by distinct length, no dense array
+            self._count_packed(values[small])
+        else:
+            self._dense += np.bincount(values[small], minlength=self.DENSE)
         if not small.all():
             for v in values[~small].tolist():
                 self.sparse[v] = self.sparse.get(v, 0) + 1
@@ -63,20 +93,20 @@ class Histogram:
         lo = int(values.min())
         self.lo = lo if self.lo is None else min(self.lo, lo)
 
+    def _count_packed(self, values: npt.NDArray[np.int64]) -> None:
+        lengths, counts = np.unique(values, return_counts=True)
+        if self._packed is not None:
+            lengths, where = np.unique(
+                np.concatenate((self._packed[0], lengths)), return_inverse=True
+            )
+            counts = np.bincount(where, np.concatenate((self._packed[1], counts)))
+        self._packed = (lengths.astype(np.intp), counts.astype(np.int64))
+
     def __getstate__(self) -> dict[str, Any]:
         """Small when pickled (a part of the report travels back from a worker): the non-zero
-        dense counts only."""
-        self._flush()
-        state = dict(self.__dict__)
-        nz = np.flatnonzero(self.dense)
-        state["dense"] = (nz, self.dense[nz])
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        nz, counts = state["dense"]
-        dense = np.zeros(self.DENSE, dtype=np.int64)
-        dense[nz] = counts
-        self.__dict__.update(state, dense=dense)
+        dense counts only, and it stays packed on the other side until read."""
+        self.pack()
+        return dict(self.__dict__)
 
     def merge(self, other: Histogram) -> None:
         """Add ``other``'s values (a histogram of another part of the same stream)."""
@@ -84,7 +114,11 @@ class Histogram:
         other._flush()
         if not other.n:
             return
-        self.dense += other.dense
+        if other._packed is not None:
+            nz, counts = other._packed
+            self.dense[nz] += counts
+        else:
+            self.dense += other.dense
         for v, c in other.sparse.items():
             self.sparse[v] = self.sparse.get(v, 0) + c
         self.n += other.n

@@ -219,9 +219,10 @@ class LazyKeys(Sequence[str]):
         return digest.hex()
 
     def __iter__(self) -> Iterator[str]:
-        d = self.digests
-        for r in self.reps.tolist():
-            yield d[r].tobytes().hex()
+        d, reps = self.digests, self.reps
+        for start in range(0, len(reps), 4096):  # hex of a block at once, cut into keys
+            text = d[reps[start : start + 4096]].tobytes().hex()
+            yield from [text[i : i + 32] for i in range(0, len(text), 32)]
 
 
 class LazyLabels(Sequence[str | None]):

@@ -158,6 +158,8 @@ def write_chunk(task: WriteTask) -> WritePart:
             if stats is not None:
                 stats.add(example, split, i)
     spill.close()
+    if stats is not None:
+        stats.pack()  # held until the driver merges it, one part per chunk
     return part
 
 

@@ -156,7 +156,7 @@ def script_language(text: str) -> str | None:
 #: token -> (ends a sentence, kind, weights): kind 0 not a word, 1 a word, 2 a capitalised word
 #: (a name inside a sentence); short tokens only, cleared when full (content is hostile)
 _TOKENS: dict[str, tuple[bool, int, tuple[tuple[str, float], ...] | None]] = {}
-_TOKEN_CACHE_MAX = 100_000
+_TOKEN_CACHE_MAX = 32_768  # ~5 MiB when full
 _TOKEN_CACHE_LEN = 32
 
 
