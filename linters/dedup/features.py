@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +38,9 @@ from tunespec.linters.dedup.shuffle import (
     write_partitioned,
 )
 from tunespec.spec.example import Example
-from tunespec.spec.models.dedup import DedupSpec
+
+if TYPE_CHECKING:  # pydantic stays unloaded for a spec-less dslint
+    from tunespec.spec.models.dedup import DedupSpec
 
 BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest)
 BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
