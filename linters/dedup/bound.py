@@ -27,28 +27,74 @@ from tunespec.linters.dedup.shuffle import Columns
 SKETCH = 256  # buckets per example (one byte each)
 _ROW_SHIFT = np.uint64(56)
 _LOW56 = np.uint64((1 << 56) - 1)
+_SLOT_MUL = np.uint64(0x9E3779B97F4A7C15)  # multiply-shift hashing into the table
+_ROW_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
+_TABLE_MAX = 1 << 21  # more shingles (a huge text) are sorted: no table to allocate
 U32 = npt.NDArray[np.uint32]
 
 
+def _sorted_distinct(keys: list[U64]) -> list[U64]:
+    """The distinct tuples of ``keys`` (parallel arrays), by sorting."""
+    if len(keys) == 1:
+        rest = [np.sort(keys[0])]
+    else:
+        order = np.lexsort(keys[::-1])
+        rest = [k[order] for k in keys]
+    change = np.zeros(len(rest[0]), dtype=bool)
+    change[:1] = True
+    for k in rest:
+        change[1:] |= k[1:] != k[:-1]
+    return [k[change] for k in rest]
+
+
+def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
+    """The distinct tuples of ``keys`` (parallel arrays), in no particular order.
+
+    One scatter into a hash table of about four slots per element (by ``slot_key``, a hash of
+    the tuple): every tuple reads back the element that won its slot; the element that won
+    is the one kept of its group, and a group whose slot another group won (~7%) is settled by
+    a sort. Sorting everything costs ~4x more on a batch's shingles (and is what a huge text
+    gets: it needs no table).
+    """
+    n = len(slot_key)
+    if n > _TABLE_MAX:
+        return tuple(_sorted_distinct(list(keys)))
+    idx = np.arange(n, dtype=np.int32)
+    bits = max(8, (4 * n - 1).bit_length())
+    slot = ((slot_key * _SLOT_MUL) >> np.uint64(64 - bits)).astype(np.intp)
+    table = np.empty(1 << bits, dtype=np.int32)
+    table[slot] = idx  # some writer wins each slot
+    won = table[slot]
+    same = keys[0][won] == keys[0]
+    for k in keys[1:]:
+        same &= k[won] == k
+    first = won == idx
+    if same.all():
+        return tuple(k[first] for k in keys)
+    rest = _sorted_distinct([k[~same] for k in keys])
+    return tuple(np.concatenate((k[first], r)) for k, r in zip(keys, rest, strict=True))
+
+
 def count_sketch(hashed: list[tuple[U64, npt.NDArray[np.int64]]], rows: int) -> tuple[U8, U32]:
-    """(``rows`` × ``SKETCH`` bucket counts, distinct shingles per row) of a batch's hashes."""
+    """(``rows`` × ``SKETCH`` bucket counts, distinct shingles per row) of a batch's hashes.
+
+    Shingles of a row are told apart by their low 56 hash bits (all 64 with over 256 rows: the
+    row takes the top byte otherwise)."""
     sketch = np.zeros((rows, SKETCH), dtype=np.uint8)
     sizes = np.zeros(rows, dtype=np.uint32)
     if not hashed:
         return sketch, sizes
     h = np.concatenate([x for x, _ in hashed])
     r = np.concatenate([x for _, x in hashed])
-    if rows <= 256:  # one sort of (row | 56 hash bits)
+    if len(h) == 0:
+        return sketch, sizes
+    if rows <= 256:  # (row | 56 hash bits) in one word
         packed = (r.astype(np.uint64) << _ROW_SHIFT) | (h & _LOW56)
-        packed.sort()
-        packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
-        r = (packed >> _ROW_SHIFT).astype(np.int64)
-        h = packed
+        (h,) = _distinct((packed,), packed)
+        r = (h >> _ROW_SHIFT).astype(np.int64)
     else:
-        order = np.lexsort((h, r))
-        h, r = h[order], r[order]
-        first = np.r_[True, (h[1:] != h[:-1]) | (r[1:] != r[:-1])]
-        h, r = h[first], r[first]
+        h, r64 = _distinct((h, r.astype(np.uint64)), h ^ (r.astype(np.uint64) * _ROW_MUL))
+        r = r64.astype(np.int64)
     bucket = ((h >> np.uint64(24)) & np.uint64(SKETCH - 1)).astype(np.int64)
     counts = np.bincount(r * SKETCH + bucket, minlength=rows * SKETCH).reshape(rows, SKETCH)
     sizes[:] = counts.sum(axis=1)
