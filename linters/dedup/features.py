@@ -42,7 +42,8 @@ from tunespec.spec.example import Example
 if TYPE_CHECKING:  # pydantic stays unloaded for a spec-less dslint
     from tunespec.spec.models.dedup import DedupSpec
 
-BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest)
+BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest); with the
+# prompts, at most 256 rows: what count_sketch packs in a word (the same sketches at any size)
 BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
 ANSWER_BYTES = 8
 I64 = npt.NDArray[np.int64]
@@ -160,28 +161,32 @@ class FeatureBuilder:
         self._prompt_sizes += features.prompt_sizes
 
     def _flush(self) -> None:
+        """Signatures, prefix keys and sketches of the pending texts: both passes' texts in one
+        batch (rows ``0..b-1`` the key texts, ``b..`` the prompts; every row is computed on its
+        own, so the result is the same as one batch per pass)."""
         n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
         self._pending_chars = 0
-        base = self._signed
-        if self._pending_key:
-            hashed: list[tuple[U64, I64]] = []
-            sig, rows, keys = batch_features(self._pending_key, n, k, t, hashed)
-            self._key_sigs.extend(sig)
-            self._key_prefix.add(base, rows, keys)
-            sketch, sizes = count_sketch(hashed, len(self._pending_key))
-            self._key_sketch.extend(sketch)
-            self._key_sizes += sizes.astype("<u4").tobytes()
-            self._signed += len(self._pending_key)
-            self._pending_key = []
+        base, b = self._signed, len(self._pending_key)
+        if not b:
+            return
+        texts = self._pending_key + self._pending_prompt
+        hashed: list[tuple[U64, I64]] = []
+        sig, rows, keys = batch_features(texts, n, k, t, hashed)
+        cut = int(np.searchsorted(rows, b))  # prefix keys come sorted by row
+        sketch, sizes = count_sketch(hashed, len(texts))
+        sizes = sizes.astype("<u4")
+        self._key_sigs.extend(sig[:b])
+        self._key_prefix.add(base, rows[:cut], keys[:cut])
+        self._key_sketch.extend(sketch[:b])
+        self._key_sizes += sizes[:b].tobytes()
         if self._pending_prompt:
-            hashed = []
-            sig, rows, keys = batch_features(self._pending_prompt, n, k, t, hashed)
-            self._prompt_sigs.extend(sig)
-            self._prompt_prefix.add(base, rows, keys)
-            sketch, sizes = count_sketch(hashed, len(self._pending_prompt))
-            self._prompt_sketch.extend(sketch)
-            self._prompt_sizes += sizes.astype("<u4").tobytes()
-            self._pending_prompt = []
+            self._prompt_sigs.extend(sig[b:])
+            self._prompt_prefix.add(base, rows[cut:] - b, keys[cut:])
+            self._prompt_sketch.extend(sketch[b:])
+            self._prompt_sizes += sizes[b:].tobytes()
+        self._signed += b
+        self._pending_key = []
+        self._pending_prompt = []
 
     def build(self) -> Features:
         """The features of every example added (call once)."""
