@@ -59,12 +59,14 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
     n = len(slot_key)
     if n > _TABLE_MAX:
         return tuple(_sorted_distinct(list(keys)))
-    idx = np.arange(n, dtype=np.int32)
     bits = max(8, (4 * n - 1).bit_length())
-    slot = ((slot_key * _SLOT_MUL) >> np.uint64(64 - bits)).astype(np.intp)
+    slot = slot_key * _SLOT_MUL
+    slot >>= np.uint64(64 - bits)
+    where = slot.view(np.intp)  # < 2**bits: the same value
     table = np.empty(1 << bits, dtype=np.int32)
-    table[slot] = idx  # some writer wins each slot
-    won = table[slot]
+    idx = _arange(n)
+    table[where] = idx  # some writer wins each slot
+    won = table[where]
     same = keys[0][won] == keys[0]
     for k in keys[1:]:
         same &= k[won] == k
@@ -75,32 +77,45 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
     return tuple(np.concatenate((k[first], r)) for k, r in zip(keys, rest, strict=True))
 
 
+_aranges: list[npt.NDArray[np.int32]] = [np.zeros(0, dtype=np.int32)]
+
+
+def _arange(n: int) -> npt.NDArray[np.int32]:
+    """``np.arange(n, dtype=np.int32)``, a view of one kept array (read only)."""
+    if len(_aranges[0]) < n:
+        whole = np.arange(max(n, 1 << 16), dtype=np.int32)
+        whole.flags.writeable = False
+        _aranges[0] = whole
+    return _aranges[0][:n]
+
+
 def count_sketch(hashed: list[tuple[U64, npt.NDArray[np.int64]]], rows: int) -> tuple[U8, U32]:
     """(``rows`` × ``SKETCH`` bucket counts, distinct shingles per row) of a batch's hashes.
 
     Shingles of a row are told apart by their low 56 hash bits (all 64 with over 256 rows: the
     row takes the top byte otherwise)."""
-    sketch = np.zeros((rows, SKETCH), dtype=np.uint8)
-    sizes = np.zeros(rows, dtype=np.uint32)
-    if not hashed:
-        return sketch, sizes
-    h = np.concatenate([x for x, _ in hashed])
-    r = np.concatenate([x for _, x in hashed])
-    if len(h) == 0:
-        return sketch, sizes
+    if not hashed or not sum(len(x) for x, _ in hashed):
+        return np.zeros((rows, SKETCH), dtype=np.uint8), np.zeros(rows, dtype=np.uint32)
+    h = hashed[0][0] if len(hashed) == 1 else np.concatenate([x for x, _ in hashed])
+    r = hashed[0][1] if len(hashed) == 1 else np.concatenate([x for _, x in hashed])
+    r64 = r.view(np.uint64)  # rows are >= 0
     if rows <= 256:  # (row | 56 hash bits) in one word
-        packed = (r.astype(np.uint64) << _ROW_SHIFT) | (h & _LOW56)
+        packed = h & _LOW56
+        packed |= r64 << _ROW_SHIFT
         (h,) = _distinct((packed,), packed)
-        r = (h >> _ROW_SHIFT).astype(np.int64)
+        cell = h >> np.uint64(48)  # row × 256 + the bucket: hash bits 24..31
+        cell &= np.uint64(0xFF00)
+        cell |= (h >> np.uint64(24)) & np.uint64(SKETCH - 1)
     else:
-        h, r64 = _distinct((h, r.astype(np.uint64)), h ^ (r.astype(np.uint64) * _ROW_MUL))
-        r = r64.astype(np.int64)
-    bucket = ((h >> np.uint64(24)) & np.uint64(SKETCH - 1)).astype(np.int64)
-    counts = np.bincount(r * SKETCH + bucket, minlength=rows * SKETCH).reshape(rows, SKETCH)
-    sizes[:] = counts.sum(axis=1)
+        h, r64 = _distinct((h, r64), h ^ (r64 * _ROW_MUL))
+        cell = r64 * np.uint64(SKETCH)
+        cell |= (h >> np.uint64(24)) & np.uint64(SKETCH - 1)
+    counts = np.bincount(cell.view(np.int64), minlength=rows * SKETCH).reshape(rows, SKETCH)
+    sizes = counts.sum(axis=1).astype(np.uint32)
+    if counts.max() <= 255:
+        return counts.astype(np.uint8), sizes
     sizes[counts.max(axis=1) > 255] = 0  # overflow: no bound for this text
-    sketch[:] = np.minimum(counts, 255)
-    return sketch, sizes
+    return np.minimum(counts, 255).astype(np.uint8), sizes
 
 
 def jaccard_bound(a: U8, sa: U32, b: U8, sb: U32) -> npt.NDArray[np.float64]:
