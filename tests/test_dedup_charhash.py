@@ -69,3 +69,15 @@ def test_batch_features_are_those_of_the_piecewise_path(monkeypatch: pytest.Monk
     assert _sorted(*hashed[0]) == _sorted(
         np.concatenate([h for h, _ in slow_hashed]), np.concatenate([r for _, r in slow_hashed])
     )
+
+
+def test_a_bin_whose_minimum_is_all_ones_is_filled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bin is filled when a shingle lands in it, even one whose low 32 bits are 0xFFFFFFFF
+    (the empty value of the minimum table): hashes that rare are made up here."""
+    h = np.array([0xFFFFFFFF | (5 << 57), 0x12 | (9 << 57)], dtype=np.uint64)
+    rows = np.array([0, 1], dtype=np.int64)
+    made_up = ([(h, rows)], np.array([1, 1], dtype=np.int64))
+    monkeypatch.setattr(shingle, "_shingle_hashes", lambda texts, n: made_up)
+    sig = batch_features(["a", "b"], 5, 128, 0.8)[0]
+    assert sig[0, 5] == 0xFF and sig[1, 9] == 0x12
+    assert sig[0].any() and np.count_nonzero(sig[0]) > 1  # densified from bin 5

@@ -322,8 +322,9 @@ def batch_features(
     if not parts:
         return none
     short = raw <= PREFIX_SHINGLES
+    any_short = threshold < 1.0 and bool(short.any())
     table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
-    hit = np.zeros(b * k, dtype=bool)
+    hit = np.zeros(b * k, dtype=bool)  # cells only shingles with low bits 0xFFFFFFFF reached
     short_h: list[U64] = []
     short_rows: list[npt.NDArray[np.int64]] = []
     for h, text_of in parts:
@@ -332,17 +333,21 @@ def batch_features(
         # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles'
         # hashes. The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a
         # power of two.
-        row = text_of * k
+        cell = text_of * k
         if k & (k - 1) == 0:
-            cell = row + (h >> np.uint64(64 - (k.bit_length() - 1))).astype(np.int64)
+            cell += (h >> np.uint64(64 - (k.bit_length() - 1))).view(np.int64)
         else:
-            cell = row + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-        np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        hit[cell] = True
-        if threshold < 1.0:
+            cell += (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).view(np.int64)
+        low = h.astype(np.uint32)  # the low 32 bits
+        np.minimum.at(table, cell, low)
+        full = low == 0xFFFFFFFF
+        if full.any():
+            hit[cell[full]] = True
+        if any_short:
             sel = short[text_of]
             short_h.append(h[sel])
             short_rows.append(text_of[sel])
+    hit |= table != 0xFFFFFFFF
     filled = hit.reshape(b, k)
     # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
     sig = table.astype(np.uint8).reshape(b, k) * filled
