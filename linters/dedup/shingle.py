@@ -119,7 +119,11 @@ def key_texts(example: Example) -> tuple[str, str, str]:
         if m.spans is not None:
             text = _fields(example, m.content, m.spans, shared)
         else:
-            text = _fold(example.strip_context(m.content) if shared else m.content)
+            content = example.strip_context(m.content) if shared else m.content
+            if len(content) <= _FOLD_STEP and "\n" not in content and "\r" not in content:
+                text = " ".join(content.split())  # _fold's common case, inline
+            else:
+                text = _fold(content)
         conv.append(f"{role}{ROLE}{text}")
         (answer if role == "assistant" else prompt).append(text)
     return TURN.join(conv), TURN.join(prompt), TURN.join(answer)
