@@ -81,3 +81,11 @@ def test_a_bin_whose_minimum_is_all_ones_is_filled(monkeypatch: pytest.MonkeyPat
     sig = batch_features(["a", "b"], 5, 128, 0.8)[0]
     assert sig[0, 5] == 0xFF and sig[1, 9] == 0x12
     assert sig[0].any() and np.count_nonzero(sig[0]) > 1  # densified from bin 5
+
+
+def test_the_stored_probe_table_is_the_generated_one() -> None:
+    from tunespec.linters.dedup.densify import PROBES, _probes
+
+    rng = np.random.default_rng(0x5EED)  # as densify generates the table of any other k
+    want = np.stack([rng.permutation(128) for _ in range(PROBES)])
+    assert np.array_equal(_probes(128), want)

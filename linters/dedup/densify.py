@@ -16,9 +16,26 @@ PROBES = 2  # probe rounds of :func:`densify` (a bin still empty after them: rot
 _probe_tables: dict[int, npt.NDArray[np.intp]] = {}
 
 
+#: ``_probes(128)`` as computed below (the default ``num_perm``): numpy.random, ~10 ms to import,
+#: stays unloaded for it (tests/test_dedup_charhash.py checks the two agree)
+_PROBES_128 = (
+    "3d7b360a4b3758010066205e4e60761d6242674c4f3c524318247a696f23413a"
+    "39402f497f255128323e344a63454d140b734626781e2a741f5a1c5b71382935"
+    "707919216e64562d13125d6c75090d2b1a0e307e046b571b7772610844485f55"
+    "105c3b7d68110c5931156d2250270653030716654754172e2c056a3f0f33027c"
+    "04415b6f4f192864182c75393c53443350790529596e652e2f3273074912371e"
+    "764c4e1a35236b7143746a2a137b695c566672252611581d47084024273e0b16"
+    "06554a54452d7e46107c612b217a686757386c7f3b0a00094b3617223a4d4260"
+    "14523d0c70770f5f0e301f0162511b637d3f201c036d5d15785a48020d5e3431"
+)
+
+
 def _probes(k: int) -> npt.NDArray[np.intp]:
     """``PROBES`` fixed pseudo-random permutations of the ``k`` bins (the same in every process)."""
     table = _probe_tables.get(k)
+    if table is None and k == 128:
+        raw = np.frombuffer(bytes.fromhex(_PROBES_128), dtype=np.uint8)
+        table = _probe_tables[k] = raw.reshape(PROBES, k).astype(np.intp)
     if table is None:
         rng = np.random.default_rng(0x5EED)
         table = np.stack([rng.permutation(k) for _ in range(PROBES)]).astype(np.intp)
