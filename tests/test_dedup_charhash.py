@@ -89,3 +89,15 @@ def test_the_stored_probe_table_is_the_generated_one() -> None:
     rng = np.random.default_rng(0x5EED)  # as densify generates the table of any other k
     want = np.stack([rng.permutation(128) for _ in range(PROBES)])
     assert np.array_equal(_probes(128), want)
+
+
+def test_a_large_batch_signs_every_text_as_a_small_one_does() -> None:
+    """Rows are independent: 700 sparse texts at once (bin-major positions past 32767) get
+    the signatures they get in batches of 7."""
+    rng = random.Random(5)
+    texts = [_key_text(rng)[: rng.randint(0, 40)] for _ in range(700)]
+    whole = shingle.batch_signatures(texts, 5, 128)
+    parts = np.concatenate(
+        [shingle.batch_signatures(texts[i : i + 7], 5, 128) for i in range(0, 700, 7)]
+    )
+    assert np.array_equal(whole, parts)

@@ -57,25 +57,22 @@ def densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     only on the value's low 8 bits, so the pass runs on the b-bit bytes. A bin still empty after
     ``PROBES`` rounds (mostly texts of a few shingles) falls back to :func:`rotate`.
     """
-    rows = np.flatnonzero(~filled.all(axis=1) & filled.any(axis=1))  # blank rows stay zero
-    if len(rows) == 0:
+    st, ft = sig.T, filled.T  # bins on axis 0: a probe gathers whole rows of the batch
+    done = ft.copy()
+    blank = ~ft.any(axis=0)
+    done[:, blank] = True  # blank texts stay zero
+    if done.all():
         return
-    f = filled[rows]
-    sub = sig[rows]  # 0 in every empty bin
-    done = f.copy()
     for a, probe in enumerate(_probes(k)):
-        take = np.take(f, probe, axis=1) & ~done  # empty so far, and its probed bin is filled
+        take = ft[probe]  # empty so far, and its probed bin is filled
+        take &= ~done
         # uint8 arithmetic on the masks (np.where is slower on arrays this small)
-        sub += (np.take(sub, probe, axis=1) + np.uint8((a + 1) * int(_OFFSET) & 0xFF)) * take
+        st += (st[probe] + np.uint8((a + 1) * int(_OFFSET) & 0xFF)) * take
         done |= take
         if done.all():
             break
     else:  # a text of a few shingles: rotation for what probing left empty
-        left = np.flatnonzero(~done.all(axis=1))
-        rotated = sig[rows[left]]
-        rotate(rotated, f[left], k)
-        sub[left] += rotated * ~done[left]
-    sig[rows] = sub
+        st += _borrowed(st, ft, k) * ~done  # filled bins are read: probing left them as they were
 
 
 def rotate(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
@@ -90,15 +87,22 @@ def rotate(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     if len(rows) == 0:
         return
     f = filled[rows].T  # bins on axis 0: the cumulative pass runs across all rows at once
+    sub = sig[rows].T
+    borrowed = _borrowed(sub, f, k)
+    sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
+
+
+def _borrowed(st: U8, ft: npt.NDArray[np.bool_], k: int) -> U8:
+    """Every bin's rotation value, bins on axis 0: the nearest filled bin at or after it
+    (circularly), plus the offset times the distance (anything for a text with no filled bin)."""
     cols = np.arange(k, dtype=np.int16)[:, None]
     big = np.int16(2 * k)
     # Selections are done with arithmetic on the masks: np.where/copyto with a mask is several
     # times slower on arrays this small. The bin itself where filled, else ``big``:
-    nxt = np.minimum.accumulate((big - (big - cols) * f)[::-1], axis=0)[::-1]
+    nxt = np.minimum.accumulate((big - (big - cols) * ft)[::-1], axis=0)[::-1]
     nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last filled: wrap around
     src = nxt - (nxt >= k) * np.int16(k)
-    rowsig = sig[rows]
-    flat = src + np.arange(0, len(rows) * k, k, dtype=np.intp)  # positions in rowsig.ravel()
-    sub = rowsig.T
-    borrowed = rowsig.ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
-    sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
+    np.minimum(src, np.int16(k - 1), out=src)  # a text with no filled bin: any bin
+    width = st.shape[1]
+    flat = src.astype(np.intp) * width + np.arange(width, dtype=np.intp)  # in the (bin, text) ravel
+    return np.ascontiguousarray(st).ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET

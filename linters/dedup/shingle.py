@@ -334,14 +334,14 @@ def batch_features(
     for h, text_of in parts:
         if hashed is not None:
             hashed.append((h, text_of))
-        # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles'
+        # one cell per (bin, text); each keeps the minimum low 32 bits of its shingles'
         # hashes. The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a
-        # power of two.
-        cell = text_of * k
+        # power of two. Bin-major: densification gathers whole bins of the batch.
         if k & (k - 1) == 0:
-            cell += (h >> np.uint64(64 - (k.bit_length() - 1))).view(np.int64)
+            cell = (h >> np.uint64(64 - (k.bit_length() - 1))).view(np.int64) * b
         else:
-            cell += (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).view(np.int64)
+            cell = (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).view(np.int64) * b
+        cell += text_of
         low = h.astype(np.uint32)  # the low 32 bits
         np.minimum.at(table, cell, low)
         full = low == 0xFFFFFFFF
@@ -352,10 +352,11 @@ def batch_features(
             short_h.append(h[sel])
             short_rows.append(text_of[sel])
     hit |= table != 0xFFFFFFFF
-    filled = hit.reshape(b, k)
+    filled = hit.reshape(k, b)
     # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
-    sig = table.astype(np.uint8).reshape(b, k) * filled
-    _densify(sig, filled, k)
+    sig_t = table.astype(np.uint8).reshape(k, b) * filled
+    _densify(sig_t.T, filled.T, k)  # in place, through (text, bin) views
+    sig = np.ascontiguousarray(sig_t.T)
     if threshold >= 1.0 or not short_h:
         return sig, none[1], none[2]
     h_all, rows_all = np.concatenate(short_h), np.concatenate(short_rows)
