@@ -27,7 +27,11 @@ from tunespec.linters.dedup.shuffle import Columns
 SKETCH = 256  # buckets per example (one byte each)
 _ROW_SHIFT = np.uint64(56)
 _LOW56 = np.uint64((1 << 56) - 1)
-_SLOT_MUL = np.uint64(0x9E3779B97F4A7C15)  # multiply-shift hashing into the table
+_SLOT_MULS = (  # multiply-shift hashing into the table, one multiplier per round
+    np.uint64(0x9E3779B97F4A7C15),
+    np.uint64(0xD6E8FEB86659FD93),
+    np.uint64(0xFF51AFD7ED558CCD),
+)
 _ROW_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
 _TABLE_MAX = 1 << 21  # more shingles (a huge text) are sorted: no table to allocate
 U32 = npt.NDArray[np.uint32]
@@ -52,29 +56,39 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
 
     One scatter into a hash table of about four slots per element (by ``slot_key``, a hash of
     the tuple): every tuple reads back the element that won its slot; the element that won
-    is the one kept of its group, and a group whose slot another group won (~7%) is settled by
-    a sort. Sorting everything costs ~4x more on a batch's shingles (and is what a huge text
-    gets: it needs no table).
+    is the one kept of its group. Groups whose slot another group won (~7%) go round again
+    with another hash, then (a few) are sorted. Sorting everything costs ~4x more on a batch's
+    shingles (and is what a huge text gets: it needs no table).
     """
-    n = len(slot_key)
-    if n > _TABLE_MAX:
+    if len(slot_key) > _TABLE_MAX:
         return tuple(_sorted_distinct(list(keys)))
-    bits = max(8, (4 * n - 1).bit_length())
-    slot = slot_key * _SLOT_MUL
-    slot >>= np.uint64(64 - bits)
-    where = slot.view(np.intp)  # < 2**bits: the same value
-    table = np.empty(1 << bits, dtype=np.int32)
-    idx = _arange(n)
-    table[where] = idx  # some writer wins each slot
-    won = table[where]
-    same = keys[0][won] == keys[0]
-    for k in keys[1:]:
-        same &= k[won] == k
-    first = won == idx
-    if same.all():
-        return tuple(k[first] for k in keys)
-    rest = _sorted_distinct([k[~same] for k in keys])
-    return tuple(np.concatenate((k[first], r)) for k, r in zip(keys, rest, strict=True))
+    found: list[tuple[U64, ...]] = []
+    for mul in _SLOT_MULS:
+        n = len(slot_key)
+        bits = max(8, (4 * n - 1).bit_length())
+        slot = slot_key * mul
+        slot >>= np.uint64(64 - bits)
+        where = slot.view(np.intp)  # < 2**bits: the same value
+        table = np.empty(1 << bits, dtype=np.int32)
+        idx = _arange(n)
+        table[where] = idx  # some writer wins each slot
+        won = table[where]
+        same = keys[0][won] == keys[0]
+        for k in keys[1:]:
+            same &= k[won] == k
+        first = won == idx
+        found.append(tuple(k[first] for k in keys))
+        if same.all():
+            break
+        again = ~same  # whole groups: a group's members share a slot and a winner
+        one = slot_key is keys[0]
+        keys = tuple(k[again] for k in keys)
+        slot_key = keys[0] if one else slot_key[again]
+    else:
+        found.append(tuple(_sorted_distinct(list(keys))))
+    if len(found) == 1:
+        return found[0]
+    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
 
 
 _aranges: list[npt.NDArray[np.int32]] = [np.zeros(0, dtype=np.int32)]

@@ -94,28 +94,44 @@ def char_hashes(texts: Sequence[str], n: int) -> tuple[U64, I64]:
     salt = (t * 24 + role[turn] + np.minimum(p, 2) * 8).astype(np.uint64)
     salt += np.minimum(f, 15).astype(np.uint64) * _FIELD_STEP
     salt *= _M1
-    length = ends - starts
-    long = length >= n
-    h_long = _windows(codes, starts[long], length[long] - n + 1, n)
-    counts = length[long] - n + 1
-    h_long ^= np.repeat(salt[long], counts)
-    rows_long = np.repeat(row[long], counts)
-    short = ~long
-    h_short = _padded(codes, starts[short], length[short], n) ^ salt[short]
-    return np.concatenate((h_long, h_short)), np.concatenate((rows_long, row[short]))
+    return _shingles(codes, seg, starts, ends - starts, n, salt, row)
 
 
-def _windows(codes: npt.NDArray[np.uint32], starts: I64, counts: I64, n: int) -> U64:
-    """The rolling hash of the ``n`` characters from each of ``counts[i]`` starts per segment."""
-    if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint64)
-    m = len(codes) - n + 1
-    wide = codes.astype(np.uint64)
-    h = wide[:m].copy()
+def _shingles(
+    codes: npt.NDArray[np.uint32],
+    seg: npt.NDArray[np.bool_],
+    starts: I64,
+    length: I64,
+    n: int,
+    salt: U64,
+    row: I64,
+) -> tuple[U64, I64]:
+    """(salted hash, row) of every shingle of the segments, segment after segment: a window of
+    the rolling hash where ``n`` segment characters start, the padded hash of a segment shorter
+    than ``n`` (one shingle)."""
+    size = len(codes)
+    wide = np.zeros(size + n - 1, dtype=np.uint64)  # zeros past the end: every window exists
+    wide[:size] = codes
+    inside = np.zeros(size + n - 1, dtype=bool)
+    inside[:size] = seg
+    h = wide[:size]
+    valid = inside[:size].copy()
     for j in range(1, n):
-        h *= _P
-        h += wide[j : j + m]
-    return h[_ranges(starts, counts)]
+        if j == 1:
+            h = h * _P  # a new array (h was a view of wide)
+        else:
+            h *= _P
+        h += wide[j : j + size]
+        valid &= inside[j : j + size]
+    counts = np.maximum(length - (n - 1), 1)
+    short = np.flatnonzero(length < n)
+    valid[starts[short]] = True  # a short segment's one shingle, in its place
+    out = h[valid]
+    if len(short):
+        first = np.cumsum(counts) - counts
+        out[first[short]] = _padded(codes, starts[short], length[short], n)
+    out ^= np.repeat(salt, counts)
+    return out, np.repeat(row, counts)
 
 
 def _padded(codes: npt.NDArray[np.uint32], starts: I64, length: I64, n: int) -> U64:
