@@ -37,8 +37,9 @@ def test_char_hashes_are_the_reference_hashes(n: int) -> None:
             "".join(rng.choice(PARTS) for _ in range(rng.randint(0, 14)))
             for _ in range(rng.randint(1, 7))
         ]
-        h, rows = char_hashes(texts, n)
+        h, rows, raw = char_hashes(texts, n)
         assert _sorted(shingle._mix(h), rows) == _sorted(*_reference(texts, n)), texts
+        assert raw.tolist() == np.bincount(rows, minlength=len(texts)).tolist()
 
 
 def _key_text(rng: random.Random) -> str:

@@ -72,7 +72,7 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
         table = np.empty(1 << bits, dtype=np.int32)
         idx = _arange(n)
         table[where] = idx  # some writer wins each slot
-        won = table[where]
+        won = table[where].astype(np.intp)  # an intp index: numpy's fast gather
         same = keys[0][won] == keys[0]
         for k in keys[1:]:
             same &= k[won] == k

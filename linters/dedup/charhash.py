@@ -59,9 +59,9 @@ def _roles(codes: npt.NDArray[np.uint32], turn_pos: I64) -> tuple[I64, I64]:
     return _ranges(start, length + 1), role
 
 
-def char_hashes(texts: Sequence[str], n: int) -> tuple[U64, I64]:
-    """(salted, unmixed hash of every shingle, its text's row), as the reference computes them
-    (in another order: segments of ``n`` characters or more first)."""
+def char_hashes(texts: Sequence[str], n: int) -> tuple[U64, I64, I64]:
+    """(salted, unmixed hash of every shingle, its text's row, shingles per text), as the
+    reference computes them, in its order."""
     whole = "\x1e" + "\x1e".join(texts) + "\x1e"
     codes = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -94,7 +94,9 @@ def char_hashes(texts: Sequence[str], n: int) -> tuple[U64, I64]:
     salt = (t * 24 + role[turn] + np.minimum(p, 2) * 8).astype(np.uint64)
     salt += np.minimum(f, 15).astype(np.uint64) * _FIELD_STEP
     salt *= _M1
-    return _shingles(codes, seg, starts, ends - starts, n, salt, row)
+    h, rows, counts = _shingles(codes, seg, starts, ends - starts, n, salt, row)
+    raw = np.bincount(row, weights=counts, minlength=len(texts)).astype(np.int64)
+    return h, rows, raw
 
 
 def _shingles(
@@ -105,10 +107,10 @@ def _shingles(
     n: int,
     salt: U64,
     row: I64,
-) -> tuple[U64, I64]:
-    """(salted hash, row) of every shingle of the segments, segment after segment: a window of
+) -> tuple[U64, I64, I64]:
+    """(salted hash, row) of every shingle of the segments, segment after segment (a window of
     the rolling hash where ``n`` segment characters start, the padded hash of a segment shorter
-    than ``n`` (one shingle)."""
+    than ``n``: one shingle), and the shingles per segment."""
     size = len(codes)
     wide = np.zeros(size + n - 1, dtype=np.uint64)  # zeros past the end: every window exists
     wide[:size] = codes
@@ -131,7 +133,7 @@ def _shingles(
         first = np.cumsum(counts) - counts
         out[first[short]] = _padded(codes, starts[short], length[short], n)
     out ^= np.repeat(salt, counts)
-    return out, np.repeat(row, counts)
+    return out, np.repeat(row, counts), counts
 
 
 def _padded(codes: npt.NDArray[np.uint32], starts: I64, length: I64, n: int) -> U64:

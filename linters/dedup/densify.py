@@ -64,10 +64,10 @@ def densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     if done.all():
         return
     for a, probe in enumerate(_probes(k)):
-        take = ft[probe]  # empty so far, and its probed bin is filled
+        take = np.take(ft, probe, axis=0)  # empty so far, and its probed bin is filled
         take &= ~done
         # uint8 arithmetic on the masks (np.where is slower on arrays this small)
-        st += (st[probe] + np.uint8((a + 1) * int(_OFFSET) & 0xFF)) * take
+        st += (np.take(st, probe, axis=0) + np.uint8((a + 1) * int(_OFFSET) & 0xFF)) * take
         done |= take
         if done.all():
             break

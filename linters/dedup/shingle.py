@@ -296,10 +296,8 @@ def _shingle_hashes(texts: Sequence[str], n: int) -> tuple[list[tuple[U64, I64]]
     them (:mod:`.charhash`); a larger one segment by segment, in pieces."""
     b = len(texts)
     if sum(map(len, texts)) + b < SEGMENT_CHARS:
-        h, text_of = char_hashes(texts, n)
-        if len(h) == 0:
-            return [], np.zeros(b, dtype=np.int64)
-        return [(_mix(h), text_of)], np.bincount(text_of, minlength=b)
+        h, text_of, raw = char_hashes(texts, n)
+        return ([(_mix(h), text_of)] if len(h) else []), raw
     segs, seg_rows, seg_salts = _expand(texts)
     # shingles per text (with repeats), counted before any piece is hashed
     per_seg = np.fromiter((max(len(t), n) - n + 1 for t in segs), dtype=np.int64, count=len(segs))
