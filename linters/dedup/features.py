@@ -46,6 +46,7 @@ BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastes
 # prompts, at most 256 rows: what count_sketch packs in a word (the same sketches at any size)
 BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
 ANSWER_BYTES = 8
+_blake2b = hashlib.blake2b
 I64 = npt.NDArray[np.int64]
 
 
@@ -100,6 +101,8 @@ class FeatureBuilder:
     def __init__(self, spec: DedupSpec) -> None:
         self.spec = spec
         self.key = spec.key
+        self._key_index = _KEY_INDEX[spec.key]
+        self._near = spec.near
         self.check_prompts = prompt_pass(spec)
         self._hashes = bytearray()
         self._answers = bytearray()
@@ -122,23 +125,23 @@ class FeatureBuilder:
 
     def add(self, example: Example) -> None:
         texts = key_texts(example)
-        text = texts[_KEY_INDEX[self.key]]
+        text = texts[self._key_index]
         label = example.label
-        h = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        h = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
         if label is not None:  # a relabelled copy is a conflict, not a copy (any key)
             h.update(b"\x00label\x00" + label.encode("utf-8", "surrogatepass"))
         self._hashes += h.digest()
-        self._answers += hashlib.blake2b(
-            texts[2].encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES
-        ).digest()
+        answer = texts[2].encode("utf-8", "surrogatepass")
+        self._answers += _blake2b(answer, digest_size=ANSWER_BYTES).digest()
         self.labels.append(label)
-        if self.spec.near:
-            self._pending_key.append(text)
+        if self._near:
+            pending = self._pending_key
+            pending.append(text)
             self._pending_chars += len(text)
             if self.check_prompts:
                 self._pending_prompt.append(texts[1])
                 self._pending_chars += len(texts[1])
-            if len(self._pending_key) >= BATCH or self._pending_chars >= BATCH_CHARS:
+            if len(pending) >= BATCH or self._pending_chars >= BATCH_CHARS:
                 self._flush()
 
     def extend(self, features: Features) -> None:
