@@ -16,6 +16,7 @@ shingles) stores size 0 and is always checked exactly.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ _SLOT_MULS = (  # multiply-shift hashing into the table, one multiplier per roun
 )
 _ROW_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
 _TABLE_MAX = 1 << 21  # more shingles (a huge text) are sorted: no table to allocate
+_TABLE_KEPT = 20  # log2 of the largest table kept between batches (4 MiB)
 U32 = npt.NDArray[np.uint32]
 
 
@@ -69,7 +71,7 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
         slot = slot_key * mul
         slot >>= np.uint64(64 - bits)
         where = slot.view(np.intp)  # < 2**bits: the same value
-        table = np.empty(1 << bits, dtype=np.int32)
+        table = _table(bits)
         idx = _arange(n)
         table[where] = idx  # some writer wins each slot
         won = table[where].astype(np.intp)  # an intp index: numpy's fast gather
@@ -92,6 +94,19 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
 
 
 _aranges: list[npt.NDArray[np.int32]] = [np.zeros(0, dtype=np.int32)]
+_tables = threading.local()
+
+
+def _table(bits: int) -> npt.NDArray[np.int32]:
+    """A hash table of ``2**bits`` slots, kept per thread up to ``_TABLE_KEPT`` slots: a fresh
+    megabyte per batch costs page faults (only the slots written are read, so what it held
+    does not matter)."""
+    if bits > _TABLE_KEPT:
+        return np.empty(1 << bits, dtype=np.int32)
+    table: npt.NDArray[np.int32] | None = getattr(_tables, "table", None)
+    if table is None or len(table) < 1 << bits:
+        table = _tables.table = np.empty(1 << bits, dtype=np.int32)
+    return table[: 1 << bits]
 
 
 def _arange(n: int) -> npt.NDArray[np.int32]:
