@@ -10,21 +10,49 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Any
 
 from tunespec.spec.cli import Command, command
 from tunespec.spec.errors import EXIT_CLEAN, UserError
-from tunespec.spec.version import __version__
+from tunespec.spec.version import version
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "tunespec.commands"
 EXTRAS = {"train": "train", "generate": "train"}
+#: the base install's own entry points (tests/test_cli_boundary.py checks them against the
+#: installed table): a command named here starts without importlib.metadata and the scan of
+#: every installed distribution's entry points (tens of milliseconds)
+BUILTIN = {
+    "compile": "tunespec.compiler.commands.compile:main",
+    "init": "tunespec.compiler.commands.init:main",
+    "schema": "tunespec.compiler.commands.schema:main",
+    "report": "tunespec.compiler.commands.report:main",
+    "diff": "tunespec.compiler.commands.diff:main",
+    "lint": "tunespec.linters.cli:lint_main",
+    "export": "tunespec.compiler.commands.export:main",
+    "rules": "tunespec.linters.commands:rules_main",
+    "explain": "tunespec.linters.commands:explain_main",
+    "score": "tunespec.linters.scoring.cli:main",
+}
 
 
 def commands() -> dict[str, EntryPoint]:
+    from importlib.metadata import entry_points
+
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
-def _load(name: str, ep: EntryPoint) -> Command:
+def _builtin(value: str) -> Command:
+    import importlib
+
+    module, _, attr = value.partition(":")
+    func: Command = getattr(importlib.import_module(module), attr)
+    return func
+
+
+def _load(name: str, ep: Any) -> Command:
     try:
         func: Command = ep.load()
     except ImportError as exc:
@@ -45,7 +73,7 @@ def _summary(name: str, ep: EntryPoint) -> str:
 
 
 def _usage(found: dict[str, EntryPoint]) -> str:
-    lines = [f"usage: tunespec COMMAND [ARGS...]   (tunespec {__version__})", "", "commands:"]
+    lines = [f"usage: tunespec COMMAND [ARGS...]   (tunespec {version()})", "", "commands:"]
     for name in sorted(found):
         lines.append(f"  {name:<10} {_summary(name, found[name])}")
     lines.append("")
@@ -56,6 +84,8 @@ def _usage(found: dict[str, EntryPoint]) -> str:
 @command("tunespec", "the dataset compiler's commands")
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in BUILTIN:
+        return _builtin(BUILTIN[args[0]])(args[1:])
     found = commands()
     if not args or args[0] in ("-h", "--help", "help"):
         if not args:
@@ -63,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_usage(found))
         return EXIT_CLEAN
     if args[0] in ("-V", "--version", "version"):
-        print(f"tunespec {__version__}")
+        print(f"tunespec {version()}")
         return EXIT_CLEAN
     name, rest = args[0], args[1:]
     ep = found.get(name)

@@ -56,6 +56,14 @@ def _main(name: str) -> Callable[[list[str]], int]:
 ALL = sorted({*COMMANDS, *SCRIPTS})
 
 
+def test_builtin_commands_are_the_registered_ones() -> None:
+    """compiler/cli.py's shortcut table (no entry-point scan at start-up) names the installed
+    entry points, and every entry point outside the extras."""
+    from tunespec.compiler.cli import BUILTIN, EXTRAS
+
+    assert {n: ep.value for n, ep in COMMANDS.items() if n not in EXTRAS} == BUILTIN
+
+
 def test_the_table_is_complete() -> None:
     assert {"tunespec", "dslint"} <= set(SCRIPTS)
     assert set(ALL) == set(USER_ERRORS), "every registered command needs a user-error case here"

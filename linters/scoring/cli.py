@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tunespec.spec.cli import command
 from tunespec.spec.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UserError
@@ -128,6 +128,16 @@ def _meta(
     return meta
 
 
+def _no_predictions(path: Path, problems: list[Any], lines: int) -> NoReturn:
+    for p in problems[:20]:
+        print(p.format(), file=sys.stderr)
+    raise UserError(
+        f"no usable predictions in {path} ({lines} lines)",
+        path=str(path),
+        hint="each line needs an id and a text field; see --id-field/--text-field",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from tunespec.linters.scoring.inputs import read_predictions, read_references
     from tunespec.linters.scoring.metrics import aggregate, score
@@ -149,15 +159,17 @@ def run(args: argparse.Namespace) -> int:
         problems += refs.problems
 
     def one(path: Path) -> tuple[dict[str, Any], list[Any], list[Any]]:
+        if references is None and args.compare is None:  # only the failures need keeping
+            from tunespec.linters.scoring.stream import score_file
+
+            streamed = score_file(validator, path, args.id_field, args.text_field)
+            if not streamed.scored:
+                _no_predictions(path, streamed.problems, streamed.lines)
+            metrics = aggregate(streamed.failures, schema.kind, streamed.statuses)
+            return metrics, streamed.failures, streamed.problems
         preds = read_predictions(path, args.id_field, args.text_field)
         if not preds.items:
-            for p in preds.problems[:20]:
-                print(p.format(), file=sys.stderr)
-            raise UserError(
-                f"no usable predictions in {path} ({preds.lines} lines)",
-                path=str(path),
-                hint="each line needs an id and a text field; see --id-field/--text-field",
-            )
+            _no_predictions(path, preds.problems, preds.lines)
         results, found = score(validator, preds.items, references, preds.problems, str(path))
         return aggregate(results, schema.kind), results, found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +112,7 @@ def _id_of(value: Any) -> str | None:
     return str(value)
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
     if not path.exists():
         raise UserError(f"file not found: {path}")
     if path.is_dir():
@@ -134,7 +134,7 @@ def _row_of(rec: RawRecord) -> tuple[int, Any, str | None]:
 def _rows(path: Path) -> list[tuple[int, Any, str | None]]:
     """(line, parsed row or None, error) for every non-blank line of a JSONL file, read by the
     same JSON Lines reader as compile and dslint (:func:`tunespec.spec.readers.read_jsonl`)."""
-    _check_file(path)
+    check_file(path)
     return [_row_of(rec) for rec in read_jsonl(path, str(path), FileNotes(str(path)))]
 
 
@@ -175,22 +175,44 @@ def read_predictions(
 def _read_predictions(
     path: Path, id_field: str, fields: tuple[str, ...], context_field: str
 ) -> Loaded:
-    """Every line is parsed once by orjson; a line that is not a plain object with a string or
+    got = Loaded()
+    items = got.items
+
+    def take(pid: str, text: str, line: int, context: str | None) -> None:
+        items[pid] = Prediction(pid, text, line, context)
+
+    got.lines = scan_predictions(path, id_field, fields, context_field, take, got.problems)
+    return got
+
+
+def scan_predictions(
+    path: Path,
+    id_field: str,
+    fields: tuple[str, ...],
+    context_field: str,
+    take: Callable[[str, str, int, str | None], None],
+    problems: list[InputProblem],
+) -> int:
+    """``take(id, text, line, context)`` for the first usable prediction of every id, in file
+    order; a problem for every other line; the count of lines read (blank ones aside).
+
+    Every line is parsed once by orjson; a line that is not a plain object with a string or
     integer id and a string text (bad JSON, a BOM, an oversized line, a float id, parsed JSON
     as the text, ...) goes through the JSON Lines reader instead, for its exact value or its
     problem with the same wording as everywhere else."""
-    _check_file(path)
-    got = Loaded()
+    check_file(path)
     display = str(path)
-    items = got.items
+    seen: dict[str, int] = {}  # id -> the line it was first taken from
+    lines = 0
     plain = "." not in id_field and all("." not in f for f in fields)
+    loads, bad_json, limit = orjson.loads, orjson.JSONDecodeError, DEFAULT_MAX_RECORD_BYTES
     with path.open("rb") as fh:
-        for lineno, line in enumerate(bounded_lines(fh, DEFAULT_MAX_RECORD_BYTES), start=1):
+        for lineno, line in enumerate(bounded_lines(fh, limit), start=1):
             row: Any = None
-            if type(line) is bytes and len(line) <= DEFAULT_MAX_RECORD_BYTES and lineno > 1:
+            if type(line) is bytes and len(line) <= limit and lineno > 1:
                 try:
-                    row = orjson.loads(line)
-                except orjson.JSONDecodeError:
+                    row = loads(line)
+                except bad_json:
                     row = None
             if plain and type(row) is dict:
                 pid = row.get(id_field)
@@ -201,18 +223,26 @@ def _read_predictions(
                         break
                 if (type(pid) is str or type(pid) is int) and type(raw) is str:
                     pid = str(pid)
-                    if pid not in items:
-                        got.lines += 1
+                    if pid not in seen:
+                        lines += 1
+                        seen[pid] = lineno
                         ctx = row.get(context_field)
-                        items[pid] = Prediction(pid, raw, lineno, ctx if type(ctx) is str else None)
+                        take(pid, raw, lineno, ctx if type(ctx) is str else None)
                         continue
-            for line_no, exact, error in _parse_line(line, lineno, display):
-                got.lines += 1
-                _take(got, display, line_no, exact, error, id_field, fields, context_field)
-    return got
+            for line_no, exact, error in parse_line(line, lineno, display):
+                lines += 1
+                found = prediction_of(display, line_no, exact, error, id_field, fields, context_field)
+                if isinstance(found, InputProblem):
+                    problems.append(found)
+                elif found.id in seen:
+                    problems.append(duplicate(display, line_no, found.id, seen[found.id]))
+                else:
+                    seen[found.id] = line_no
+                    take(found.id, found.text, line_no, found.context)
+    return lines
 
 
-def _parse_line(
+def parse_line(
     line: bytes | Any, lineno: int, display: str
 ) -> Iterator[tuple[int, Any, str | None]]:
     """(line, parsed row or None, error) of one line, read by the same JSON Lines reader as
@@ -221,8 +251,13 @@ def _parse_line(
         yield _row_of(rec)
 
 
-def _take(
-    got: Loaded,
+def duplicate(display: str, line: int, pid: str, first: int) -> InputProblem:
+    """The problem of a prediction line whose id an earlier line (``first``) already has."""
+    message = f"duplicate id {pid!r} (first on line {first}); only the first is scored"
+    return InputProblem(display, line, message, pid)
+
+
+def prediction_of(
     display: str,
     line: int,
     row: Any,
@@ -230,21 +265,16 @@ def _take(
     id_field: str,
     fields: tuple[str, ...],
     context_field: str,
-) -> None:
+) -> Prediction | InputProblem:
+    """The prediction of one parsed line (:func:`parse_line`), or the problem with it; the
+    caller tells duplicates apart."""
     if error is not None:
-        got.problems.append(InputProblem(display, line, error))
-        return
+        return InputProblem(display, line, error)
     if not isinstance(row, dict):
-        got.problems.append(
-            InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
-        )
-        return
+        return InputProblem(display, line, f"expected a JSON object, got {type(row).__name__}")
     pid = _id_of(get_path(row, id_field))
     if pid is None:
-        got.problems.append(
-            InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
-        )
-        return
+        return InputProblem(display, line, f"missing id field '{id_field}' (set --id-field)")
     raw = _MISSING
     for name in fields:
         raw = get_path(row, name)
@@ -252,27 +282,12 @@ def _take(
             break
     if raw is _MISSING:
         names = ", ".join(fields)
-        got.problems.append(
-            InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
-        )
-        return
+        return InputProblem(display, line, f"no text field ({names}) (set --text-field)", pid)
     text = raw if type(raw) is str else _as_text(raw)
     if text is None:
-        got.problems.append(InputProblem(display, line, f"text field is a {type(raw).__name__}", pid))
-        return
-    if pid in got.items:
-        first = got.items[pid].line
-        got.problems.append(
-            InputProblem(
-                display,
-                line,
-                f"duplicate id {pid!r} (first on line {first}); only the first is scored",
-                pid,
-            )
-        )
-        return
+        return InputProblem(display, line, f"text field is a {type(raw).__name__}", pid)
     ctx = get_path(row, context_field)
-    got.items[pid] = Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
+    return Prediction(pid, text, line, ctx if isinstance(ctx, str) else None)
 
 
 def _reference_from_row(

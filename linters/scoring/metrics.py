@@ -253,10 +253,14 @@ def _score(
     return results, problems
 
 
-def aggregate(results: list[ExampleScore], kind: str) -> dict[str, Any]:
-    """Every metric over the scored examples."""
-    statuses = Counter(r.status for r in results)
-    n = len(results)
+def aggregate(
+    results: list[ExampleScore], kind: str, statuses: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """Every metric over the scored examples. ``statuses``: the count of every status when
+    ``results`` holds only the results that are not a match (a streamed score)."""
+    if statuses is None:
+        statuses = Counter(r.status for r in results)
+    n = sum(statuses.values())
     metrics: dict[str, Any] = {
         "n": n,
         "status_counts": dict(sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),

@@ -154,6 +154,5 @@ def write_outputs(
     )
     (out / "score.md").write_text(markdown(metrics, meta, compare), encoding="utf-8")
     with (out / "failures.jsonl").open("wb") as fh:
-        for r in results:
-            if r.status != "match":
-                fh.write(orjson.dumps(r.failure()) + b"\n")
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        fh.writelines(dumps(r.failure(), option=newline) for r in results if r.status != "match")

@@ -39,6 +39,24 @@ MAX_DEPTH = 64
 _MARKS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x5B if i in (0x5B, 0x7B) else 0x20 for i in range(256))
 
 
+_UNFIT = object()
+
+
+def _bare_value(stripped: str) -> Any:
+    """The value of bare JSON text that jsonschema-rs can judge as it is: parsed by orjson,
+    no more brackets than :data:`MAX_DEPTH` (nesting), no run of 19 digits (a big integer);
+    :data:`_UNFIT` for anything else."""
+    try:
+        value = orjson.loads(stripped)
+    except ValueError:  # JSONDecodeError
+        return _UNFIT
+    # one pass over the bytes: how many brackets open (nesting), any 19-digit run
+    marks = stripped.encode("utf-8", "surrogatepass").translate(_MARKS)
+    if marks.count(b"[") > MAX_DEPTH or LONG_RUN in marks:
+        return _UNFIT
+    return value
+
+
 def nesting(value: Any) -> int:
     """How deeply arrays and objects nest in ``value`` (0 for a scalar), without recursion."""
     deepest = 0
@@ -122,6 +140,13 @@ def _error_order(err: ValidationError) -> tuple[str, str, str]:
     return (err.json_path or "", err.keyword or "", err.message)
 
 
+def _remember(cache: dict[str, Verdict], text: str, verdict: Verdict) -> Verdict:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()  # bounded memory; identical answers cluster in practice
+    cache[text] = verdict
+    return verdict
+
+
 class JsonSchemaValidator:
     kind = "json_schema"
 
@@ -156,6 +181,8 @@ class JsonSchemaValidator:
         self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
+        #: :meth:`unless_match`'s verdicts on invalid bare JSON, without the parsed value
+        self._lean: dict[str, Verdict] = {}
 
     @classmethod
     def from_spec(
@@ -228,11 +255,31 @@ class JsonSchemaValidator:
         hit = cache.get(text)
         if hit is not None:
             return hit
-        verdict = self._bare(text) or self._validate(text, extract)
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()  # bounded memory; identical answers cluster in practice
-        cache[text] = verdict
-        return verdict
+        return _remember(cache, text, self._bare(text) or self._validate(text, extract))
+
+    def unless_match(self, text: str, meta: dict[str, Any] | None = None) -> Verdict | None:
+        """:meth:`validate`'s status and errors (code fences stripped), or None for the
+        commonest answer, bare JSON that jsonschema-rs passes: a "match" with no verdict built,
+        remembered or looked up. Parses the answer once; a verdict on bare JSON leaves out the
+        parsed value (scoring without a reference needs only the status and errors)."""
+        fast = self._fast
+        stripped = text.strip()
+        if fast is None or not stripped or stripped[0] not in "{[":
+            return self.validate(text, meta)
+        value = _bare_value(stripped)
+        if value is _UNFIT:
+            return self.validate(text, meta)
+        try:
+            if fast.is_valid(value):
+                return None
+        except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
+            return self.validate(text, meta)
+        hit = self._lean.get(text)
+        if hit is not None:
+            return hit
+        errors = self._invalid(value)  # as _bare, but the value is not kept
+        verdict = Verdict("schema_error" if errors else "match", errors, None, stripped)
+        return _remember(self._lean, text, verdict)
 
     def _bare(self, text: str) -> Verdict | None:
         """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
@@ -241,15 +288,13 @@ class JsonSchemaValidator:
         stripped = text.strip()
         if fast is None or not stripped or stripped[0] not in "{[":
             return None
+        value = _bare_value(stripped)
+        if value is _UNFIT:
+            return None
         try:
-            value = orjson.loads(stripped)
-            # one pass over the bytes: how many brackets open (nesting), any 19-digit run
-            marks = stripped.encode("utf-8", "surrogatepass").translate(_MARKS)
-            if marks.count(b"[") > MAX_DEPTH or LONG_RUN in marks:
-                return None
             if fast.is_valid(value):
                 return Verdict("match", [], value, stripped)
-        except (ValueError, TypeError, OverflowError):  # JSONDecodeError is a ValueError
+        except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
             return None
         errors = self._invalid(value)
         return Verdict("schema_error" if errors else "match", errors, value, stripped)

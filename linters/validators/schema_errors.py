@@ -170,7 +170,14 @@ MEMO_SIZE = 10_000
 MEMO_MAX_BYTES = 512
 
 
+#: keywords whose jsonschema function reads only an object's keys (its messages name keys,
+#: never values): their messages are remembered per key list, not per whole object
+KEYS_ONLY = frozenset({"required", "additionalProperties"})
+
+
 def _memo_key(schema_path: tuple[Any, ...], count: int, instance: Any) -> Any:
+    if type(instance) is dict and schema_path[-1] in KEYS_ONLY:
+        instance = list(instance)
     try:  # the JSON spelling tells apart every value jsonschema could word differently
         spelled = orjson.dumps(instance)
     except TypeError:  # integers beyond 64 bits
