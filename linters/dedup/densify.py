@@ -105,4 +105,5 @@ def _borrowed(st: U8, ft: npt.NDArray[np.bool_], k: int) -> U8:
     np.minimum(src, np.int16(k - 1), out=src)  # a text with no filled bin: any bin
     width = st.shape[1]
     flat = src.astype(np.intp) * width + np.arange(width, dtype=np.intp)  # in the (bin, text) ravel
-    return np.ascontiguousarray(st).ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
+    out: U8 = np.ascontiguousarray(st).ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
+    return out
