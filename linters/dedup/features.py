@@ -2,9 +2,10 @@
 
 The expensive part of deduplication that depends on one example only (key texts, hashes,
 MinHash signatures, count sketches: ~15 µs per short example) is done by
-:class:`FeatureBuilder` in the map stage. :func:`write_features` then writes what the shuffles need next to the chunk: exact rows
-partitioned by hash, LSH band rows partitioned by (band, key), and the answer hashes and
-signatures as columns the reducers read back by index (see :mod:`.shuffle`).
+:class:`FeatureBuilder` in the map stage. :func:`write_features` then writes what the shuffles
+need next to the chunk: exact rows partitioned by hash, LSH band rows partitioned by (band,
+key), and the answer hashes and signatures as columns the reducers read back by index (see
+:mod:`.shuffle`).
 """
 
 from __future__ import annotations
