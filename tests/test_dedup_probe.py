@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tunespec.linters.dedup import DedupIndex
+from tunespec.linters.dedup import DedupIndex, probe
 from tunespec.linters.dedup import reduce as red
 from tunespec.linters.dedup.probe import oversized, residual_pairs
 from tunespec.linters.dedup.shingle import jaccard, key_text, shingle_set
@@ -67,3 +67,20 @@ def test_one_template_corpus_finds_more_duplicates_with_probes(monkeypatch: Any)
     without = _drops(exs)
     assert len(with_probes & brute) > len(without & brute) + 10
     assert len(with_probes & brute) >= 0.75 * len(brute)  # 76 of 98 (59 without)
+
+
+def test_residual_pairs_same_with_counting_table_or_sort(tmp_path: Path, monkeypatch: Any) -> None:
+    """The modal value of each (bucket, bin) from one counting table, or (past
+    ``MODAL_TABLE``) from a sort: the same pairs, ties included (the highest value wins)."""
+    rng = np.random.default_rng(3)
+    sig = rng.integers(0, 40, (300, 16), dtype=np.uint8)  # few values: ties, small groups
+    sig[:, :4] = rng.integers(0, 2, (300, 4))  # bins where two values tie for most common
+    path = tmp_path / "sig"
+    sig.tofile(path)
+    cols = Columns([str(path)], [0, 300], 16)
+    rows, number = oversized(rng.integers(0, 3, 300).astype(np.uint64), 64)
+    bins = np.arange(16, dtype=np.int64)
+    table = residual_pairs(number, rows, cols, bins)
+    monkeypatch.setattr(probe, "MODAL_TABLE", 0)
+    assert residual_pairs(number, rows, cols, bins).tolist() == table.tolist()
+    assert len(table)

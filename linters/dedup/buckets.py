@@ -13,10 +13,11 @@ I64 = npt.NDArray[np.int64]
 ALL_PAIRS_BUCKET = 64  # buckets up to this size give all pairs; larger ones star + chain
 
 
-def sorted_unique(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+def sorted_unique(x: npt.NDArray[np.uint64], runs: bool = False) -> npt.NDArray[np.uint64]:
     """``np.unique`` of a 1-d integer array by one in-place sort (numpy's hash-based unique is
-    several times slower on millions of pair codes)."""
-    x = np.sort(x)
+    several times slower on millions of pair codes). ``runs``: ``x`` is a few sorted arrays
+    one after another, which a merge sort (timsort) joins ~2x faster than quicksort."""
+    x = np.sort(x, kind="stable" if runs else None)
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
 
@@ -43,10 +44,15 @@ def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUC
         s = starts[small & (sizes == size)]
         a, b = np.triu_indices(int(size), 1)
         out.append(np.stack([(s[:, None] + a).ravel(), (s[:, None] + b).ravel()], axis=1))
-    for s, size in zip(starts[multi & ~small], sizes[multi & ~small], strict=True):
-        pos = np.arange(s + 1, s + size)
-        out.append(np.stack([np.full(len(pos), s), pos], axis=1))  # star around the first
-        out.append(np.stack([pos[:-1], pos[1:]], axis=1))  # and a chain
+    big = multi & ~small
+    if big.any():  # a star around each large bucket's first row, and a chain: all at once
+        s, others = starts[big], sizes[big] - 1
+        offset = np.cumsum(others) - others  # where each bucket's others begin in ``pos``
+        first = np.repeat(s, others)
+        pos = np.arange(int(others.sum())) + np.repeat(s + 1 - offset, others)  # s+1 .. s+m-1
+        out.append(np.stack([first, pos], axis=1))
+        link = pos[:-1] + 1 == pos[1:]  # consecutive rows of one bucket
+        out.append(np.stack([pos[:-1][link], pos[1:][link]], axis=1))
     if not out:
         return np.zeros((0, 2), np.int64)
     return order[np.concatenate(out)].astype(np.int64)

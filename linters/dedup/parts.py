@@ -71,6 +71,30 @@ class UnionFind:
             lo, hi = (ra, rb) if ra < rb else (rb, ra)
             self.parent[hi] = lo  # the root is always the lowest index
 
+    def union_edges(self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> None:
+        """``union(a[k], b[k])`` for every k: the components are found with array operations
+        (minimum labels, pointer jumping), then each non-lowest member is joined to its lowest
+        (one union per member, not per edge; the groups are the same)."""
+        if not len(a):
+            return
+        nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+        ea, eb = inv[: len(a)], inv[len(a) :]
+        label = np.arange(len(nodes))
+        while True:
+            low = np.minimum(label[ea], label[eb])
+            if bool((label[ea] == low).all() and (label[eb] == low).all()):
+                break
+            np.minimum.at(label, ea, low)
+            np.minimum.at(label, eb, low)
+            while True:  # a label is a member of the component: follow it to its own label
+                jumped = label[label]
+                if bool((jumped == label).all()):
+                    break
+                label = jumped
+        moved = np.flatnonzero(label != np.arange(len(nodes)))
+        for x, root in zip(nodes[moved].tolist(), nodes[label[moved]].tolist(), strict=True):
+            self.union(root, x)
+
     def groups(self) -> dict[int, int]:
         return {x: self.find(x) for x in list(self.parent)}
 
@@ -121,6 +145,8 @@ class ShingleCache:
         return got
 
     def similarity(self, i: int, j: int, key: Key) -> float:
+        """Exact Jaccard of one pair, from shingle ids (held far longer than texts: an example
+        compared again is not re-read)."""
         a, b = self.ids(i, key), self.ids(j, key)
         if (i, key) not in self.id_sets:  # ``b`` was numbered afresh
             return jaccard(self.shingles(i, key), self.shingles(j, key))
@@ -137,7 +163,9 @@ class ShingleCache:
                 self.numbers.clear()
                 self.id_size = 0
             numbers = self.numbers
-            got = np.array([numbers.setdefault(g, len(numbers)) for g in grams], dtype=np.int32)
+            new = [g for g in grams if g not in numbers]
+            numbers.update(zip(new, range(len(numbers), len(numbers) + len(new)), strict=True))
+            got = np.fromiter(map(numbers.__getitem__, grams), dtype=np.int32, count=len(grams))
             self.id_size += len(grams)
             self.id_sets[(i, key)] = got
         return got
@@ -160,8 +188,38 @@ class ShingleCache:
         if 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need):
             got = {x: self.ids(x, key) for x in need}
             if all((x, key) in self.id_sets for x in need):  # one numbering (no budget reset)
-                return self._compare(i, j, key, lambda x: frozenset(got[x].tolist()))
+                return self._compare_ids(i, j, got)
         return self._compare(i, j, key, lambda x: shingle_set(self.text(x, key), self.n))
+
+    def _compare_ids(self, i: list[int], j: list[int], got: dict[int, I32]) -> list[float]:
+        """Jaccard of each pair from shingle ids of one numbering: per distinct ``j[k]``, its
+        ids are marked in a table of all ids and its partners' ids are looked up there (a few
+        array operations per ``j``, none per shingle in Python); the same values as
+        :func:`jaccard` of the sets (one id per distinct shingle)."""
+        by_b: dict[int, list[int]] = {}
+        for k, b in enumerate(j):
+            by_b.setdefault(b, []).append(k)
+        mark = np.zeros(len(self.numbers), dtype=np.uint8)
+        out = [0.0] * len(i)
+        for b, ks in by_b.items():
+            ib = got[b]
+            lb = len(ib)
+            mark[ib] = 1
+            parts = [got[i[k]] for k in ks]
+            sizes = [len(p) for p in parts]
+            if len(parts) == 1:
+                inters = [int(np.count_nonzero(mark[parts[0]]))]
+            elif all(sizes):  # one sum per partner (reduceat needs non-empty segments)
+                starts = np.cumsum([0, *sizes[:-1]])
+                hits = mark[np.concatenate(parts)]
+                inters = np.add.reduceat(hits, starts, dtype=np.int64).tolist()
+            else:
+                inters = [int(np.count_nonzero(mark[p])) for p in parts]
+            mark[ib] = 0
+            for k, p, inter in zip(ks, parts, inters, strict=True):
+                union = len(p) + lb - inter
+                out[k] = inter / union if union else 1.0
+        return out
 
     def _compare(
         self, i: list[int], j: list[int], key: Key, make: Callable[[int], frozenset[Hashable]]

@@ -47,6 +47,31 @@ def probe_bins(band: int, k: int) -> I64:
     return (start + np.arange(min(PROBE_BINS, k), dtype=np.int64)) % k
 
 
+MODAL_TABLE = 1 << 24  # (bucket, bin, value) counts held in one table at most
+
+
+def _modal(flat: I64, cells: int) -> I64:
+    """For every ``(bucket, bin) * 256 + value`` code of ``flat``, the code of its (bucket,
+    bin)'s most common value (of the values tied for most common, the highest); ``cells``
+    (bucket, bin) groups in all."""
+    if cells * 256 <= MODAL_TABLE:  # counts by value in one table, no sort
+        counts = np.bincount(flat, minlength=cells * 256).reshape(cells, 256)
+        best = 255 - np.argmax(counts[:, ::-1], axis=1)  # argmax takes the first: reversed
+        group = flat >> 8
+        out: I64 = (group << 8) + best[group]
+        return out
+    cells_sorted = np.sort(flat)  # grouped by (bucket, bin), then value
+    first = np.flatnonzero(np.r_[True, cells_sorted[1:] != cells_sorted[:-1]])
+    codes, counts = cells_sorted[first], np.diff(np.r_[first, len(flat)])
+    group = codes >> 8
+    # the most common value of every (bucket, bin): the last of each group once sorted by count
+    order = np.lexsort((counts, group))
+    last = np.r_[group[order][1:] != group[order][:-1], True]
+    modal = np.sort(codes[order][last])
+    found: I64 = modal[np.minimum(np.searchsorted(modal, flat), len(modal) - 1)]
+    return found
+
+
 def residual_pairs(bucket: I64, gidx: I64, sigs: Columns, bins: I64) -> I64:
     """Candidate pairs (global indexes, ``(m, 2)``) among the members of oversized buckets:
     ``bucket[r]`` is the bucket number of the member with global index ``gidx[r]``."""
@@ -55,19 +80,17 @@ def residual_pairs(bucket: I64, gidx: I64, sigs: Columns, bins: I64) -> I64:
     nb = len(bins)
     vals = sigs.gather(gidx)[:, bins].astype(np.int64)  # (M, nb)
     flat = ((bucket[:, None] * nb + np.arange(nb, dtype=np.int64)) * 256 + vals).ravel()
-    cells = np.sort(flat)  # grouped by (bucket, bin), then value
-    first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-    codes, counts = cells[first], np.diff(np.r_[first, len(flat)])
-    group = codes >> 8
-    # the most common value of every (bucket, bin): the last of each group once sorted by count
-    order = np.lexsort((counts, group))
-    last = np.r_[group[order][1:] != group[order][:-1], True]
-    modal = np.sort(codes[order][last])
-    residual = modal[np.minimum(np.searchsorted(modal, flat), len(modal) - 1)] != flat
+    cells = (int(bucket.max()) + 1) * nb
+    residual = flat != _modal(flat, cells)
     owner = np.repeat(gidx, nb)[residual]
     key = flat[residual]
-    order = np.lexsort((owner, key))
-    key, owner = key[order], owner[order]
+    span = int(gidx.max()) + 1
+    if cells * 256 < (1 << 62) // span:  # (key, owner) packed in one integer: one plain sort
+        packed = np.sort(key * span + owner)
+        key, owner = packed // span, packed % span
+    else:
+        order = np.lexsort((owner, key))
+        key, owner = key[order], owner[order]
     # a group larger than PROBE_GROUP is mostly chance collisions of 8-bit values: skipped
     brk = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
     size = np.repeat(np.diff(brk), np.diff(brk))

@@ -30,7 +30,7 @@ from tunespec.linters.dedup.buckets import (
 )
 from tunespec.linters.dedup.parts import ShingleCache
 from tunespec.linters.dedup.probe import oversized, probe_bins, residual_pairs
-from tunespec.linters.dedup.shingle import Key, estimate_jaccard
+from tunespec.linters.dedup.shingle import Key
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
     BUCKET_SHIFT,
@@ -132,10 +132,8 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         rows_big, number = oversized(buckets, ALL_PAIRS_BUCKET)
         bins = probe_bins(task.band, task.sigs.width)
         pairs = np.concatenate([pairs, residual_pairs(number, gidx[rows_big], task.sigs, bins)])
-    pairs.sort(axis=1)
-    codes = sorted_unique(
-        (pairs[:, 1].astype(np.uint64) << np.uint64(32)) | pairs[:, 0].astype(np.uint64)
-    )
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    codes = sorted_unique((hi.astype(np.uint64) << np.uint64(32)) | lo.astype(np.uint64))
     part = (codes >> np.uint64(32)) % np.uint64(task.verify_parts)
     written = write_partitioned(
         Path(task.out), codes.astype(PAIR_ROW), part.astype(np.int64), task.verify_parts
@@ -270,18 +268,23 @@ def _filter_estimate(
     third value)."""
     i = (codes & _LOW32).astype(np.int64)
     j = (codes >> np.uint64(32)).astype(np.int64)
-    est = np.zeros(len(codes), dtype=np.float64)
+    k = sigs.width
+    agree = np.zeros(len(codes), dtype=np.uint16)  # signature bins that agree
     for lo in range(0, len(codes), 65536):
         sl = slice(lo, lo + 65536)
-        est[sl] = estimate_jaccard(sigs.gather(i[sl]), sigs.gather(j[sl]))
+        agree[sl] = (sigs.gather(i[sl]) == sigs.gather(j[sl])).sum(axis=1, dtype=np.uint16)
+    # as :func:`estimate_jaccard` (the same floats), increasing in ``agree``
+    est = (agree / k - 1 / 256) / (1 - 1 / 256)
     keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
-    i, j, est = i[keep], j[keep], est[keep]
+    i, j, agree = i[keep], j[keep], agree[keep]
     decided = 0
     if bound is not None and len(i):
         possible = bound[0].bound(i, j) >= bound[1] - 1e-9
         decided = int(len(i) - possible.sum())
-        i, j, est = i[possible], j[possible], est[possible]
-    order = np.lexsort((i, -est, j))
+        i, j, agree = i[possible], j[possible], agree[possible]
+    # by j, then the most agreeing bins (= highest estimate) first; i order kept (codes are
+    # sorted by (j, i)): one stable sort of an integer key
+    order = np.argsort(j * (k + 1) + (k - agree.astype(np.int64)), kind="stable")
     return i[order], j[order], decided
 
 
@@ -308,10 +311,12 @@ def _verify(
     judge: Judge | None,
     bound: BoundColumns | None = None,
 ) -> Edges:
-    codes = sorted_unique(np.concatenate([seg.read(part, PAIR_ROW) for seg in inputs + prefix]))
+    # each segment is sorted (see band_reduce): one merge of sorted runs
+    segments = [seg.read(part, PAIR_ROW) for seg in inputs + prefix]
+    codes = sorted_unique(np.concatenate(segments), runs=True)
     forced = np.zeros(len(codes), dtype=bool)
-    if prefix:
-        forced = np.isin(codes, np.concatenate([seg.read(part, PAIR_ROW) for seg in prefix]))
+    if prefix:  # the prefix-filter pairs (all among ``codes``): found by binary search
+        forced[np.searchsorted(codes, np.concatenate(segments[len(inputs) :]))] = True
     out = Edges(candidates=len(codes))
     t = spec.threshold
     ii, jj, decided = _filter_estimate(

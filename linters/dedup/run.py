@@ -186,6 +186,7 @@ class DedupRun:
         """j → (the lowest kept i it near-duplicates, similarity), scanning j in input order so
         every i < j is final; every verified edge joins a split group."""
         near_of: dict[int, tuple[int, float]] = {}
+        self.uf.union_edges(edges.i, edges.j)
         for i, j, sim, agree in zip(
             edges.i.tolist(),
             edges.j.tolist(),
@@ -193,7 +194,6 @@ class DedupRun:
             edges.agree.tolist(),
             strict=True,
         ):
-            self.uf.union(i, j)
             if agree and j not in near_of and i not in near_of:
                 near_of[j] = (i, sim)
         return near_of
@@ -207,8 +207,8 @@ class DedupRun:
         out: list[Conflict] = []
         done: set[tuple[int, int]] = set()
         reported = set() if reported is None else reported
+        self.uf.union_edges(edges.i, edges.j)  # near-duplicate prompts never straddle splits
         for i0, j0, sim in zip(edges.i.tolist(), edges.j.tolist(), edges.sim.tolist(), strict=True):
-            self.uf.union(i0, j0)  # near-duplicate prompts never straddle splits either
             i, j = sorted((kept_of.get(i0, i0), kept_of.get(j0, j0)))
             if i == j or (i, j) in done or j in reported:
                 continue
