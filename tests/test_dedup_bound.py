@@ -71,3 +71,19 @@ def test_overflowing_bucket_gives_no_bound(tmp_path: Path) -> None:
         Columns([str(tmp_path / "sk")], [0, 2], 256), Columns([str(tmp_path / "sz")], [0, 2], 4)
     )
     assert cols.bound(np.array([0]), np.array([1])).tolist() == [1.0]
+
+
+def test_distinct_finds_each_group_once_whatever_the_collisions() -> None:
+    from tunespec.linters.dedup.bound import _TABLE_MAX, _distinct
+
+    rng = np.random.default_rng(3)
+    for n, space in ((1, 1), (50, 3), (5000, 40), (20000, 15000), (20000, 1 << 40)):
+        h = rng.integers(0, space, n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        r = rng.integers(0, 3, n).astype(np.uint64)
+        got = _distinct((h, r), h ^ r)  # many groups share slots: the sort settles them
+        pairs = sorted(zip(*(x.tolist() for x in got), strict=True))
+        assert pairs == [tuple(x) for x in np.unique(np.stack([h, r], axis=1), axis=0).tolist()]
+        (one,) = _distinct((h,), h)
+        assert sorted(one.tolist()) == np.unique(h).tolist()
+    h = rng.integers(0, 99, _TABLE_MAX + 1).astype(np.uint64)  # a huge text: sorted, no table
+    assert sorted(_distinct((h,), h)[0].tolist()) == np.unique(h).tolist()

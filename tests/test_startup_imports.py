@@ -56,3 +56,25 @@ def test_a_spec_less_lint_imports_only_the_rules_it_runs(tmp_path: Path) -> None
     )
     done = subprocess.run([sys.executable, "-c", probe, str(one)], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "[]"  # no rule that needs a spec was imported
+
+
+def test_a_spec_less_dedup_never_loads_pydantic(tmp_path: Path) -> None:
+    """The dedup of a spec-less lint runs on the plain defaults (pydantic: ~0.1 s of a 10k-line
+    lint)."""
+    rows = tmp_path / "rows.jsonl"
+    near = {
+        "messages": [
+            {"role": "user", "content": "hi there, how are you today"},
+            {"role": "assistant", "content": "fine"},
+        ]
+    }
+    rows.write_text((json.dumps(GOOD) + "\n") * 2 + (json.dumps(near) + "\n") * 3, encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from tunespec.linters.cli import main\n"
+        "code = main(['--no-spec', sys.argv[1]])\n"
+        "print('pydantic' in sys.modules, 'numpy' in sys.modules, code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(rows)], capture_output=True, text=True, check=True)
+    assert "DS401" in done.stdout
+    assert done.stdout.splitlines()[-1] == "False True 0"

@@ -16,6 +16,7 @@ shingles) stores size 0 and is always checked exactly.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,34 +28,123 @@ from tunespec.linters.dedup.shuffle import Columns
 SKETCH = 256  # buckets per example (one byte each)
 _ROW_SHIFT = np.uint64(56)
 _LOW56 = np.uint64((1 << 56) - 1)
+_SLOT_MULS = (  # multiply-shift hashing into the table, one multiplier per round
+    np.uint64(0x9E3779B97F4A7C15),
+    np.uint64(0xD6E8FEB86659FD93),
+    np.uint64(0xFF51AFD7ED558CCD),
+)
+_ROW_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
+_TABLE_MAX = 1 << 21  # more shingles (a huge text) are sorted: no table to allocate
+_TABLE_KEPT = 20  # log2 of the largest table kept between batches (4 MiB)
 U32 = npt.NDArray[np.uint32]
 
 
-def count_sketch(hashed: list[tuple[U64, npt.NDArray[np.int64]]], rows: int) -> tuple[U8, U32]:
-    """(``rows`` × ``SKETCH`` bucket counts, distinct shingles per row) of a batch's hashes."""
-    sketch = np.zeros((rows, SKETCH), dtype=np.uint8)
-    sizes = np.zeros(rows, dtype=np.uint32)
-    if not hashed:
-        return sketch, sizes
-    h = np.concatenate([x for x, _ in hashed])
-    r = np.concatenate([x for _, x in hashed])
-    if rows <= 256:  # one sort of (row | 56 hash bits)
-        packed = (r.astype(np.uint64) << _ROW_SHIFT) | (h & _LOW56)
-        packed.sort()
-        packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
-        r = (packed >> _ROW_SHIFT).astype(np.int64)
-        h = packed
+def _sorted_distinct(keys: list[U64]) -> list[U64]:
+    """The distinct tuples of ``keys`` (parallel arrays), by sorting."""
+    if len(keys) == 1:
+        rest = [np.sort(keys[0])]
     else:
-        order = np.lexsort((h, r))
-        h, r = h[order], r[order]
-        first = np.r_[True, (h[1:] != h[:-1]) | (r[1:] != r[:-1])]
-        h, r = h[first], r[first]
-    bucket = ((h >> np.uint64(24)) & np.uint64(SKETCH - 1)).astype(np.int64)
-    counts = np.bincount(r * SKETCH + bucket, minlength=rows * SKETCH).reshape(rows, SKETCH)
-    sizes[:] = counts.sum(axis=1)
+        order = np.lexsort(keys[::-1])
+        rest = [k[order] for k in keys]
+    change = np.zeros(len(rest[0]), dtype=bool)
+    change[:1] = True
+    for k in rest:
+        change[1:] |= k[1:] != k[:-1]
+    return [k[change] for k in rest]
+
+
+def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
+    """The distinct tuples of ``keys`` (parallel arrays), in no particular order.
+
+    One scatter into a hash table of about four slots per element (by ``slot_key``, a hash of
+    the tuple): every tuple reads back the element that won its slot; the element that won
+    is the one kept of its group. Groups whose slot another group won (~7%) go round again
+    with another hash, then (a few) are sorted. Sorting everything costs ~4x more on a batch's
+    shingles (and is what a huge text gets: it needs no table).
+    """
+    if len(slot_key) > _TABLE_MAX:
+        return tuple(_sorted_distinct(list(keys)))
+    found: list[tuple[U64, ...]] = []
+    for mul in _SLOT_MULS:
+        n = len(slot_key)
+        bits = max(8, (4 * n - 1).bit_length())
+        slot = slot_key * mul
+        slot >>= np.uint64(64 - bits)
+        where = slot.view(np.intp)  # < 2**bits: the same value
+        table = _table(bits)
+        idx = _arange(n)
+        table[where] = idx  # some writer wins each slot
+        won = table[where].astype(np.intp)  # an intp index: numpy's fast gather
+        same = keys[0][won] == keys[0]
+        for k in keys[1:]:
+            same &= k[won] == k
+        first = won == idx
+        found.append(tuple(k[first] for k in keys))
+        if same.all():
+            break
+        again = ~same  # whole groups: a group's members share a slot and a winner
+        one = slot_key is keys[0]
+        keys = tuple(k[again] for k in keys)
+        slot_key = keys[0] if one else slot_key[again]
+    else:
+        found.append(tuple(_sorted_distinct(list(keys))))
+    if len(found) == 1:
+        return found[0]
+    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
+
+
+_aranges: list[npt.NDArray[np.int32]] = [np.zeros(0, dtype=np.int32)]
+_tables = threading.local()
+
+
+def _table(bits: int) -> npt.NDArray[np.int32]:
+    """A hash table of ``2**bits`` slots, kept per thread up to ``_TABLE_KEPT`` slots: a fresh
+    megabyte per batch costs page faults (only the slots written are read, so what it held
+    does not matter)."""
+    if bits > _TABLE_KEPT:
+        return np.empty(1 << bits, dtype=np.int32)
+    table: npt.NDArray[np.int32] | None = getattr(_tables, "table", None)
+    if table is None or len(table) < 1 << bits:
+        table = _tables.table = np.empty(1 << bits, dtype=np.int32)
+    return table[: 1 << bits]
+
+
+def _arange(n: int) -> npt.NDArray[np.int32]:
+    """``np.arange(n, dtype=np.int32)``, a view of one kept array (read only)."""
+    if len(_aranges[0]) < n:
+        whole = np.arange(max(n, 1 << 16), dtype=np.int32)
+        whole.flags.writeable = False
+        _aranges[0] = whole
+    return _aranges[0][:n]
+
+
+def count_sketch(hashed: list[tuple[U64, npt.NDArray[np.int64]]], rows: int) -> tuple[U8, U32]:
+    """(``rows`` × ``SKETCH`` bucket counts, distinct shingles per row) of a batch's hashes.
+
+    Shingles of a row are told apart by their low 56 hash bits (all 64 with over 256 rows: the
+    row takes the top byte otherwise)."""
+    if not hashed or not sum(len(x) for x, _ in hashed):
+        return np.zeros((rows, SKETCH), dtype=np.uint8), np.zeros(rows, dtype=np.uint32)
+    h = hashed[0][0] if len(hashed) == 1 else np.concatenate([x for x, _ in hashed])
+    r = hashed[0][1] if len(hashed) == 1 else np.concatenate([x for _, x in hashed])
+    r64 = r.view(np.uint64)  # rows are >= 0
+    if rows <= 256:  # (row | 56 hash bits) in one word
+        packed = h & _LOW56
+        packed |= r64 << _ROW_SHIFT
+        (h,) = _distinct((packed,), packed)
+        cell = h >> np.uint64(48)  # row × 256 + the bucket: hash bits 24..31
+        cell &= np.uint64(0xFF00)
+        cell |= (h >> np.uint64(24)) & np.uint64(SKETCH - 1)
+    else:
+        h, r64 = _distinct((h, r64), h ^ (r64 * _ROW_MUL))
+        cell = r64 * np.uint64(SKETCH)
+        cell |= (h >> np.uint64(24)) & np.uint64(SKETCH - 1)
+    counts = np.bincount(cell.view(np.int64), minlength=rows * SKETCH).reshape(rows, SKETCH)
+    sizes = counts.sum(axis=1).astype(np.uint32)
+    if counts.max() <= 255:
+        return counts.astype(np.uint8), sizes
     sizes[counts.max(axis=1) > 255] = 0  # overflow: no bound for this text
-    sketch[:] = np.minimum(counts, 255)
-    return sketch, sizes
+    return np.minimum(counts, 255).astype(np.uint8), sizes
 
 
 def jaccard_bound(a: U8, sa: U32, b: U8, sb: U32) -> npt.NDArray[np.float64]:

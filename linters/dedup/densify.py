@@ -16,9 +16,26 @@ PROBES = 2  # probe rounds of :func:`densify` (a bin still empty after them: rot
 _probe_tables: dict[int, npt.NDArray[np.intp]] = {}
 
 
+#: ``_probes(128)`` as computed below (the default ``num_perm``): numpy.random, ~10 ms to import,
+#: stays unloaded for it (tests/test_dedup_charhash.py checks the two agree)
+_PROBES_128 = (
+    "3d7b360a4b3758010066205e4e60761d6242674c4f3c524318247a696f23413a"
+    "39402f497f255128323e344a63454d140b734626781e2a741f5a1c5b71382935"
+    "707919216e64562d13125d6c75090d2b1a0e307e046b571b7772610844485f55"
+    "105c3b7d68110c5931156d2250270653030716654754172e2c056a3f0f33027c"
+    "04415b6f4f192864182c75393c53443350790529596e652e2f3273074912371e"
+    "764c4e1a35236b7143746a2a137b695c566672252611581d47084024273e0b16"
+    "06554a54452d7e46107c612b217a686757386c7f3b0a00094b3617223a4d4260"
+    "14523d0c70770f5f0e301f0162511b637d3f201c036d5d15785a48020d5e3431"
+)
+
+
 def _probes(k: int) -> npt.NDArray[np.intp]:
     """``PROBES`` fixed pseudo-random permutations of the ``k`` bins (the same in every process)."""
     table = _probe_tables.get(k)
+    if table is None and k == 128:
+        raw = np.frombuffer(bytes.fromhex(_PROBES_128), dtype=np.uint8)
+        table = _probe_tables[k] = raw.reshape(PROBES, k).astype(np.intp)
     if table is None:
         rng = np.random.default_rng(0x5EED)
         table = np.stack([rng.permutation(k) for _ in range(PROBES)]).astype(np.intp)
@@ -40,25 +57,22 @@ def densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     only on the value's low 8 bits, so the pass runs on the b-bit bytes. A bin still empty after
     ``PROBES`` rounds (mostly texts of a few shingles) falls back to :func:`rotate`.
     """
-    rows = np.flatnonzero(~filled.all(axis=1) & filled.any(axis=1))  # blank rows stay zero
-    if len(rows) == 0:
+    st, ft = sig.T, filled.T  # bins on axis 0: a probe gathers whole rows of the batch
+    done = ft.copy()
+    blank = ~ft.any(axis=0)
+    done[:, blank] = True  # blank texts stay zero
+    if done.all():
         return
-    f = filled[rows]
-    sub = sig[rows]  # 0 in every empty bin
-    done = f.copy()
     for a, probe in enumerate(_probes(k)):
-        take = np.take(f, probe, axis=1) & ~done  # empty so far, and its probed bin is filled
+        take = np.take(ft, probe, axis=0)  # empty so far, and its probed bin is filled
+        take &= ~done
         # uint8 arithmetic on the masks (np.where is slower on arrays this small)
-        sub += (np.take(sub, probe, axis=1) + np.uint8((a + 1) * int(_OFFSET) & 0xFF)) * take
+        st += (np.take(st, probe, axis=0) + np.uint8((a + 1) * int(_OFFSET) & 0xFF)) * take
         done |= take
         if done.all():
             break
     else:  # a text of a few shingles: rotation for what probing left empty
-        left = np.flatnonzero(~done.all(axis=1))
-        rotated = sig[rows[left]]
-        rotate(rotated, f[left], k)
-        sub[left] += rotated * ~done[left]
-    sig[rows] = sub
+        st += _borrowed(st, ft, k) * ~done  # filled bins are read: probing left them as they were
 
 
 def rotate(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
@@ -73,15 +87,23 @@ def rotate(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     if len(rows) == 0:
         return
     f = filled[rows].T  # bins on axis 0: the cumulative pass runs across all rows at once
+    sub = sig[rows].T
+    borrowed = _borrowed(sub, f, k)
+    sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
+
+
+def _borrowed(st: U8, ft: npt.NDArray[np.bool_], k: int) -> U8:
+    """Every bin's rotation value, bins on axis 0: the nearest filled bin at or after it
+    (circularly), plus the offset times the distance (anything for a text with no filled bin)."""
     cols = np.arange(k, dtype=np.int16)[:, None]
     big = np.int16(2 * k)
     # Selections are done with arithmetic on the masks: np.where/copyto with a mask is several
     # times slower on arrays this small. The bin itself where filled, else ``big``:
-    nxt = np.minimum.accumulate((big - (big - cols) * f)[::-1], axis=0)[::-1]
+    nxt = np.minimum.accumulate((big - (big - cols) * ft)[::-1], axis=0)[::-1]
     nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last filled: wrap around
     src = nxt - (nxt >= k) * np.int16(k)
-    rowsig = sig[rows]
-    flat = src + np.arange(0, len(rows) * k, k, dtype=np.intp)  # positions in rowsig.ravel()
-    sub = rowsig.T
-    borrowed = rowsig.ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
-    sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
+    np.minimum(src, np.int16(k - 1), out=src)  # a text with no filled bin: any bin
+    width = st.shape[1]
+    flat = src.astype(np.intp) * width + np.arange(width, dtype=np.intp)  # in the (bin, text) ravel
+    out: U8 = np.ascontiguousarray(st).ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
+    return out

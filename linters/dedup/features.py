@@ -1,10 +1,11 @@
 """Per-example dedup features, computed where the examples are (the map stage).
 
 The expensive part of deduplication that depends on one example only (key texts, hashes,
-MinHash signatures: ~25 µs per short example) is done by :class:`FeatureBuilder` in the map
-stage. :func:`write_features` then writes what the shuffles need next to the chunk: exact rows
-partitioned by hash, LSH band rows partitioned by (band, key), and the answer hashes and
-signatures as columns the reducers read back by index (see :mod:`.shuffle`).
+MinHash signatures, count sketches: ~15 µs per short example) is done by
+:class:`FeatureBuilder` in the map stage. :func:`write_features` then writes what the shuffles
+need next to the chunk: exact rows partitioned by hash, LSH band rows partitioned by (band,
+key), and the answer hashes and signatures as columns the reducers read back by index (see
+:mod:`.shuffle`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,11 +39,15 @@ from tunespec.linters.dedup.shuffle import (
     write_partitioned,
 )
 from tunespec.spec.example import Example
-from tunespec.spec.models.dedup import DedupSpec
 
-BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest)
+if TYPE_CHECKING:  # pydantic stays unloaded for a spec-less dslint
+    from tunespec.spec.models.dedup import DedupSpec
+
+BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest); with the
+# prompts, at most 256 rows: what count_sketch packs in a word (the same sketches at any size)
 BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
 ANSWER_BYTES = 8
+_blake2b = hashlib.blake2b
 I64 = npt.NDArray[np.int64]
 
 
@@ -97,6 +102,8 @@ class FeatureBuilder:
     def __init__(self, spec: DedupSpec) -> None:
         self.spec = spec
         self.key = spec.key
+        self._key_index = _KEY_INDEX[spec.key]
+        self._near = spec.near
         self.check_prompts = prompt_pass(spec)
         self._hashes = bytearray()
         self._answers = bytearray()
@@ -119,23 +126,23 @@ class FeatureBuilder:
 
     def add(self, example: Example) -> None:
         texts = key_texts(example)
-        text = texts[_KEY_INDEX[self.key]]
+        text = texts[self._key_index]
         label = example.label
-        h = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        h = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
         if label is not None:  # a relabelled copy is a conflict, not a copy (any key)
             h.update(b"\x00label\x00" + label.encode("utf-8", "surrogatepass"))
         self._hashes += h.digest()
-        self._answers += hashlib.blake2b(
-            texts[2].encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES
-        ).digest()
+        answer = texts[2].encode("utf-8", "surrogatepass")
+        self._answers += _blake2b(answer, digest_size=ANSWER_BYTES).digest()
         self.labels.append(label)
-        if self.spec.near:
-            self._pending_key.append(text)
+        if self._near:
+            pending = self._pending_key
+            pending.append(text)
             self._pending_chars += len(text)
             if self.check_prompts:
                 self._pending_prompt.append(texts[1])
                 self._pending_chars += len(texts[1])
-            if len(self._pending_key) >= BATCH or self._pending_chars >= BATCH_CHARS:
+            if len(pending) >= BATCH or self._pending_chars >= BATCH_CHARS:
                 self._flush()
 
     def extend(self, features: Features) -> None:
@@ -158,28 +165,32 @@ class FeatureBuilder:
         self._prompt_sizes += features.prompt_sizes
 
     def _flush(self) -> None:
+        """Signatures, prefix keys and sketches of the pending texts: both passes' texts in one
+        batch (rows ``0..b-1`` the key texts, ``b..`` the prompts; every row is computed on its
+        own, so the result is the same as one batch per pass)."""
         n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
         self._pending_chars = 0
-        base = self._signed
-        if self._pending_key:
-            hashed: list[tuple[U64, I64]] = []
-            sig, rows, keys = batch_features(self._pending_key, n, k, t, hashed)
-            self._key_sigs.extend(sig)
-            self._key_prefix.add(base, rows, keys)
-            sketch, sizes = count_sketch(hashed, len(self._pending_key))
-            self._key_sketch.extend(sketch)
-            self._key_sizes += sizes.astype("<u4").tobytes()
-            self._signed += len(self._pending_key)
-            self._pending_key = []
+        base, b = self._signed, len(self._pending_key)
+        if not b:
+            return
+        texts = self._pending_key + self._pending_prompt
+        hashed: list[tuple[U64, I64]] = []
+        sig, rows, keys = batch_features(texts, n, k, t, hashed)
+        cut = int(np.searchsorted(rows, b))  # prefix keys come sorted by row
+        sketch, sizes = count_sketch(hashed, len(texts))
+        sizes = sizes.astype("<u4")
+        self._key_sigs.extend(sig[:b])
+        self._key_prefix.add(base, rows[:cut], keys[:cut])
+        self._key_sketch.extend(sketch[:b])
+        self._key_sizes += sizes[:b].tobytes()
         if self._pending_prompt:
-            hashed = []
-            sig, rows, keys = batch_features(self._pending_prompt, n, k, t, hashed)
-            self._prompt_sigs.extend(sig)
-            self._prompt_prefix.add(base, rows, keys)
-            sketch, sizes = count_sketch(hashed, len(self._pending_prompt))
-            self._prompt_sketch.extend(sketch)
-            self._prompt_sizes += sizes.astype("<u4").tobytes()
-            self._pending_prompt = []
+            self._prompt_sigs.extend(sig[b:])
+            self._prompt_prefix.add(base, rows[cut:] - b, keys[cut:])
+            self._prompt_sketch.extend(sketch[b:])
+            self._prompt_sizes += sizes[b:].tobytes()
+        self._signed += b
+        self._pending_key = []
+        self._pending_prompt = []
 
     def build(self) -> Features:
         """The features of every example added (call once)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,9 @@ from tunespec.linters.dedup.result import Conflict, DedupResult, Duplicate
 from tunespec.linters.dedup.run import run_dedup
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.spec.example import Example
-from tunespec.spec.models.dedup import DedupSpec
+
+if TYPE_CHECKING:
+    from tunespec.spec.models.dedup import DedupSpec
 
 __all__ = ["Conflict", "DedupIndex", "DedupResult", "Duplicate"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +41,10 @@ from tunespec.linters.dedup.shuffle import (
     write_partitioned,
 )
 from tunespec.spec.example import Example
-from tunespec.spec.models.dedup import DedupSpec
+from tunespec.spec.plain import Plain
+
+if TYPE_CHECKING:  # pydantic stays unloaded for a spec-less dslint
+    from tunespec.spec.models.dedup import DedupSpec
 
 I64 = npt.NDArray[np.int64]
 PREFIX_ALL_PAIRS = 8  # the same for prefix-filter buckets (a common shingle: star + chain)
@@ -349,7 +352,7 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
     another answer too.
     Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
     """
-    spec = DedupSpec.model_validate(task.spec)
+    spec = cast("DedupSpec", Plain(**task.spec))  # a dump of a validated spec
     cache = ShingleCache(task.source.get, spec.ngram)
     judge = Judge(
         spec,

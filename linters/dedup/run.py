@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,9 @@ from tunespec.linters.dedup.shuffle import (
     ShufflePlan,
     chunk_bases,
 )
-from tunespec.spec.models.dedup import DedupSpec
+
+if TYPE_CHECKING:  # pydantic stays unloaded for a spec-less dslint
+    from tunespec.spec.models.dedup import DedupSpec
 
 MapFn = Callable[[Callable[[Any], Any], list[Any]], list[Any]]
 

@@ -22,15 +22,15 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.charhash import _M1, _P, PREFIX_SHINGLES, char_hashes, prefix_keys
 from tunespec.linters.dedup.densify import densify as _densify
 from tunespec.spec.example import Example
 
 Key = Literal["conversation", "prompt", "answer"]
 U64 = npt.NDArray[np.uint64]
 U8 = npt.NDArray[np.uint8]
+I64 = npt.NDArray[np.int64]
 
-_P = np.uint64(0x100000001B3)  # FNV-ish odd multiplier for the rolling hash
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
@@ -42,8 +42,6 @@ _ROLES = {"user": 1, "assistant": 2, "tool": 3}
 PARA_SALTS = 3  # paragraphs 0, 1 and 2+ of a turn are told apart (see :func:`segments`)
 FIELD_SALTS = 16  # template fields 0..14 of a turn are told apart, 15+ share a salt
 FIELD_STEP = 1 << 32  # a field's salt step: above any turn/paragraph/role salt
-PREFIX_SHINGLES = 32  # texts with at most this many shingles get prefix-filter keys: every
-# pair involving a text under 30 characters (26 shingles) at Jaccard >= 0.8 (26 / 0.8 = 32.5)
 
 
 _FOLD_STEP = 1 << 20
@@ -121,7 +119,11 @@ def key_texts(example: Example) -> tuple[str, str, str]:
         if m.spans is not None:
             text = _fields(example, m.content, m.spans, shared)
         else:
-            text = _fold(example.strip_context(m.content) if shared else m.content)
+            content = example.strip_context(m.content) if shared else m.content
+            if len(content) <= _FOLD_STEP and "\n" not in content and "\r" not in content:
+                text = " ".join(content.split())  # _fold's common case, inline
+            else:
+                text = _fold(content)
         conv.append(f"{role}{ROLE}{text}")
         (answer if role == "assistant" else prompt).append(text)
     return TURN.join(conv), TURN.join(prompt), TURN.join(answer)
@@ -288,6 +290,22 @@ def _hashes(pieces: list[Piece], n: int) -> tuple[U64, npt.NDArray[np.int64]]:
     return _mix(h), text_of
 
 
+def _shingle_hashes(texts: Sequence[str], n: int) -> tuple[list[tuple[U64, I64]], I64]:
+    """(mixed hash of every shingle with its text's row, in parts; shingles per text, repeats
+    counted). A batch of at most ``SEGMENT_CHARS`` characters is hashed in numpy passes over
+    them (:mod:`.charhash`); a larger one segment by segment, in pieces."""
+    b = len(texts)
+    if sum(map(len, texts)) + b < SEGMENT_CHARS:
+        h, text_of, raw = char_hashes(texts, n)
+        return ([(_mix(h), text_of)] if len(h) else []), raw
+    segs, seg_rows, seg_salts = _expand(texts)
+    # shingles per text (with repeats), counted before any piece is hashed
+    per_seg = np.fromiter((max(len(t), n) - n + 1 for t in segs), dtype=np.int64, count=len(segs))
+    raw = np.bincount(np.array(seg_rows, dtype=np.int64), weights=per_seg, minlength=b)
+    parts = [_hashes(pieces, n) for pieces in _batches(segs, seg_rows, seg_salts, n)]
+    return parts, raw.astype(np.int64)
+
+
 def batch_features(
     texts: Sequence[str],
     n: int,
@@ -302,67 +320,45 @@ def batch_features(
     b = len(texts)
     sig = np.zeros((b, k), dtype=np.uint8)
     none = (sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
-    segs, seg_rows, seg_salts = _expand(texts)
-    if not segs:
+    parts, raw = _shingle_hashes(texts, n)
+    if not parts:
         return none
-    # shingles per text (with repeats), counted before any piece is hashed
-    per_seg = np.fromiter((max(len(t), n) - n + 1 for t in segs), dtype=np.int64, count=len(segs))
-    raw = np.bincount(np.array(seg_rows, dtype=np.int64), weights=per_seg, minlength=b)
-    short = raw.astype(np.int64) <= PREFIX_SHINGLES
+    short = raw <= PREFIX_SHINGLES
+    any_short = threshold < 1.0 and bool(short.any())
     table = np.full(b * k, 0xFFFFFFFF, dtype=np.uint32)
-    hit = np.zeros(b * k, dtype=bool)
+    hit = np.zeros(b * k, dtype=bool)  # cells only shingles with low bits 0xFFFFFFFF reached
     short_h: list[U64] = []
     short_rows: list[npt.NDArray[np.int64]] = []
-    for pieces in _batches(segs, seg_rows, seg_salts, n):
-        h, text_of = _hashes(pieces, n)
+    for h, text_of in parts:
         if hashed is not None:
             hashed.append((h, text_of))
-        # one cell per (text, bin); each keeps the minimum low 32 bits of its shingles'
+        # one cell per (bin, text); each keeps the minimum low 32 bits of its shingles'
         # hashes. The bin is floor(high 32 bits × k / 2^32): the top log2(k) bits when k is a
-        # power of two.
-        row = text_of * k
+        # power of two. Bin-major: densification gathers whole bins of the batch.
         if k & (k - 1) == 0:
-            cell = row + (h >> np.uint64(64 - (k.bit_length() - 1))).astype(np.int64)
+            cell = (h >> np.uint64(64 - (k.bit_length() - 1))).view(np.int64) * b
         else:
-            cell = row + (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-        np.minimum.at(table, cell, (h & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        hit[cell] = True
-        if threshold < 1.0:
+            cell = (((h >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)).view(np.int64) * b
+        cell += text_of
+        low = h.astype(np.uint32)  # the low 32 bits
+        np.minimum.at(table, cell, low)
+        full = low == 0xFFFFFFFF
+        if full.any():
+            hit[cell[full]] = True
+        if any_short:
             sel = short[text_of]
             short_h.append(h[sel])
             short_rows.append(text_of[sel])
-    filled = hit.reshape(b, k)
+    hit |= table != 0xFFFFFFFF
+    filled = hit.reshape(k, b)
     # the bin minimum's low 8 bits (astype keeps the low byte), 0 in empty bins
-    sig = table.astype(np.uint8).reshape(b, k) * filled
-    _densify(sig, filled, k)
+    sig_t = table.astype(np.uint8).reshape(k, b) * filled
+    _densify(sig_t.T, filled.T, k)  # in place, through (text, bin) views
+    sig = np.ascontiguousarray(sig_t.T)
     if threshold >= 1.0 or not short_h:
         return sig, none[1], none[2]
     h_all, rows_all = np.concatenate(short_h), np.concatenate(short_rows)
-    return (sig, *prefix_keys(h_all, rows_all, raw.astype(np.int64), threshold))
-
-
-def prefix_keys(
-    h: U64, text_of: npt.NDArray[np.int64], raw: npt.NDArray[np.int64], threshold: float
-) -> tuple[npt.NDArray[np.int64], U64]:
-    """Prefix filtering (Chaudhuri et al. 2006; Bayardo et al. 2007) under the hash order:
-    two sets with Jaccard ≥ t share one of their ``m - ceil(t·m) + 1`` smallest elements.
-    Used as extra LSH keys for texts of at most ``PREFIX_SHINGLES`` shingles (too few for
-    MinHash bands to be reliable), so such a pair is always a candidate."""
-    b = len(raw)  # shingles (with repeats) per text
-    sel = raw[text_of] <= PREFIX_SHINGLES
-    r, v = text_of[sel], h[sel]
-    if len(r) == 0:
-        return r, v
-    order = np.lexsort((v, r))
-    r, v = r[order], v[order]
-    first = np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])]
-    r, v = r[first], v[first]
-    m = np.bincount(r, minlength=b)
-    start = np.r_[0, np.cumsum(m)[:-1]]
-    rank = np.arange(len(r)) - start[r]
-    p = m - np.ceil(threshold * m - 1e-9).astype(np.int64) + 1
-    keep = rank < p[r]
-    return r[keep], v[keep]
+    return (sig, *prefix_keys(h_all, rows_all, raw, threshold))
 
 
 def estimate_jaccard(a: U8, b: U8) -> npt.NDArray[np.float64]:
