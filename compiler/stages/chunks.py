@@ -195,9 +195,9 @@ def chunk_bytes_of(value: int | None) -> int | None:
 
 
 def auto_chunk_bytes(total: int, parallelism: int) -> int:
-    """With several workers, cut the input into about four chunks per worker (so they all have
+    """With several workers, cut the input into about eight chunks per worker (so they all have
     work to the end), between 1 MiB and the default; alone, the default. Chunking never changes
     the artefact (tested)."""
     if parallelism <= 1:
         return DEFAULT_CHUNK_BYTES
-    return max(MIN_AUTO_CHUNK_BYTES, min(DEFAULT_CHUNK_BYTES, total // (4 * parallelism)))
+    return max(MIN_AUTO_CHUNK_BYTES, min(DEFAULT_CHUNK_BYTES, total // (8 * parallelism)))
