@@ -55,7 +55,7 @@ def test_process_executor_needs_two_jobs() -> None:
 
 def test_auto_chunks_give_every_worker_work() -> None:
     assert auto_chunk_bytes(100 << 20, 1) == 8 << 20  # alone: the default
-    assert auto_chunk_bytes(100 << 20, 4) == 100 * (1 << 20) // 16  # four per worker
+    assert auto_chunk_bytes(100 << 20, 4) == 100 * (1 << 20) // 32  # eight per worker
     assert auto_chunk_bytes(10_000, 16) == 1 << 20  # never below 1 MiB
     assert auto_chunk_bytes(10 << 30, 2) == 8 << 20  # never above the default
 
