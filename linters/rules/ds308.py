@@ -7,14 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, RuleContext, Stage, Violation
-from tunespec.linters.validators.ecma_regex import compile_ecma
 from tunespec.linters.validators.lint import has_answer, schema_kind, verdict_for
-from tunespec.linters.validators.schema_lint import (
-    ascii_patterns,
-    schema_validator,
-    strings_of,
-    unicode_twin,
-)
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -63,6 +56,14 @@ class SchemaPatternAsciiClass(Rule):
 
     def _patterns(self) -> list[tuple[str, str, list[str], Any, Any]]:
         if self.patterns is None:
+            # imported here: a compile without a JSON Schema never loads the schema validators
+            from tunespec.linters.validators.ecma_regex import compile_ecma
+            from tunespec.linters.validators.schema_lint import (
+                ascii_patterns,
+                schema_validator,
+                unicode_twin,
+            )
+
             validator = schema_validator(self.ctx)
             found = ascii_patterns(validator.schema) if validator is not None else []
             self.patterns = [
@@ -74,6 +75,8 @@ class SchemaPatternAsciiClass(Rule):
     def observe(self, example: Example) -> None:
         if not has_answer(example) or example.final_answer.isascii() or not self._patterns():
             return
+        from tunespec.linters.validators.schema_lint import strings_of
+
         value = verdict_for(self.ctx, example).value
         texts = [t for t in strings_of(value) if not t.isascii()]
         for at, _pattern, _escapes, ecma, twin in self._patterns():

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, ClassVar
 from tunespec.linters.findings import Severity
 from tunespec.linters.rule import Rule, Stage, Violation
 from tunespec.linters.validators.lint import schema_kind
-from tunespec.linters.validators.schema_lint import schema_validator, unchecked_formats
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -54,6 +53,9 @@ class SchemaFormatUnchecked(Rule):
         return None
 
     def finish(self) -> Iterable[Violation]:
+        # imported here: a compile without a JSON Schema never loads the schema validators
+        from tunespec.linters.validators.schema_lint import schema_validator, unchecked_formats
+
         validator = schema_validator(self.ctx)
         if validator is None:
             return

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from tunespec.linters.rule import Rule, Violation
 from tunespec.linters.validators.lint import meta_for, schema_kind, validator_for
-from tunespec.linters.validators.sql import SqlValidator
-from tunespec.linters.validators.sql_context import ALLOWED_HINT
 
 if TYPE_CHECKING:
     from tunespec.spec.example import Example
@@ -50,6 +48,10 @@ class SqlContextInvalid(Rule):
         return schema_kind(spec) == "sql"
 
     def check(self, example: Example) -> Iterable[Violation]:
+        # imported here: a compile without an SQL schema never loads sqlite3 and sqlglot
+        from tunespec.linters.validators.sql import SqlValidator
+        from tunespec.linters.validators.sql_context import ALLOWED_HINT
+
         validator = validator_for(self.ctx)
         if not isinstance(validator, SqlValidator):
             return
