@@ -133,7 +133,10 @@ def spill_row(example: Example, raw_pos: int, raw_len: int) -> list[Any]:
     o = example.origin
     return [
         example.id,
-        [m.to_spill() for m in example.messages],
+        [
+            [m.role, m.content] if m.extra is None and m.spans is None else m.to_spill()
+            for m in example.messages
+        ],
         example.meta,
         example.source,
         example.layout,

@@ -202,7 +202,11 @@ class ObserveStep:
 
 class RecordPath:
     """The steps of one source, in order. :meth:`run` returns the record with its findings
-    and, when a step dropped it, :attr:`Record.drop`."""
+    and, when a step dropped it, :attr:`Record.drop`.
+
+    :meth:`run` is the steps inlined (one call per record instead of one per step, and each
+    step's ``seen`` derived from the records run and the drops before it); :meth:`run_steps`
+    is the same path step by step, what the tests compare it with."""
 
     def __init__(
         self,
@@ -213,16 +217,67 @@ class RecordPath:
         reject_on_error: bool,
         observe: Callable[[Example], object] | None = None,
     ) -> None:
-        self.steps: tuple[Step, ...] = (
-            ReadStep(engine, mapper.name),
-            MapStep(engine, mapper),
-            NormalizeStep(normalizer, keep_written=bool(engine.as_written)),
-            LintStep(engine, reject_on_error),
-            ObserveStep(observe),
-        )
+        read, map_ = ReadStep(engine, mapper.name), MapStep(engine, mapper)
+        normalize = NormalizeStep(normalizer, keep_written=bool(engine.as_written))
+        lint, observe_ = LintStep(engine, reject_on_error), ObserveStep(observe)
+        self.steps: tuple[Step, ...] = (read, map_, normalize, lint, observe_)
         self._steps = [(step, step.stats) for step in self.steps]
+        self._runs = 0  # records run through :meth:`run` since the steps' counts were synced
+        self._run_drops = [0] * len(self.steps)  # and how many each step dropped
+        self._read, self._map_step, self._map = read, map_, map_.map
+        self._normalize, self._content_id = normalize.normalize, normalize.content_id
+        self._keep_written, self._target = normalize.keep_written, normalize.target
+        self._check, self._reject_on_error = lint.check, reject_on_error
+        self._observe = observe
 
     def run(self, raw: RawRecord) -> Record:
+        record = Record(raw)
+        self._runs += 1
+        if raw.problem is not None:
+            return self._dropped(record, 0, self._read(record))
+        mapped = self._map(raw.data, raw.origin)
+        if mapped.problems:
+            for problem in mapped.problems:
+                self._map_step.add(record, problem)
+        example = record.example = mapped.example
+        if example is None:
+            fatal = mapped.problems[0]
+            drop = Drop("map", fatal.code, fatal.message, fatal.hint, fatal.json_path)
+            return self._dropped(record, 1, drop)
+        # normalize (NormalizeStep)
+        written = written_messages(example) if self._keep_written else None
+        if self._normalize is not None:
+            self._normalize(example)
+        if not example.id:
+            example.id = self._content_id(example)
+        if written is not None:
+            record.written = written_view(example, written, self._target)
+        # lint (LintStep)
+        found = self._check(example, record.written)
+        findings = record.findings
+        if found:
+            findings += found
+        if findings and self._reject_on_error:
+            for f in findings:
+                if f.severity == "error":
+                    return self._dropped(
+                        record, 3, Drop("lint", f.code, f.message, f.hint, f.json_path)
+                    )
+        # observe (ObserveStep)
+        if self._observe is not None:
+            self._observe(example)
+        return record
+
+    def _dropped(self, record: Record, step: int, drop: Drop | None) -> Record:
+        assert drop is not None
+        self.steps[step].stats.dropped[drop.code] += 1
+        self._run_drops[step] += 1
+        record.drop = drop
+        return record
+
+    def run_steps(self, raw: RawRecord) -> Record:
+        """:meth:`run`, one step at a time (the definition the inlined :meth:`run` follows)."""
+        self._sync()
         record = Record(raw)
         for step, stats in self._steps:
             stats.seen += 1
@@ -233,7 +288,24 @@ class RecordPath:
                 break
         return record
 
+    def _sync(self) -> None:
+        """Each step's ``seen`` with the records :meth:`run` took in: every record reaches a
+        step but those dropped before it."""
+        reached = self._runs
+        for i, step in enumerate(self.steps):
+            step.stats.seen += reached
+            reached -= self._run_drops[i]
+            self._run_drops[i] = 0
+        self._runs = 0
+
+    @property
+    def records_seen(self) -> int:
+        """Records that entered the path (the read step's ``seen``)."""
+        self._sync()
+        return self.steps[0].stats.seen
+
     def stats(self) -> dict[str, StepStats]:
+        self._sync()
         return {step.name: step.stats for step in self.steps}
 
     def dropped(self) -> Counter[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,6 +134,19 @@ def id_hash(example_id: str) -> bytes:
     return hashlib.blake2b(example_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
+def prompt_digest(example: Example) -> bytes:
+    """:func:`split_key_digest` for the split key ``prompt`` (no ``group_by``, no pin): the
+    hash of the system and user turns, straight when no shared ``context`` is to be cut."""
+    if "context" in example.meta:
+        return split_key_digest(example, "prompt")
+    text = "\n".join([m.content for m in example.messages if m.role != "assistant"])
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+#: kept examples whose spill and raw lines are gathered before one write to each file
+_BUFFERED = 1024
+
+
 class _ChunkOut:
     """The chunk's scratch files and per-example arrays, fed one finished record at a time."""
 
@@ -151,6 +165,20 @@ class _ChunkOut:
         self.offsets, self.labels, self.reject_idpos = array("Q"), array("i"), array("q")
         self.split_keys, self.ids, self.id_kept = bytearray(), bytearray(), bytearray()
         self.label_ids: dict[str, int] = {}
+        #: spill and raw lines not written yet (:meth:`flush`)
+        self._lines: list[bytes] = []
+        self._raws: list[bytes] = []
+
+    def split_by(self, group_by: str | None, pin: str | None) -> None:
+        """The spec's ``split.group_by`` and the source's ``split:`` (its pin)."""
+        self.group_by, self.pin = group_by, pin
+        self._digest = (
+            prompt_digest
+            if self.split_key == "prompt" and group_by is None and pin is None
+            else None
+        )
+
+    _digest: Callable[[Example], bytes] | None = None
 
     def add(self, record: Record) -> None:
         side, example = self.side, record.example
@@ -190,16 +218,34 @@ class _ChunkOut:
 
     def _spill(self, example: Example, raw: str) -> None:
         raw_bytes = raw.encode("utf-8", "surrogatepass")
-        line = orjson.dumps(spill_row(example, self.raw_pos, len(raw_bytes)), option=_NL)
-        self.raw_out.write(raw_bytes)
-        self.raw_pos += len(raw_bytes)
+        size = len(raw_bytes)
+        line = orjson.dumps(spill_row(example, self.raw_pos, size), option=_NL)
+        self._raws.append(raw_bytes)
+        self.raw_pos += size
         self.offsets.append(self.pos)
-        self.spill.write(line)
+        self._lines.append(line)
         self.pos += len(line)
-        self.split_keys += split_key_digest(example, self.split_key, self.group_by, self.pin)
-        label = example.label
-        ids = self.label_ids
-        self.labels.append(-1 if label is None else ids.setdefault(label, len(ids)))
+        if len(self._lines) >= _BUFFERED:
+            self.flush()
+        digest = self._digest
+        self.split_keys += (
+            digest(example)
+            if digest is not None
+            else split_key_digest(example, self.split_key, self.group_by, self.pin)
+        )
+        label = example.meta.get("label") if example.meta else None
+        if label is None:
+            self.labels.append(-1)
+        else:
+            ids = self.label_ids
+            self.labels.append(ids.setdefault(str(label), len(ids)))
+
+    def flush(self) -> None:
+        """Write the gathered spill and raw lines (before the files close)."""
+        if self._lines:
+            self.spill.write(b"".join(self._lines))
+            self.raw_out.write(b"".join(self._raws))
+            self._lines, self._raws = [], []
 
     def arrays(self, res: ChunkResult) -> None:
         res.kept = len(self.offsets)
@@ -230,12 +276,13 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     w.engine.take_counters()  # a fresh count for this chunk
     with ExitStack() as stack:
         out = _ChunkOut(task, mapper.name, w.split_key, stack)
-        out.group_by, out.pin = w.group_by, mapper.source.split
+        out.split_by(w.group_by, mapper.source.split)
         run, add = path.run, out.add
         for raw in mapper.expand(read_chunk(task, notes)):
             add(run(raw))
+        out.flush()
     out.arrays(res)
-    res.records_in = path.steps[0].stats.seen
+    res.records_in = path.records_seen
     res.rejects = path.dropped()
     if features is not None and w.dedup is not None:
         res.dedup = write_features(

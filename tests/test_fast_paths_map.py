@@ -1,0 +1,188 @@
+"""The map stage's fast paths agree exactly with the general paths they stand in for."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tunespec.compiler.spill import spill_row, spilled_example
+from tunespec.compiler.split import example_digest
+from tunespec.compiler.stages.mapstage import prompt_digest
+from tunespec.linters.engine import Engine
+from tunespec.linters.recordpath import Record, RecordPath
+from tunespec.spec.example import Example, Message, Origin
+from tunespec.spec.layouts import LayoutMapper
+from tunespec.spec.loader import LoadedSpec, load_spec
+from tunespec.spec.normalize import Normalizer
+from tunespec.spec.readers import FileNotes, RawRecord, read_records
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+CORPORA = [
+    ROOT / "examples" / "support" / "tunespec.yaml",
+    ROOT / "examples" / "smollm2-demo" / "tunespec.yaml",
+    DATA / "recordpath" / "tunespec.yaml",
+    DATA / "rawtext" / "tunespec.yaml",
+]
+
+#: hostile and odd records: every branch of the path (read, map, normalize, lint drops)
+ODD_LINES = [
+    b'{"messages":[{"role":"user","content":"Hi there"},{"role":"assistant","content":"Hello!"}]}',
+    b'{"messages":[{"role":"user","content":"Hi there"},{"role":"assistant","content":"Hello!"}]}',
+    b'{"messages":[{"role":"user","content":"  spaced  \\r\\n text "},'
+    b'{"role":"assistant","content":"\xef\xbc\xa1\xef\xbc\xa2 wide"}]}',
+    b'{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":""}]}',
+    b'{"messages":[{"role":"wizard","content":"x"},{"role":"assistant","content":"y"}]}',
+    b'{"messages":[{"role":"user","content":"q","extra":1},{"role":"assistant","content":"a"}]}',
+    b'{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null,'
+    b'"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},'
+    b'{"role":"tool","tool_call_id":"c1","content":"42"},{"role":"assistant","content":"42."}]}',
+    b'{"messages":"not a list"}',
+    b'{"conversations":[]}',
+    b"[1, 2, 3]",
+    b'{"messages": [',
+    b'{"messages":[{"role":"user","content":"\xff\xfe bad utf-8"}]}',
+    b'{"id":"x1","messages":[{"role":"user","content":"with id"},{"role":"assistant","content":"ok"}]}',
+    b'{"messages":[{"role":"user","content":"lorem ipsum"},{"role":"assistant","content":"ok ok"}],'
+    b'"tunespec_ignore":["DS205"]}',
+    b'{"messages":[{"role":"user","content":"n 12345678901234567890123"},'
+    b'{"role":"assistant","content":"big"}]}',
+    b'{"messages":[{"role":"system","content":"sys"},{"role":"user","content":"u"},'
+    b'{"role":"assistant","content":"a a a a a a a a a a a a a a a a a a a a a a a a a a"}]}',
+    b"",
+    b"   ",
+]
+
+
+def _path(loaded: LoadedSpec, source: int, seen: list[str] | None = None) -> RecordPath:
+    spec = loaded.spec
+    return RecordPath(
+        Engine(loaded, dataset=False),
+        LayoutMapper(spec.sources[source], spec.lint.suppress_key, loaded.root),
+        normalizer=Normalizer(spec.normalize, spec.target),
+        reject_on_error=spec.lint.reject_on_error,
+        observe=None if seen is None else lambda ex: seen.append(ex.id),
+    )
+
+
+def _view(record: Record) -> dict[str, Any]:
+    ex = record.example
+    return {
+        "drop": None if record.drop is None else dataclasses.asdict(record.drop),
+        "findings": [f.to_dict() for f in record.findings],
+        "problems": [dataclasses.asdict(p) for p in record.problems],
+        "example": None if ex is None else (ex.id, [m.to_spill() for m in ex.messages], ex.meta),
+        "written": None
+        if record.written is None
+        else [m.to_spill() for m in record.written.messages],
+    }
+
+
+def _records(loaded: LoadedSpec, source: int) -> list[RawRecord]:
+    s = loaded.spec.sources[source]
+    path = loaded.resolve(s.path)
+    return list(read_records(path, s.format, s.path, FileNotes(s.path)))
+
+
+def _odd_records(tmp: Path) -> list[RawRecord]:
+    f = tmp / "odd.jsonl"
+    f.write_bytes(b"\n".join(ODD_LINES) + b"\n")
+    return list(read_records(f, "jsonl", "odd.jsonl", FileNotes("odd.jsonl")))
+
+
+def _compare(loaded: LoadedSpec, source: int, raws: list[RawRecord]) -> None:
+    fast_seen: list[str] = []
+    general_seen: list[str] = []
+    fast, general = _path(loaded, source, fast_seen), _path(loaded, source, general_seen)
+    # twice over: the second round runs on what the engines learned (roles-only gating)
+    for _ in range(2):
+        for raw in raws:
+            copy = RawRecord(raw.origin, orjson.loads(orjson.dumps(raw.data)), raw.raw, raw.problem)
+            a = fast.run(copy)
+            b = general.run_steps(raw)
+            assert _view(a) == _view(b), raw.origin
+    assert fast_seen == general_seen
+    assert fast.stats() == general.stats()
+    assert fast.dropped() == general.dropped()
+    assert fast.records_seen == general.records_seen == 2 * len(raws)
+
+
+@pytest.mark.parametrize("spec", CORPORA, ids=lambda p: p.parent.name)
+def test_inlined_run_equals_the_steps_one_by_one(spec: Path, tmp_path: Path) -> None:
+    loaded = load_spec(spec)
+    for i in range(len(loaded.spec.sources)):
+        _compare(loaded, i, _records(loaded, i))
+    if loaded.spec.sources[0].layout == "openai":
+        _compare(loaded, 0, _odd_records(tmp_path))
+
+
+@pytest.mark.parametrize("reject_on_error", [True, False])
+def test_inlined_run_on_hostile_records(tmp_path: Path, reject_on_error: bool) -> None:
+    """A map problem made an error (DS103) drops its record at the lint step even when no
+    rule fires; NFKC repairs (DS202 as written); suppressions; ids; tool calls."""
+    (tmp_path / "tunespec.yaml").write_text(
+        "name: odd\nsources: [{path: odd.jsonl, layout: openai}]\n"
+        "normalize: {unicode: NFKC, trim: true}\n"
+        "style: {width: half, forbidden_patterns: [{pattern: lorem}], max_repetition: 0.3}\n"
+        "target: {system_prompt: be brief}\n"
+        f"lint: {{reject_on_error: {str(reject_on_error).lower()}, "
+        "severity: {DS103: error, DS202: error}}\n",
+        encoding="utf-8",
+    )
+    records = _odd_records(tmp_path)
+    _compare(load_spec(tmp_path / "tunespec.yaml"), 0, records)
+
+
+def test_the_odd_corpus_reaches_every_step(tmp_path: Path) -> None:
+    loaded = load_spec(DATA / "recordpath" / "tunespec.yaml")
+    path = _path(loaded, 0)
+    for raw in _odd_records(tmp_path):
+        path.run(raw)
+    dropped = {name: sum(s.dropped.values()) for name, s in path.stats().items()}
+    assert dropped["read"] and dropped["map"] and dropped["lint"]
+
+
+def _examples(tmp: Path) -> list[Example]:
+    out: list[Example] = []
+    for spec in CORPORA:
+        loaded = load_spec(spec)
+        for i in range(len(loaded.spec.sources)):
+            path = _path(loaded, i)
+            out += [r.example for r in map(path.run, _records(loaded, i)) if r.example is not None]
+    path = _path(load_spec(DATA / "recordpath" / "tunespec.yaml"), 0)
+    out += [r.example for r in map(path.run, _odd_records(tmp)) if r.example is not None]
+    out.append(
+        Example(
+            [Message("user", "SCHEMA\nq"), Message("assistant", "a")],
+            Origin("x", 1, 0),
+            "s",
+            "custom",
+            {"context": "SCHEMA"},
+        )
+    )
+    out.append(
+        Example(
+            [Message("user", "q", spans=[0, 1]), Message("assistant", "a", {})],
+            Origin("x", 1, 0),
+            "s",
+            "custom",
+        )
+    )
+    return out
+
+
+def test_prompt_digest_and_spill_rows_equal_the_general_ones(tmp_path: Path) -> None:
+    examples = _examples(tmp_path)
+    assert any(m.extra for ex in examples for m in ex.messages)  # tool calls, weights
+    assert any("context" in ex.meta for ex in examples)
+    for ex in examples:
+        assert prompt_digest(ex) == example_digest(ex, "prompt", None, None)
+        row = spill_row(ex, 3, 4)
+        assert row[1] == [m.to_spill() for m in ex.messages]
+        back, ref = spilled_example(orjson.dumps(row), 2)
+        assert [m.to_spill() for m in back.messages] == row[1]
+        assert (back.meta, back.id, back.origin, ref) == (ex.meta, ex.id, ex.origin, (2, 3, 4))
