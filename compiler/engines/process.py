@@ -9,13 +9,14 @@ included) and start in milliseconds.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # imported when a pool starts: `--jobs 1` never loads multiprocessing
+    import multiprocessing.context
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,6 +47,8 @@ def _context() -> multiprocessing.context.BaseContext:
     # fork: workers share the parent's imports and hash seed; elsewhere (macOS, Windows) spawn,
     # and the stages do not depend on the hash seed (tested through Ray, which runs them in
     # processes of their own).
+    import multiprocessing
+
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
@@ -57,6 +60,8 @@ class ProcessExecutor:
     def __init__(self, jobs: int) -> None:
         if jobs < 2:
             raise ValueError("ProcessExecutor needs at least 2 jobs; use LocalExecutor for 1")
+        from concurrent.futures import ProcessPoolExecutor
+
         self.parallelism = jobs
         self._pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=_context(), initializer=_ignore_interrupts
