@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,7 +73,31 @@ def _jobs(text: str) -> int:
     return value
 
 
+#: the collector's first-generation threshold during a compile (CPython's default: 700)
+GC_THRESHOLD = 20_000
+
+
+def _load_pipeline() -> None:
+    """Import the pipeline with the garbage collector off, then freeze what the imports built
+    (hundreds of thousands of objects the collector would otherwise walk again and again, and
+    pages forked workers would otherwise copy) and collect the young generation less often: a
+    compile allocates many short-lived containers. Once per process (a test calling ``main``
+    again changes nothing)."""
+    if "tunespec.compiler.pipeline" in sys.modules:
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import tunespec.compiler.pipeline  # noqa: F401
+    finally:
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+        if enabled:
+            gc.enable()
+
+
 def _compile_local(args: argparse.Namespace) -> CompileResult:
+    _load_pipeline()
     from tunespec.compiler.engines.process import ProcessExecutor, available_cores
     from tunespec.compiler.pipeline import compile_spec
 
