@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from itertools import chain, repeat
 from typing import Any, TypeVar
 
 import orjson
@@ -88,18 +87,5 @@ def line_batches(lines: Iterable[T]) -> Iterator[tuple[list[T], bool]]:
         yield batch, not has_long_digits(b"\n".join(_bytes_of(batch)))
 
 
-def flagged_lines(lines: Iterable[T]) -> Iterator[tuple[T, bool]]:
-    """Each line with its batch's flag from :func:`line_batches` (per line all in C)."""
-    return chain.from_iterable(zip(batch, repeat(short)) for batch, short in line_batches(lines))
-
-
 def _bytes_of(batch: list[T]) -> list[bytes]:
     return [line for line in batch if isinstance(line, bytes)]
-
-
-def loads_short(data: bytes) -> Any:
-    """:func:`loads` of a text known to hold no run of 19+ digits (:func:`line_batches`)."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return loads(data)  # the same error (or value) as loads gives

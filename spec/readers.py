@@ -115,45 +115,57 @@ def parse_jsonl_lines(
     index = first_index
     crlf_seen = False
     blank_seen = False
-    for lineno, (line, short) in enumerate(jsonparse.flagged_lines(lines), start=first_line):
-        if isinstance(line, Oversized) or (
-            len(line) > max_record_bytes and len(line.strip()) > max_record_bytes
-        ):
-            size = line.size if isinstance(line, Oversized) else len(line.strip())
-            yield too_large(Origin(display, lineno, index), size, max_record_bytes, line.head if isinstance(line, Oversized) else line)
+    lineno = first_line - 1
+    orjson_loads, loads = orjson.loads, jsonparse.loads
+    # a batch at a time (jsonparse.line_batches: whether any of its lines may hold a big
+    # integer, checked in one pass), then its lines in a plain loop
+    for batch, short in jsonparse.line_batches(lines):
+        for line in batch:
+            lineno += 1
+            if isinstance(line, Oversized) or (
+                len(line) > max_record_bytes and len(line.strip()) > max_record_bytes
+            ):
+                size = line.size if isinstance(line, Oversized) else len(line.strip())
+                yield too_large(Origin(display, lineno, index), size, max_record_bytes, line.head if isinstance(line, Oversized) else line)
+                index += 1
+                continue
+            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+                notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
+            if not crlf_seen and line.endswith(b"\r\n"):
+                crlf_seen = True
+                notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
+            stripped = line.strip()
+            if not stripped:
+                if not blank_seen:
+                    blank_seen = True
+                    notes.notes.append((Origin(display, lineno, -1), Problem(P.BLANK_LINE, "blank line in a JSON Lines file", hint="remove blank lines; some loaders fail on them", fatal=False)))
+                continue
+            origin = Origin(display, lineno, index)
             index += 1
-            continue
-        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-            notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
-        if not crlf_seen and line.endswith(b"\r\n"):
-            crlf_seen = True
-            notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
-        stripped = line.strip()
-        if not stripped:
-            if not blank_seen:
-                blank_seen = True
-                notes.notes.append((Origin(display, lineno, -1), Problem(P.BLANK_LINE, "blank line in a JSON Lines file", hint="remove blank lines; some loaders fail on them", fatal=False)))
-            continue
-        origin = Origin(display, lineno, index)
-        index += 1
-        try:
-            text = stripped.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
-            origin.col = exc.start + 1
-            yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
-            continue
-        try:
-            data = jsonparse.loads_short(stripped) if short else jsonparse.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            origin.col = exc.colno  # the reject points at the error, not the line's start
-            yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
-            continue
-        if not isinstance(data, dict):
-            yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"record is a JSON {type(data).__name__}, not an object", hint="each line must be one JSON object {...}"))
-            continue
-        yield RawRecord(origin, data, text)
+            try:
+                text = stripped.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
+                origin.col = exc.start + 1
+                yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
+                continue
+            try:
+                if short:  # no big integer possible: orjson alone, unless it fails
+                    try:
+                        data = orjson_loads(stripped)
+                    except orjson.JSONDecodeError:
+                        data = loads(stripped)  # the same error (or value) as loads gives
+                else:
+                    data = loads(stripped)
+            except orjson.JSONDecodeError as exc:
+                origin.col = exc.colno  # the reject points at the error, not the line's start
+                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
+                continue
+            if not isinstance(data, dict):
+                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"record is a JSON {type(data).__name__}, not an object", hint="each line must be one JSON object {...}"))
+                continue
+            yield RawRecord(origin, data, text)
 
 
 def _json_hint(text: str) -> str:
