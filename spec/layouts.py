@@ -89,6 +89,8 @@ class LayoutMapper:
             roles = dict(DEFAULT_SHAREGPT_ROLES)
         roles.update(source.roles)
         self.roles = roles
+        #: the roles that map to a plain turn's role (the fast path of :meth:`_messages_layout`)
+        self._plain_roles = {k: v for k, v in roles.items() if v in _PLAIN_ROLES}
         self.unknown_roles: dict[str, list[Any]] = {}  # role -> [count, first origin]
         dispatch: dict[str, Callable[[dict[str, Any], list[Problem]], list[Message]]] = {
             "openai": self._messages_layout,
@@ -122,6 +124,7 @@ class LayoutMapper:
         self._input_field = m.input or ("input" if layout == "alpaca" else None)
         # a record of nothing but its messages has no metadata to map: no field to read
         key, tools = self.messages_key, self._tools_field or "tools"
+        self._top_level = "." not in key and "[" not in key  # a key, not a path
         self._bare = (
             not (m.id or m.label or m.context or self._input_field or m.keep)
             and all("." not in k and "[" not in k for k in (key, tools))
@@ -159,7 +162,10 @@ class LayoutMapper:
 
     def _messages_layout(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         key = self.messages_key
-        turns = _get(data, key)
+        if self._top_level and type(data) is dict:
+            turns = data.get(key, _MISSING)
+        else:
+            turns = _get(data, key)
         if turns is _MISSING:
             present = ", ".join(sorted(data)[:8]) or "none"
             raise MapFailure(
@@ -183,7 +189,7 @@ class LayoutMapper:
         role_key, content_key, roles, plain_ok = (
             self.role_key,
             self.content_key,
-            self.roles,
+            self._plain_roles,
             self._plain_turn_ok,
         )
         state: _TurnState | None = None  # made on the first turn off the fast path
@@ -197,7 +203,7 @@ class LayoutMapper:
                 raw_role = turn[role_key]
                 role = roles.get(raw_role) if type(raw_role) is str else None
                 content = turn.get(content_key, _MISSING)
-                if role is not None and role in _PLAIN_ROLES and type(content) is str:
+                if role is not None and type(content) is str:
                     out.append(Message(role, content))
                     continue
             if state is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from tunespec.linters.recordpath import Record, RecordPath
 from tunespec.spec.example import Example, Message, Origin
 from tunespec.spec.layouts import LayoutMapper
 from tunespec.spec.loader import LoadedSpec, load_spec
+from tunespec.spec.models.sources import SourceSpec
 from tunespec.spec.normalize import Normalizer
 from tunespec.spec.readers import FileNotes, RawRecord, read_records
 
@@ -186,3 +188,49 @@ def test_prompt_digest_and_spill_rows_equal_the_general_ones(tmp_path: Path) -> 
         back, ref = spilled_example(orjson.dumps(row), 2)
         assert [m.to_spill() for m in back.messages] == row[1]
         assert (back.meta, back.id, back.origin, ref) == (ex.meta, ex.id, ex.origin, (2, 3, 4))
+
+
+def _turns(rng: random.Random, role_key: str, content_key: str) -> list[Any]:
+    roles: list[Any] = ["user", "assistant", "system", "tool", "human", "gpt", "developer"]
+    roles += ["function", "function_call", "observation", "wizard", 7, ["user"], None]
+    contents: list[Any] = ["hi", "", "  x  ", None, 3, [{"type": "text", "text": "p"}]]
+    contents.append('{"name": "f", "arguments": {}}')
+    out: list[Any] = []
+    for _ in range(rng.randint(0, 5)):
+        turn: Any = {role_key: rng.choice(roles), content_key: rng.choice(contents)}
+        r = rng.random()
+        if r < 0.1:
+            del turn[content_key]
+        elif r < 0.2:
+            turn["name"] = "n"
+        elif r < 0.25:
+            turn = rng.choice(["text", 5, None, {content_key: "no role"}])
+        out.append(turn)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["openai", "sharegpt"])
+def test_plain_turn_fast_path_equals_the_general_turn(layout: str) -> None:
+    """``_messages_layout`` maps a plain turn itself; the same record with every turn sent
+    through ``_turn`` (no role taken as plain) maps to the same messages and problems."""
+    source = SourceSpec(path="d.jsonl", layout=layout, roles={"wizard": "assistant"})
+    fast, general = LayoutMapper(source), LayoutMapper(source)
+    general._plain_roles = {}  # every turn off the fast path
+    general._top_level = False
+    key, role_key, content_key = fast.messages_key, fast.role_key, fast.content_key
+    rng = random.Random(5)
+    plain = 0
+    for i in range(5000):
+        record: dict[str, Any] = {key: _turns(rng, role_key, content_key)}
+        if i % 50 == 0:
+            record = rng.choice([{}, {key: "x"}, {key: None}, {"other": 1}])
+        a = fast.map(orjson.loads(orjson.dumps(record)), Origin("d.jsonl", i + 1, i))
+        b = general.map(record, Origin("d.jsonl", i + 1, i))
+        assert (a.example is None) == (b.example is None), record
+        assert [dataclasses.asdict(p) for p in a.problems] == [
+            dataclasses.asdict(p) for p in b.problems
+        ], record
+        if a.example is not None and b.example is not None:
+            assert a.example.messages == b.example.messages, record
+            plain += len(a.example.messages)
+    assert plain > 400
