@@ -50,6 +50,7 @@ from tunespec.compiler.stages.ids import repeat_suffixes
 from tunespec.compiler.stages.mapstage import ChunkResult, process_chunk
 from tunespec.compiler.stages.writeout import OutputWriter, write_chunk
 from tunespec.compiler.writer import ArtefactWriter
+from tunespec.linters.dedup.buckets import sorted_unique
 from tunespec.linters.dedup.result import DedupResult, Duplicate
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.linters.engine import Engine
@@ -244,7 +245,7 @@ class Compiler:
         keep = np.ones(n, dtype=bool)
         if dropped:
             keep[np.fromiter(dropped.keys(), np.int64, len(dropped))] = False
-        reps = np.unique(group[keep])
+        reps = sorted_unique(group[keep])  # np.unique would import numpy.ma (~10 ms)
         names = assign_splits(
             LazyKeys(self.split_keys, reps),
             LazyLabels(self.labels, self.label_names, reps),

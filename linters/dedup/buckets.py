@@ -40,7 +40,7 @@ def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUC
     multi = sizes > 1
     out: list[I64] = []
     small = multi & (sizes <= all_pairs)
-    for size in np.unique(sizes[small]):
+    for size in sorted_unique(sizes[small]):  # np.unique would import numpy.ma
         s = starts[small & (sizes == size)]
         a, b = np.triu_indices(int(size), 1)
         out.append(np.stack([(s[:, None] + a).ravel(), (s[:, None] + b).ravel()], axis=1))
