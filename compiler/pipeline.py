@@ -245,7 +245,8 @@ class Compiler:
         keep = np.ones(n, dtype=bool)
         if dropped:
             keep[np.fromiter(dropped.keys(), np.int64, len(dropped))] = False
-        reps = sorted_unique(group[keep])  # np.unique would import numpy.ma (~10 ms)
+        # np.unique would import numpy.ma (~10 ms); group ids are example indices (>= 0)
+        reps = sorted_unique(group[keep].view(np.uint64)).view(np.int64)
         names = assign_splits(
             LazyKeys(self.split_keys, reps),
             LazyLabels(self.labels, self.label_names, reps),

@@ -84,14 +84,11 @@ class LayoutMapper:
         self.suppress_key = suppress_key
         self.mapping: MappingSpec = source.mapping
         layout = source.layout
-        roles = dict(OPENAI_ROLES)
-        if layout == "sharegpt":
-            roles = dict(DEFAULT_SHAREGPT_ROLES)
+        roles = dict(DEFAULT_SHAREGPT_ROLES if layout == "sharegpt" else OPENAI_ROLES)
         roles.update(source.roles)
         self.roles = roles
         #: the roles that map to a plain turn's role (the fast path of :meth:`_messages_layout`)
         self._plain_roles = {k: v for k, v in roles.items() if v in _PLAIN_ROLES}
-        self.unknown_roles: dict[str, list[Any]] = {}  # role -> [count, first origin]
         dispatch: dict[str, Callable[[dict[str, Any], list[Problem]], list[Message]]] = {
             "openai": self._messages_layout,
             "sharegpt": self._messages_layout,
@@ -162,10 +159,8 @@ class LayoutMapper:
 
     def _messages_layout(self, data: dict[str, Any], problems: list[Problem]) -> list[Message]:
         key = self.messages_key
-        if self._top_level and type(data) is dict:
-            turns = data.get(key, _MISSING)
-        else:
-            turns = _get(data, key)
+        top_level = self._top_level and type(data) is dict
+        turns = data.get(key, _MISSING) if top_level else _get(data, key)
         if turns is _MISSING:
             present = ", ".join(sorted(data)[:8]) or "none"
             raise MapFailure(

@@ -112,14 +112,9 @@ def parse_jsonl_lines(
     ``max_record_bytes`` (:class:`Oversized`, or longer once stripped) is a ``DS011`` reject,
     never decoded or parsed.
     """
-    index = first_index
-    crlf_seen = False
-    blank_seen = False
-    lineno = first_line - 1
+    index, lineno, crlf_seen, blank_seen = first_index, first_line - 1, False, False
     orjson_loads, loads = orjson.loads, jsonparse.loads
-    # a batch at a time (jsonparse.line_batches: whether any of its lines may hold a big
-    # integer, checked in one pass), then its lines in a plain loop
-    for batch, short in jsonparse.line_batches(lines):
+    for batch, short in jsonparse.line_batches(lines):  # short: no line has a big integer
         for line in batch:
             lineno += 1
             if isinstance(line, Oversized) or (
@@ -151,13 +146,10 @@ def parse_jsonl_lines(
                 yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
                 continue
             try:
-                if short:  # no big integer possible: orjson alone, unless it fails
-                    try:
-                        data = orjson_loads(stripped)
-                    except orjson.JSONDecodeError:
-                        data = loads(stripped)  # the same error (or value) as loads gives
-                else:
-                    data = loads(stripped)
+                try:  # orjson alone when no big integer is possible, unless it fails
+                    data = orjson_loads(stripped) if short else loads(stripped)
+                except orjson.JSONDecodeError:
+                    data = loads(stripped)  # the same error (or value) as loads gives
             except orjson.JSONDecodeError as exc:
                 origin.col = exc.colno  # the reject points at the error, not the line's start
                 yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
