@@ -225,8 +225,7 @@ class RecordPath:
         self._runs = 0  # records run through :meth:`run` since the steps' counts were synced
         self._run_drops = [0] * len(self.steps)  # and how many each step dropped
         self._read, self._map_step, self._map = read, map_, map_.map
-        self._normalize, self._content_id = normalize.normalize, normalize.content_id
-        self._keep_written, self._target = normalize.keep_written, normalize.target
+        self._normalize_step = normalize
         self._check, self._reject_on_error = lint.check, reject_on_error
         self._observe = observe
 
@@ -244,14 +243,7 @@ class RecordPath:
             fatal = mapped.problems[0]
             drop = Drop("map", fatal.code, fatal.message, fatal.hint, fatal.json_path)
             return self._dropped(record, 1, drop)
-        # normalize (NormalizeStep)
-        written = written_messages(example) if self._keep_written else None
-        if self._normalize is not None:
-            self._normalize(example)
-        if not example.id:
-            example.id = self._content_id(example)
-        if written is not None:
-            record.written = written_view(example, written, self._target)
+        self._normalize_step(record)  # never drops
         # lint (LintStep)
         found = self._check(example, record.written)
         findings = record.findings
