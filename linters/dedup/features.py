@@ -20,13 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from tunespec.linters.dedup.bound import SKETCH, count_sketch
+from tunespec.linters.dedup.keys import key_columns
 from tunespec.linters.dedup.parts import Blocks
 from tunespec.linters.dedup.shingle import (
     _KEY_INDEX,
     U8,
     U64,
     batch_features,
-    key_texts,
     lsh_params,
 )
 from tunespec.linters.dedup.shuffle import (
@@ -110,8 +110,7 @@ class FeatureBuilder:
         self.labels: list[str | None] = []
         self._key_sigs = Blocks(spec.num_perm)
         self._prompt_sigs = Blocks(spec.num_perm)
-        self._pending_key: list[str] = []
-        self._pending_prompt: list[str] = []
+        self._pending: list[Example] = []  # added, not yet hashed (at most a batch)
         self._pending_chars = 0
         self._key_prefix = PrefixKeys()
         self._prompt_prefix = PrefixKeys()
@@ -122,28 +121,17 @@ class FeatureBuilder:
         self._signed = 0  # examples whose signatures are computed
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.labels) + len(self._pending)
 
     def add(self, example: Example) -> None:
-        texts = key_texts(example)
-        text = texts[self._key_index]
-        label = example.label
-        h = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-        if label is not None:  # a relabelled copy is a conflict, not a copy (any key)
-            h.update(b"\x00label\x00" + label.encode("utf-8", "surrogatepass"))
-        self._hashes += h.digest()
-        answer = texts[2].encode("utf-8", "surrogatepass")
-        self._answers += _blake2b(answer, digest_size=ANSWER_BYTES).digest()
-        self.labels.append(label)
-        if self._near:
-            pending = self._pending_key
-            pending.append(text)
-            self._pending_chars += len(text)
-            if self.check_prompts:
-                self._pending_prompt.append(texts[1])
-                self._pending_chars += len(texts[1])
-            if len(pending) >= BATCH or self._pending_chars >= BATCH_CHARS:
-                self._flush()
+        """Queue ``example`` (it must not change afterwards): its key texts, hashes and
+        signatures are computed with its batch's, a batch of ``BATCH`` examples or of
+        ``BATCH_CHARS`` characters of content."""
+        pending = self._pending
+        pending.append(example)
+        self._pending_chars += sum([len(m.content) for m in example.messages])
+        if len(pending) >= BATCH or self._pending_chars >= BATCH_CHARS:
+            self._flush()
 
     def extend(self, features: Features) -> None:
         """Append features built elsewhere (with the same settings)."""
@@ -165,32 +153,51 @@ class FeatureBuilder:
         self._prompt_sizes += features.prompt_sizes
 
     def _flush(self) -> None:
-        """Signatures, prefix keys and sketches of the pending texts: both passes' texts in one
-        batch (rows ``0..b-1`` the key texts, ``b..`` the prompts; every row is computed on its
-        own, so the result is the same as one batch per pass)."""
-        n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
-        self._pending_chars = 0
-        base, b = self._signed, len(self._pending_key)
-        if not b:
+        """Key texts, hashes, labels and (near dedup) signatures of the queued examples."""
+        examples = self._pending
+        if not examples:
             return
-        texts = self._pending_key + self._pending_prompt
+        self._pending = []
+        self._pending_chars = 0
+        conv, prompt, answer = key_columns(examples)
+        keys = (conv, prompt, answer)[self._key_index]
+        labels = [example.label for example in examples]
+        blake = _blake2b
+        for text, label in zip(keys, labels, strict=True):
+            h = blake(text.encode("utf-8", "surrogatepass"), digest_size=16)
+            if label is not None:  # a relabelled copy is a conflict, not a copy (any key)
+                h.update(b"\x00label\x00" + label.encode("utf-8", "surrogatepass"))
+            self._hashes += h.digest()
+        self._answers += b"".join(
+            [blake(a.encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES).digest() for a in answer]
+        )
+        self.labels += labels
+        if self._near:
+            self._sign(keys, prompt if self.check_prompts else [])
+
+    def _sign(self, keys: list[str], prompts: list[str]) -> None:
+        """Signatures, prefix keys and sketches of the key texts and (when the prompts are
+        checked too) the prompts: both passes' texts in one batch (rows ``0..b-1`` the key
+        texts, ``b..`` the prompts; every row is computed on its own, so the result is the same
+        as one batch per pass, and as any other cut into batches of at most 256 rows)."""
+        n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
+        base, b = self._signed, len(keys)
+        texts = keys + prompts
         hashed: list[tuple[U64, I64]] = []
-        sig, rows, keys = batch_features(texts, n, k, t, hashed)
+        sig, rows, keys_ = batch_features(texts, n, k, t, hashed)
         cut = int(np.searchsorted(rows, b))  # prefix keys come sorted by row
         sketch, sizes = count_sketch(hashed, len(texts))
         sizes = sizes.astype("<u4")
         self._key_sigs.extend(sig[:b])
-        self._key_prefix.add(base, rows[:cut], keys[:cut])
+        self._key_prefix.add(base, rows[:cut], keys_[:cut])
         self._key_sketch.extend(sketch[:b])
         self._key_sizes += sizes[:b].tobytes()
-        if self._pending_prompt:
+        if prompts:
             self._prompt_sigs.extend(sig[b:])
-            self._prompt_prefix.add(base, rows[cut:] - b, keys[cut:])
+            self._prompt_prefix.add(base, rows[cut:] - b, keys_[cut:])
             self._prompt_sketch.extend(sketch[b:])
             self._prompt_sizes += sizes[b:].tobytes()
         self._signed += b
-        self._pending_key = []
-        self._pending_prompt = []
 
     def build(self) -> Features:
         """The features of every example added (call once)."""
