@@ -110,22 +110,24 @@ def _suffix_min(x: I16) -> I16:
 
 
 def _next_filled(ft: npt.NDArray[np.bool_], k: int) -> I16:
-    """Bins on axis 0: every bin's nearest filled bin at or after it, circularly, as ``bin +
-    distance`` (so in ``[bin, bin + k)``; anything ``>= k`` for a text with no filled bin)."""
-    cols = np.arange(k, dtype=np.int16)[:, None]
+    """Bins on axis 0: every bin's nearest filled bin at or after it, not wrapping around
+    (``2k`` past the last filled bin)."""
+    # the bin itself where filled, else 2k: arithmetic on the mask (np.where is several times
+    # slower on arrays this small)
     big = np.int16(2 * k)
-    # Selections are done with arithmetic on the masks: np.where/copyto with a mask is several
-    # times slower on arrays this small. The bin itself where filled, else ``big``:
-    nxt = _suffix_min(big - (big - cols) * ft)
-    out: I16 = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last: wrap around
-    return out
+    x = ft.astype(np.int16)
+    x *= np.arange(k, dtype=np.int16)[:, None] - big
+    x += big
+    return _suffix_min(x)
 
 
 def _borrowed(st: U8, ft: npt.NDArray[np.bool_], k: int) -> U8:
     """Every bin's rotation value, bins on axis 0: the nearest filled bin at or after it
     (circularly), plus the offset times the distance (anything for a text with no filled bin)."""
     cols = np.arange(k, dtype=np.int16)[:, None]
+    big = np.int16(2 * k)
     nxt = _next_filled(ft, k)
+    nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last: wrap around
     src = nxt - (nxt >= k) * np.int16(k)
     np.minimum(src, np.int16(k - 1), out=src)  # a text with no filled bin: any bin
     width = st.shape[1]
@@ -139,11 +141,14 @@ def _rotate_cells(st: U8, ft: npt.NDArray[np.bool_], empty: npt.NDArray[np.bool_
     computed for the ``empty`` cells only (after probing, about a quarter)."""
     width = st.shape[1]
     cells = np.flatnonzero(empty)  # in the (bin, text) ravel
-    nxt = _next_filled(ft, k).ravel()[cells].astype(np.intp)
+    after = _next_filled(ft, k)
+    nxt = after.ravel()[cells].astype(np.intp)
     row = cells // width
+    col = cells - row * width
+    nxt += (nxt == 2 * k) * (after[0][col] + (k - 2 * k))  # past the last: wrap around
     src = nxt - (nxt >= k) * k
     np.minimum(src, k - 1, out=src)  # a text with no filled bin: any bin
     src *= width
-    src += cells - row * width
+    src += col
     flat = st.reshape(-1)  # a view: st is C-contiguous
     flat[cells] += flat[src] + (nxt - row).astype(np.uint8) * _OFFSET
