@@ -164,10 +164,14 @@ def prefix_keys(
         return r, v
     order = np.lexsort((v, r))
     r, v = r[order], v[order]
-    first = np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])]
+    first = np.empty(len(r), dtype=bool)
+    first[0] = True
+    np.not_equal(r[1:], r[:-1], out=first[1:])
+    first[1:] |= v[1:] != v[:-1]
     r, v = r[first], v[first]
     m = np.bincount(r, minlength=b)
-    start = np.r_[0, np.cumsum(m)[:-1]]
+    start = np.cumsum(m)
+    start -= m
     rank = np.arange(len(r)) - start[r]
     p = m - np.ceil(threshold * m - 1e-9).astype(np.int64) + 1
     keep = rank < p[r]
