@@ -103,7 +103,8 @@ def _duplicates(key: U64) -> npt.NDArray[np.intp]:
     if len(key) > _TABLE_MAX:
         order = np.argsort(key, kind="stable")
         ordered = key[order]
-        return order[1:][ordered[1:] == ordered[:-1]]
+        repeats: npt.NDArray[np.intp] = order[1:][ordered[1:] == ordered[:-1]]
+        return repeats
     found: list[npt.NDArray[np.intp]] = []
     pos: npt.NDArray[np.intp] | None = None  # positions in ``key`` of this round's elements
     for mul in _SLOT_MULS:

@@ -169,7 +169,10 @@ class FeatureBuilder:
                 h.update(b"\x00label\x00" + label.encode("utf-8", "surrogatepass"))
             self._hashes += h.digest()
         self._answers += b"".join(
-            [blake(a.encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES).digest() for a in answer]
+            [
+                blake(a.encode("utf-8", "surrogatepass"), digest_size=ANSWER_BYTES).digest()
+                for a in answer
+            ]
         )
         self.labels += labels
         if self._near:
