@@ -86,37 +86,35 @@ def test_key_columns_are_the_key_texts_of_each_example() -> None:
     assert list(zip(conv, prompt, answer, strict=True)) == [key_texts(e) for e in examples]
 
 
-def _reference(examples: list[Example], spec: DedupSpec) -> dict[str, object]:
-    """Features computed example by example: a batch of one per key text."""
-    index = {"conversation": 0, "prompt": 1, "answer": 2}[spec.key]
-    hashes, answers, sigs, sketches, sizes = [], [], [], [], []
+def _signed(texts: list[str], spec: DedupSpec) -> dict[str, object]:
+    """Signatures, prefix keys and sketches computed text by text: a batch of one each."""
+    sigs, sketches, sizes = [], [], []
     prefix: list[tuple[int, int]] = []
-    for i, e in enumerate(examples):
-        texts = key_texts(e)
-        h = hashlib.blake2b(texts[index].encode("utf-8", "surrogatepass"), digest_size=16)
-        if e.label is not None:
-            h.update(b"\x00label\x00" + e.label.encode("utf-8", "surrogatepass"))
-        hashes.append(h.digest())
-        answers.append(
-            hashlib.blake2b(texts[2].encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        )
+    for i, text in enumerate(texts):
         hashed: list[tuple[np.ndarray, np.ndarray]] = []
-        sig, _rows, keys = batch_features(
-            [texts[index]], spec.ngram, spec.num_perm, spec.threshold, hashed
-        )
+        sig, _rows, keys = batch_features([text], spec.ngram, spec.num_perm, spec.threshold, hashed)
         sigs.append(sig)
         prefix += [(i, int(key)) for key in keys]
         sketch, size = count_sketch(hashed, 1)
         sketches.append(sketch)
         sizes.append(size)
     return {
-        "hashes": b"".join(hashes),
-        "answers": b"".join(answers),
         "sigs": np.concatenate(sigs),
         "prefix": prefix,
         "sketch": np.concatenate(sketches),
         "sizes": np.concatenate(sizes).astype("<u4").tobytes(),
     }
+
+
+def _got(
+    sigs: np.ndarray, prefix: tuple[np.ndarray, np.ndarray], sketch: np.ndarray, sizes: bytes
+) -> dict[str, object]:
+    pairs = list(zip(prefix[0].tolist(), prefix[1].tolist(), strict=True))
+    return {"sigs": sigs, "prefix": pairs, "sketch": sketch, "sizes": sizes}
+
+
+def _same(a: dict[str, object], b: dict[str, object]) -> bool:
+    return all(np.array_equal(a[k], b[k]) if k in ("sigs", "sketch") else a[k] == b[k] for k in a)
 
 
 @pytest.mark.parametrize("key", ["conversation", "answer"])
@@ -128,17 +126,25 @@ def test_queued_builder_gives_each_example_its_own_features(key: str) -> None:
         assert len(builder) == i
         builder.add(e)
     got = builder.build()
-    want = _reference(examples, spec)
+    index = {"conversation": 0, "answer": 2}[key]
+    texts = [key_texts(e) for e in examples]
+    hashes = []
+    for t, e in zip(texts, examples, strict=True):
+        h = hashlib.blake2b(t[index].encode("utf-8", "surrogatepass"), digest_size=16)
+        if e.label is not None:
+            h.update(b"\x00label\x00" + e.label.encode("utf-8", "surrogatepass"))
+        hashes.append(h.digest())
+    answers = [
+        hashlib.blake2b(t[2].encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        for t in texts
+    ]
     assert got.count == len(examples)
     assert got.labels == [e.label for e in examples]
-    assert got.hashes == want["hashes"] and got.answers == want["answers"]
-    assert np.array_equal(got.key_sigs, want["sigs"])
-    assert (
-        list(zip(got.key_prefix[0].tolist(), got.key_prefix[1].tolist(), strict=True))
-        == want["prefix"]
-    )
-    assert np.array_equal(got.key_sketch, want["sketch"])
-    assert got.key_sizes == want["sizes"]
+    assert got.hashes == b"".join(hashes) and got.answers == b"".join(answers)
+    keyed = _got(got.key_sigs, got.key_prefix, got.key_sketch, got.key_sizes)
+    assert _same(keyed, _signed([t[index] for t in texts], spec))
+    prompts = _got(got.prompt_sigs, got.prompt_prefix, got.prompt_sketch, got.prompt_sizes)
+    assert _same(prompts, _signed([t[1] for t in texts], spec))  # the conflict pass's prompts
 
 
 def test_count_sketch_counts_each_distinct_shingle_once() -> None:

@@ -43,9 +43,9 @@ from tunespec.spec.example import Example
 if TYPE_CHECKING:  # pydantic stays unloaded for a spec-less dslint
     from tunespec.spec.models.dedup import DedupSpec
 
-BATCH = 128  # small batches keep the per-batch arrays in cache (measured fastest); with the
-# prompts, at most 256 rows: what count_sketch packs in a word (the same sketches at any size)
-BATCH_CHARS = 65_536  # bounds the batch arrays for long texts
+BATCH = 256  # examples signed at once (with the prompts, 512 rows: sketched 256 at a time, what
+# count_sketch packs in a word; every row is computed on its own: the same result at any size)
+BATCH_CHARS = 131_072  # characters of content: bounds the batch arrays for long texts
 ANSWER_BYTES = 8
 _blake2b = hashlib.blake2b
 I64 = npt.NDArray[np.int64]
@@ -189,8 +189,7 @@ class FeatureBuilder:
         hashed: list[tuple[U64, I64]] = []
         sig, rows, keys_ = batch_features(texts, n, k, t, hashed)
         cut = int(np.searchsorted(rows, b))  # prefix keys come sorted by row
-        sketch, sizes = count_sketch(hashed, len(texts))
-        sizes = sizes.astype("<u4")
+        sketch, sizes = _sketches(hashed, b, len(texts))
         self._key_sigs.extend(sig[:b])
         self._key_prefix.add(base, rows[:cut], keys_[:cut])
         self._key_sketch.extend(sketch[:b])
@@ -220,6 +219,24 @@ class FeatureBuilder:
             prompt_sketch=self._prompt_sketch.take_all(),
             prompt_sizes=bytes(self._prompt_sizes),
         )
+
+
+def _sketches(
+    hashed: list[tuple[U64, I64]], b: int, rows: int
+) -> tuple[U8, npt.NDArray[np.uint32]]:
+    """:func:`.bound.count_sketch` of rows ``0..b-1`` and of rows ``b..rows-1`` (at most 256 rows
+    each: one word per shingle), the hashes of a batch whose rows come in order."""
+    if rows <= 256:
+        sketch, sizes = count_sketch(hashed, rows)
+        return sketch, sizes.astype("<u4")
+    h = hashed[0][0] if len(hashed) == 1 else np.concatenate([x for x, _ in hashed])
+    r = hashed[0][1] if len(hashed) == 1 else np.concatenate([x for _, x in hashed])
+    at = int(np.searchsorted(r, b))
+    first, first_sizes = count_sketch([(h[:at], r[:at])], b)
+    second, second_sizes = count_sketch([(h[at:], r[at:] - b)], rows - b)
+    return np.concatenate((first, second)), np.concatenate((first_sizes, second_sizes)).astype(
+        "<u4"
+    )
 
 
 def compute_features(examples: Iterable[Example], spec: DedupSpec) -> Features:
