@@ -1,5 +1,5 @@
-"""The map side's fast paths give exactly what their reference paths give: key texts built a batch
-at a time (:func:`.keys.key_columns`) against :func:`.shingle.key_texts`, a queued
+"""The map side's fast paths give exactly what their reference paths give: key texts
+of the common shape (:func:`.keys.key_triple`) against :func:`.shingle.key_texts`, a queued
 :class:`.FeatureBuilder` against hashing and signing every example on its own, the count sketch's
 repeat removal against ``np.unique``, and densification's rotation on the cells left empty against
 the whole-array rotation. Inputs: English, Japanese, emoji, empty turns, code with line breaks,
@@ -16,7 +16,7 @@ import pytest
 from tunespec.linters.dedup.bound import SKETCH, count_sketch
 from tunespec.linters.dedup.densify import densify
 from tunespec.linters.dedup.features import FeatureBuilder
-from tunespec.linters.dedup.keys import key_columns
+from tunespec.linters.dedup.keys import key_triple
 from tunespec.linters.dedup.shingle import batch_features, key_texts
 from tunespec.spec.example import Example, Message, Origin
 from tunespec.spec.models.dedup import DedupSpec
@@ -80,10 +80,9 @@ def _examples(seed: int, n: int) -> list[Example]:
     return out
 
 
-def test_key_columns_are_the_key_texts_of_each_example() -> None:
-    examples = _examples(1, 3000)
-    conv, prompt, answer = key_columns(examples)
-    assert list(zip(conv, prompt, answer, strict=True)) == [key_texts(e) for e in examples]
+def test_key_triple_is_key_texts() -> None:
+    for e in _examples(1, 3000):
+        assert key_triple(e) == key_texts(e)
 
 
 def _signed(texts: list[str], spec: DedupSpec) -> dict[str, object]:
