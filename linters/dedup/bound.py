@@ -53,6 +53,20 @@ def _sorted_distinct(keys: list[U64]) -> list[U64]:
     return [k[change] for k in rest]
 
 
+def _winners(slot_key: U64, mul: np.uint64) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """(the element that won each element's slot, each element's own index): one scatter of
+    the indexes into a table of about four slots per element, by a multiply-shift hash."""
+    n = len(slot_key)
+    bits = max(8, (4 * n - 1).bit_length())
+    slot = slot_key * mul
+    slot >>= np.uint64(64 - bits)
+    where = slot.view(np.intp)  # < 2**bits: the same value
+    table = _table(bits)
+    idx = _arange(n)
+    table[where] = idx  # some writer wins each slot
+    return table[where], idx
+
+
 def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
     """The distinct tuples of ``keys`` (parallel arrays), in no particular order.
 
@@ -66,15 +80,8 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
         return tuple(_sorted_distinct(list(keys)))
     found: list[tuple[U64, ...]] = []
     for mul in _SLOT_MULS:
-        n = len(slot_key)
-        bits = max(8, (4 * n - 1).bit_length())
-        slot = slot_key * mul
-        slot >>= np.uint64(64 - bits)
-        where = slot.view(np.intp)  # < 2**bits: the same value
-        table = _table(bits)
-        idx = _arange(n)
-        table[where] = idx  # some writer wins each slot
-        won = table[where].astype(np.intp)  # an intp index: numpy's fast gather
+        won, idx = _winners(slot_key, mul)
+        won = won.astype(np.intp)  # an intp index: numpy's fast gather
         same = keys[0][won] == keys[0]
         for k in keys[1:]:
             same &= k[won] == k
@@ -108,16 +115,9 @@ def _duplicates(key: U64) -> npt.NDArray[np.intp]:
     found: list[npt.NDArray[np.intp]] = []
     pos: npt.NDArray[np.intp] | None = None  # positions in ``key`` of this round's elements
     for mul in _SLOT_MULS:
-        n = len(key)
-        bits = max(8, (4 * n - 1).bit_length())
-        slot = key * mul
-        slot >>= np.uint64(64 - bits)
-        where = slot.view(np.intp)  # < 2**bits: the same value
-        table = _table(bits)
-        idx = _arange(n)
-        table[where] = idx  # some writer wins each slot
-        lost = np.flatnonzero(table[where] != idx)
-        same = key[table[where[lost]]] == key[lost]
+        won, idx = _winners(key, mul)
+        lost = np.flatnonzero(won != idx)
+        same = key[won[lost]] == key[lost]
         found.append(lost[same] if pos is None else pos[lost[same]])
         again = lost[~same]
         if not len(again):
