@@ -53,6 +53,20 @@ def _sorted_distinct(keys: list[U64]) -> list[U64]:
     return [k[change] for k in rest]
 
 
+def _winners(slot_key: U64, mul: np.uint64) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """(the element that won each element's slot, each element's own index): one scatter of
+    the indexes into a table of about four slots per element, by a multiply-shift hash."""
+    n = len(slot_key)
+    bits = max(8, (4 * n - 1).bit_length())
+    slot = slot_key * mul
+    slot >>= np.uint64(64 - bits)
+    where = slot.view(np.intp)  # < 2**bits: the same value
+    table = _table(bits)
+    idx = _arange(n)
+    table[where] = idx  # some writer wins each slot
+    return table[where], idx
+
+
 def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
     """The distinct tuples of ``keys`` (parallel arrays), in no particular order.
 
@@ -66,15 +80,8 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
         return tuple(_sorted_distinct(list(keys)))
     found: list[tuple[U64, ...]] = []
     for mul in _SLOT_MULS:
-        n = len(slot_key)
-        bits = max(8, (4 * n - 1).bit_length())
-        slot = slot_key * mul
-        slot >>= np.uint64(64 - bits)
-        where = slot.view(np.intp)  # < 2**bits: the same value
-        table = _table(bits)
-        idx = _arange(n)
-        table[where] = idx  # some writer wins each slot
-        won = table[where].astype(np.intp)  # an intp index: numpy's fast gather
+        won, idx = _winners(slot_key, mul)
+        won = won.astype(np.intp)  # an intp index: numpy's fast gather
         same = keys[0][won] == keys[0]
         for k in keys[1:]:
             same &= k[won] == k
@@ -91,6 +98,38 @@ def _distinct(keys: tuple[U64, ...], slot_key: U64) -> tuple[U64, ...]:
     if len(found) == 1:
         return found[0]
     return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
+
+
+def _duplicates(key: U64) -> npt.NDArray[np.intp]:
+    """Positions of the repeats in ``key``: every element equal to another one, but one per
+    group of equal values (so ``len(key) - len(result)`` values are distinct).
+
+    The table rounds of :func:`_distinct`, looking only at the elements that did not win their
+    slot (~10%): one equal to its slot's winner is a repeat; one that is not (its whole group
+    lost the slot) goes round again."""
+    if len(key) > _TABLE_MAX:
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        repeats: npt.NDArray[np.intp] = order[1:][ordered[1:] == ordered[:-1]]
+        return repeats
+    found: list[npt.NDArray[np.intp]] = []
+    pos: npt.NDArray[np.intp] | None = None  # positions in ``key`` of this round's elements
+    for mul in _SLOT_MULS:
+        won, idx = _winners(key, mul)
+        lost = np.flatnonzero(won != idx)
+        same = key[won[lost]] == key[lost]
+        found.append(lost[same] if pos is None else pos[lost[same]])
+        again = lost[~same]
+        if not len(again):
+            break
+        pos = again if pos is None else pos[again]
+        key = key[again]
+    else:
+        assert pos is not None
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        found.append(pos[order[1:][ordered[1:] == ordered[:-1]]])
+    return found[0] if len(found) == 1 else np.concatenate(found)
 
 
 _aranges: list[npt.NDArray[np.int32]] = [np.zeros(0, dtype=np.int32)]
@@ -131,15 +170,20 @@ def count_sketch(hashed: list[tuple[U64, npt.NDArray[np.int64]]], rows: int) -> 
     if rows <= 256:  # (row | 56 hash bits) in one word
         packed = h & _LOW56
         packed |= r64 << _ROW_SHIFT
-        (h,) = _distinct((packed,), packed)
-        cell = h >> np.uint64(48)  # row × 256 + the bucket: hash bits 24..31
+        cell = packed >> np.uint64(48)  # row × 256 + the bucket: hash bits 24..31
         cell &= np.uint64(0xFF00)
-        cell |= (h >> np.uint64(24)) & np.uint64(SKETCH - 1)
+        cell |= (packed >> np.uint64(24)) & np.uint64(SKETCH - 1)
+        # every shingle counted, then its repeats taken off (no copy of the distinct ones)
+        counts = np.bincount(cell.view(np.int64), minlength=rows * SKETCH)
+        repeats = _duplicates(packed)
+        if len(repeats):
+            np.subtract.at(counts, cell.view(np.int64)[repeats], 1)
+        counts = counts.reshape(rows, SKETCH)
     else:
         h, r64 = _distinct((h, r64), h ^ (r64 * _ROW_MUL))
         cell = r64 * np.uint64(SKETCH)
         cell |= (h >> np.uint64(24)) & np.uint64(SKETCH - 1)
-    counts = np.bincount(cell.view(np.int64), minlength=rows * SKETCH).reshape(rows, SKETCH)
+        counts = np.bincount(cell.view(np.int64), minlength=rows * SKETCH).reshape(rows, SKETCH)
     sizes = counts.sum(axis=1).astype(np.uint32)
     if counts.max() <= 255:
         return counts.astype(np.uint8), sizes

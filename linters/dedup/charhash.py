@@ -22,6 +22,8 @@ I64 = npt.NDArray[np.int64]
 
 _TURN, _ROLE, _FIELD, _PARA = 0x1E, 0x1F, 0x1D, 0x0A  # shingle.TURN, ROLE, FIELD, PARA
 _ROLE_IDS = (("user", 1), ("assistant", 2), ("tool", 3))  # shingle._ROLES; any other: 4
+_NAMES = [(np.array([ord(c) for c in name], dtype=np.uint32), value) for name, value in _ROLE_IDS]
+_NAME_CHARS = max(len(name) for name, _ in _ROLE_IDS)
 _FIELD_STEP = np.uint64(1 << 32)  # shingle.FIELD_STEP
 _P = np.uint64(0x100000001B3)  # FNV-ish odd multiplier for the rolling hash
 _M1 = np.uint64(0xBF58476D1CE4E5B9)  # the salt's multiplier (and splitmix64's first)
@@ -50,10 +52,12 @@ def _roles(codes: npt.NDArray[np.uint32], turn_pos: I64) -> tuple[I64, I64]:
     start = turn_pos[turn] + 1
     length = rp - start
     ids = np.full(len(rp), 4, dtype=np.int64)
-    for name, value in _ROLE_IDS:
-        match = np.flatnonzero(length == len(name))
-        for j, ch in enumerate(name):
-            match = match[codes[start[match] + j] == ord(ch)]
+    at = start[:, None] + np.arange(_NAME_CHARS)  # every name's first characters (past the
+    np.minimum(at, len(codes) - 1, out=at)  # end: the last code; the length is checked)
+    head = codes[at]
+    for chars, value in _NAMES:
+        match = length == len(chars)
+        match &= (head[:, : len(chars)] == chars).all(axis=1)
         ids[match] = value
     role[turn] = ids
     return _ranges(start, length + 1), role
@@ -160,10 +164,14 @@ def prefix_keys(
         return r, v
     order = np.lexsort((v, r))
     r, v = r[order], v[order]
-    first = np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])]
+    first = np.empty(len(r), dtype=bool)
+    first[0] = True
+    np.not_equal(r[1:], r[:-1], out=first[1:])
+    first[1:] |= v[1:] != v[:-1]
     r, v = r[first], v[first]
     m = np.bincount(r, minlength=b)
-    start = np.r_[0, np.cumsum(m)[:-1]]
+    start = np.cumsum(m)
+    start -= m
     rank = np.arange(len(r)) - start[r]
     p = m - np.ceil(threshold * m - 1e-9).astype(np.int64) + 1
     keep = rank < p[r]

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 U8 = npt.NDArray[np.uint8]
+I16 = npt.NDArray[np.int16]
 
 _OFFSET = np.uint8(0xB1)
 PROBES = 2  # probe rounds of :func:`densify` (a bin still empty after them: rotation)
@@ -72,7 +73,10 @@ def densify(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
         if done.all():
             break
     else:  # a text of a few shingles: rotation for what probing left empty
-        st += _borrowed(st, ft, k) * ~done  # filled bins are read: probing left them as they were
+        if st.flags.c_contiguous:  # (as batch_features passes it) only the bins left empty
+            _rotate_cells(st, ft, ~done, k)
+        else:  # filled bins are read: probing left them as they were
+            st += _borrowed(st, ft, k) * ~done
 
 
 def rotate(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
@@ -92,18 +96,59 @@ def rotate(sig: U8, filled: npt.NDArray[np.bool_], k: int) -> None:
     sig[rows] = (borrowed + (sub - borrowed) * f).T  # uint8 arithmetic wraps: sub where filled
 
 
+def _suffix_min(x: I16) -> I16:
+    """``np.minimum.accumulate(x[::-1], axis=0)[::-1]`` (per column, the minimum of rows
+    ``i..``) in log2(rows) vector passes: accumulate is a scalar loop, ~3x slower here."""
+    y, z = x.copy(), np.empty_like(x)
+    step, n = 1, len(x)
+    while step < n:
+        np.minimum(y[:-step], y[step:], out=z[:-step])
+        z[-step:] = y[-step:]
+        y, z = z, y
+        step *= 2
+    return y
+
+
+def _next_filled(ft: npt.NDArray[np.bool_], k: int) -> I16:
+    """Bins on axis 0: every bin's nearest filled bin at or after it, not wrapping around
+    (``2k`` past the last filled bin)."""
+    # the bin itself where filled, else 2k: arithmetic on the mask (np.where is several times
+    # slower on arrays this small)
+    big = np.int16(2 * k)
+    x = ft.astype(np.int16)
+    x *= np.arange(k, dtype=np.int16)[:, None] - big
+    x += big
+    return _suffix_min(x)
+
+
 def _borrowed(st: U8, ft: npt.NDArray[np.bool_], k: int) -> U8:
     """Every bin's rotation value, bins on axis 0: the nearest filled bin at or after it
     (circularly), plus the offset times the distance (anything for a text with no filled bin)."""
     cols = np.arange(k, dtype=np.int16)[:, None]
     big = np.int16(2 * k)
-    # Selections are done with arithmetic on the masks: np.where/copyto with a mask is several
-    # times slower on arrays this small. The bin itself where filled, else ``big``:
-    nxt = np.minimum.accumulate((big - (big - cols) * ft)[::-1], axis=0)[::-1]
-    nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last filled: wrap around
+    nxt = _next_filled(ft, k)
+    nxt = nxt + (nxt == big) * (nxt[0] + np.int16(k) - big)  # past the last: wrap around
     src = nxt - (nxt >= k) * np.int16(k)
     np.minimum(src, np.int16(k - 1), out=src)  # a text with no filled bin: any bin
     width = st.shape[1]
     flat = src.astype(np.intp) * width + np.arange(width, dtype=np.intp)  # in the (bin, text) ravel
     out: U8 = np.ascontiguousarray(st).ravel()[flat] + (nxt - cols).astype(np.uint8) * _OFFSET
     return out
+
+
+def _rotate_cells(st: U8, ft: npt.NDArray[np.bool_], empty: npt.NDArray[np.bool_], k: int) -> None:
+    """``st += _borrowed(st, ft, k) * empty`` for a C-contiguous ``st`` (bins on axis 0),
+    computed for the ``empty`` cells only (after probing, about a quarter)."""
+    width = st.shape[1]
+    cells = np.flatnonzero(empty)  # in the (bin, text) ravel
+    after = _next_filled(ft, k)
+    nxt = after.ravel()[cells].astype(np.intp)
+    row = cells // width
+    col = cells - row * width
+    nxt += (nxt == 2 * k) * (after[0][col] + (k - 2 * k))  # past the last: wrap around
+    src = nxt - (nxt >= k) * k
+    np.minimum(src, k - 1, out=src)  # a text with no filled bin: any bin
+    src *= width
+    src += col
+    flat = st.reshape(-1)  # a view: st is C-contiguous
+    flat[cells] += flat[src] + (nxt - row).astype(np.uint8) * _OFFSET

@@ -346,7 +346,8 @@ def batch_features(
         if full.any():
             hit[cell[full]] = True
         if any_short:
-            sel = short[text_of]
+            # one part (charhash): rows in order, raw[r] shingles each
+            sel = np.repeat(short, raw) if len(parts) == 1 else short[text_of]
             short_h.append(h[sel])
             short_rows.append(text_of[sel])
     hit |= table != 0xFFFFFFFF

@@ -1,0 +1,38 @@
+"""Key texts of an example (:func:`.shingle.key_texts`), the common shape inline.
+
+Most chat examples are one plain user turn and one plain assistant turn: their key texts are
+built here directly, without three lists and joins per example; anything else (system or tool
+turns, template fields, a shared ``context``, line breaks, a huge turn) goes through
+:func:`.shingle.key_texts`, the reference (tests/test_dedup_keys.py checks the two agree).
+"""
+
+from __future__ import annotations
+
+from tunespec.linters.dedup.shingle import _FOLD_STEP, key_texts
+from tunespec.spec.example import Example
+
+_PLAIN = _FOLD_STEP  # a longer turn is folded a megabyte at a time (shingle.fold)
+
+
+def key_triple(example: Example) -> tuple[str, str, str]:
+    """``key_texts(example)``: (conversation, prompt, answer)."""
+    messages = example.messages
+    if len(messages) == 2 and "context" not in example.meta:
+        user, bot = messages
+        u, a = user.content, bot.content
+        if (
+            user.role == "user"
+            and bot.role == "assistant"
+            and user.spans is None
+            and bot.spans is None
+            and len(u) <= _PLAIN
+            and len(a) <= _PLAIN
+            and "\n" not in u
+            and "\r" not in u
+            and "\n" not in a
+            and "\r" not in a
+        ):
+            u = " ".join(u.split())
+            a = " ".join(a.split())
+            return f"user\x1f{u}\x1eassistant\x1f{a}", u, a
+    return key_texts(example)
