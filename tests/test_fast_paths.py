@@ -102,3 +102,36 @@ def test_suppress_key_of_the_wrong_type_is_a_located_problem(value: Any, ok: boo
         problem = mapped.problems[0]
         assert problem.code == "DS106" and problem.json_path == "$.tunespec_ignore"
         assert problem.hint and "DS201" in problem.hint
+
+
+def _value(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value of a row: mostly chat-message-like objects and lists of them."""
+    roll = rng.random()
+    if depth > 3 or roll < 0.35:
+        return rng.choice(["text", "", "日本語", 1, 0, -2, 1.5, 0.0, True, False, None])
+    if roll < 0.7:
+        keys = rng.sample(["role", "content", "name", "weight", "tool_calls", "x"], rng.randint(0, 4))
+        if rng.random() < 0.6:
+            return {k: rng.choice(["user", "assistant", "hi", ""]) for k in keys}
+        return {k: _value(rng, depth + 1) for k in keys}
+    return [_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+
+
+def test_card_row_kinds_fast_path_equals_the_reference() -> None:
+    from tunespec.compiler import card
+
+    rng = random.Random(11)
+    keys = ["id", "messages", "meta", "tools", "instruction", "history"]
+    for trial in range(300):
+        rows = [
+            {k: _value(rng) for k in rng.sample(keys, rng.randint(1, 4))}
+            for _ in range(rng.randint(1, 30))
+        ]
+        rows += [rows[0], {"messages": [{"role": "user", "content": "q"}] * 2}]
+        fast: dict[str, Any] = {}
+        slow: dict[str, Any] = {}
+        for row in rows:
+            card.add_row_kinds(fast, row)
+            card._add_row_kinds_slow(slow, row)
+            assert fast == slow and list(fast) == list(slow), (trial, row)
+        assert card.schema_of(dict(fast)) == card.schema_of(dict(slow))
