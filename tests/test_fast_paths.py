@@ -135,3 +135,48 @@ def test_card_row_kinds_fast_path_equals_the_reference() -> None:
             card._add_row_kinds_slow(slow, row)
             assert fast == slow and list(fast) == list(slow), (trial, row)
         assert card.schema_of(dict(fast)) == card.schema_of(dict(slow))
+
+
+def _detect_texts(rng: random.Random) -> list[str]:
+    words = {
+        "en": "when did you send me my new card the bank account please thanks".split(),
+        "fr": "le renard brun rapide saute par dessus chien paresseux avec nous".split(),
+        "de": "der schnelle braune Fuchs springt über den faulen Hund und wir".split(),
+        "es": "el rápido zorro marrón salta sobre perro perezoso para nosotros".split(),
+        "pl": "szybki brązowy lis przeskakuje nad leniwym psem który jest".split(),
+        "ja": "日本語 の テキスト です 漢字 と かな カナ 東京 大阪".split(),
+        "code": "def f(x): return x[0] + y_1 {} <br> http://a.b/c 123 4.5".split(),
+        "emoji": "\U0001f600 \U0001f680 ok yes \u00e9t\u00e9 na\u00efve".split(),
+    }
+    texts = ["", "   ", "123 456", "a", "\U0001f600\U0001f600", "Qwerty " * 50]
+    for _ in range(60):
+        pools = rng.sample(sorted(words), rng.randint(1, 3))
+        n = rng.choice([3, 8, 20, 60, 200])
+        texts.append(" ".join(rng.choice(words[rng.choice(pools)]) for _ in range(n)))
+    return texts
+
+
+def test_langdetect_numpy_loop_gives_langdetects_probabilities() -> None:
+    import numpy  # noqa: F401  (the fast loop runs only once numpy is loaded)
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from tunespec.linters.text.lang import _detector_factory
+    from tunespec.linters.text.langdetect_np import probabilities
+
+    factory = _detector_factory()
+    fast_runs = 0
+    for text in _detect_texts(random.Random(5)):
+        got: list[Any] = []
+        for fast in (False, True):
+            detector = factory.create()
+            detector.append(text)
+            try:
+                probs = probabilities(detector) if fast else detector.get_probabilities()
+            except LangDetectException as e:
+                got.append(("error", str(e)))
+                continue
+            assert probs is not None
+            fast_runs += fast
+            got.append([(p.lang, p.prob) for p in probs])
+        assert got[0] == got[1], text
+    assert fast_runs > 50
