@@ -11,12 +11,11 @@ one a single pass gives.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunespec.compiler.report.histogram import Histogram
-from tunespec.linters.text.lang import quick_language
+from tunespec.compiler.report.langmix import ascii_language, script_language
 from tunespec.linters.text.tokens import estimate_tokens
 from tunespec.spec.example import Example
 
@@ -77,64 +76,43 @@ class ExampleStats:
 
     def add(self, example: Example, split: str, index: int = -1) -> str | None:
         """Count one kept example; its language text when its language stays open (Latin)."""
-        text = self.add_many([example], [split], [index])
-        return text[0] if text else None
-
-    def add_many(
-        self, examples: Sequence[Example], splits: Sequence[str], indices: Sequence[int]
-    ) -> list[str]:
-        """Count kept examples in order (as :meth:`add` one by one); the language texts of those
-        whose language stays open (Latin)."""
-        texts = self._count(examples, splits)
-        langs = [quick_language(text) or "none" for text in texts]  # langmix.script_language
-        self.languages.update(langs)
-        latin = [k for k, lang in enumerate(langs) if lang == "latin"]
-        self.latin.extend([indices[k] for k in latin])
-        return [texts[k] for k in latin]
-
-    def _count(self, examples: Sequence[Example], splits: Sequence[str]) -> list[str]:
-        """Everything of :meth:`add_many` but the languages; the language texts."""
-        counter = self.counter
-        lps, las, tokens_of, turns, texts = [], [], [], [], []
-        split_tokens, labels = self.split_tokens, self.labels
-        for example, split in zip(examples, splits, strict=True):
-            messages = example.messages
-            if (
-                len(messages) == 2
-                and messages[1].role == "assistant"
-                and messages[0].role != "assistant"
-            ):
-                prompt, answer = messages[0].content, messages[1].content  # the common shape
-            else:
-                prompt, answer = prompt_answer(example)
-            lp, la = len(prompt), len(answer)
-            if counter is not None:
-                tokens = sum(counter.count(m.content) for m in messages)
-            elif prompt.isascii() and answer.isascii():
+        messages = example.messages
+        prompt, answer = prompt_answer(example)
+        lp, la = len(prompt), len(answer)
+        is_ascii = prompt.isascii() and answer.isascii()
+        if self.counter is None:
+            if is_ascii:
                 tokens = (lp + 3) // 4 + (la + 3) // 4
             else:
                 tokens = estimate_tokens(prompt) + estimate_tokens(answer)
-            lps.append(lp)
-            las.append(la)
-            tokens_of.append(tokens)
-            turns.append(len(messages))
-            texts.append(language_text(prompt, answer))
-            split_tokens[split] += tokens
-            value = example.meta.get("label")  # Example.label
-            per_split = labels.get(split)
-            if per_split is None:
-                per_split = labels[split] = Counter()
-            per_split["(none)" if value is None else str(value)] += 1
-        # the five histograms get one value each per example, so their buffers fill together
-        # (and binning does not depend on where a batch ends)
+        else:
+            tokens = sum(self.counter.count(m.content) for m in messages)
+        # Histogram.add, inlined: the five histograms get one value each per example, so
+        # their buffers fill together (and binning does not depend on where a batch ends)
         hists = self._hists
-        totals = [lp + la for lp, la in zip(lps, las, strict=True)]
-        for hist, values in zip(hists, (lps, las, totals, tokens_of, turns), strict=True):
-            hist._buf.extend(values)
-        if len(hists[0]._buf) >= Histogram.FLUSH:
+        first = hists[0]._buf
+        first.append(lp)
+        hists[1]._buf.append(la)
+        hists[2]._buf.append(lp + la)
+        hists[3]._buf.append(tokens)
+        hists[4]._buf.append(len(messages))
+        if len(first) >= Histogram.FLUSH:
             for hist in hists:
                 hist._flush()
-        return texts
+        self.split_tokens[split] += tokens
+        text = language_text(prompt, answer)
+        lang = ascii_language(text) if is_ascii else script_language(text)
+        self.languages[lang] += 1
+        value = example.meta.get("label")  # Example.label
+        label = "(none)" if value is None else str(value)
+        per_split = self.labels.get(split)
+        if per_split is None:
+            per_split = self.labels[split] = Counter()
+        per_split[label] += 1
+        if lang != "latin":
+            return None
+        self.latin.append(index)
+        return text
 
     def merge(self, other: ExampleStats) -> None:
         """Add a later part's aggregates (its Latin indices are the caller's: see the module)."""

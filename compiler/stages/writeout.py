@@ -48,7 +48,6 @@ from tunespec.spec.artefact import SPLITS
 from tunespec.spec.example import Example
 
 _NL = orjson.OPT_APPEND_NEWLINE
-STATS_BATCH = 4096  # kept examples per ExampleStats.add_many
 SAMPLES = 5  # reject rows per reason the report keeps (ReportBuilder's SAMPLES_PER_RULE)
 
 
@@ -134,10 +133,6 @@ def write_chunk(task: WriteTask) -> WritePart:
     )
     base = int(spill.bases[task.number])
     columns = part.columns
-    # kept examples wait for the report's statistics in batches (languages are found per batch)
-    kept: list[Example] = []
-    kept_splits: list[str] = []
-    kept_at: list[int] = []
     with ExitStack() as stack:
         outs = [
             stack.enter_context(part_file(task.scratch, task.number, s).open("wb")) for s in SPLITS
@@ -161,15 +156,9 @@ def write_chunk(task: WriteTask) -> WritePart:
             add_row_kinds(columns[s], out_row)
             per_split[split] += 1
             if stats is not None:
-                kept.append(example)
-                kept_splits.append(split)
-                kept_at.append(i)
-                if len(kept) >= STATS_BATCH:
-                    stats.add_many(kept, kept_splits, kept_at)
-                    kept, kept_splits, kept_at = [], [], []
+                stats.add(example, split, i)
     spill.close()
     if stats is not None:
-        stats.add_many(kept, kept_splits, kept_at)
         stats.pack()  # held until the driver merges it, one part per chunk
     return part
 
