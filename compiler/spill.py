@@ -151,8 +151,9 @@ def spilled_example(line: bytes, chunk: int = 0) -> tuple[Example, RawRef]:
     example_id, turns, meta, source, layout, o, raw_pos, raw_len = orjson.loads(line)
     return (
         Example(
-            [Message.from_spill(t) for t in turns],
-            Origin(o[0], o[1], o[2], o[3]),
+            # Message.from_spill, the plain turn ([role, content]) inlined
+            [Message(t[0], t[1]) if len(t) == 2 else Message.from_spill(t) for t in turns],
+            Origin(*o),
             source,
             layout,
             meta,
