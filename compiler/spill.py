@@ -273,10 +273,9 @@ class ChunkedSpill:
         i = int(self.bases[c])
         id_suffix = self.id_suffix
         for line in _lines(self.paths[c]):
-            if id_suffix:
-                ex, raw = self._example(i, line, c)
-            else:
-                ex, raw = spilled_example(line, c)
+            ex, raw = spilled_example(line, c)
+            if id_suffix and (n := id_suffix.get(i)) is not None:  # as _example
+                ex.id = f"{ex.id}~{n}"
             yield i, ex, raw
             i += 1
 
