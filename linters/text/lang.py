@@ -125,8 +125,13 @@ def script_language(text: str) -> str | None:
     Chinese from Japanese), ``latin`` (Latin text), or None (no letters)."""
     if text.isascii():
         return "latin" if _LETTER.search(text) else None
-    found = _TABLE.counts(text)  # the same counts in one pass, once many texts were asked
-    if found is not None:
+    return _by_scripts(text, _TABLE.counts(text))
+
+
+def _by_scripts(text: str, found: list[int] | None) -> str | None:
+    """:func:`script_language` of a non-ASCII text, given its table counts (None: none, the
+    patterns count)."""
+    if found is not None:  # the same counts in one pass, once many texts were asked
         total = sum(found[1::2])
         kana, han = _TABLE.script(found, "kana"), _TABLE.script(found, "han")
     else:
@@ -316,6 +321,22 @@ def quick_language(text: str) -> str | None:
     if by_script != "latin":
         return by_script
     return function_word_language(unquote(light)) or "latin"
+
+
+def quick_languages(texts: list[str]) -> list[str | None]:
+    """``[quick_language(t) for t in texts]``, the script counts of the non-ASCII texts at once."""
+    lights = [strip_code(t) for t in texts]
+    found = iter(_TABLE.counts_many([light for light in lights if not light.isascii()]))
+    out: list[str | None] = []
+    for light in lights:
+        if light.isascii():
+            by_script = "latin" if _LETTER.search(light) else None
+        else:
+            by_script = _by_scripts(light, next(found))
+        if by_script == "latin":
+            by_script = function_word_language(unquote(light)) or "latin"
+        out.append(by_script)
+    return out
 
 
 def detect(text: str, backend: str = "langdetect") -> str | None:
