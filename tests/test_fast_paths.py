@@ -180,3 +180,67 @@ def test_langdetect_numpy_loop_gives_langdetects_probabilities() -> None:
             got.append([(p.lang, p.prob) for p in probs])
         assert got[0] == got[1], text
     assert fast_runs > 50
+
+
+def _function_word_language_loop(text: str) -> str | None:
+    """function_word_language as first written (scores summed token by token): the reference."""
+    from tunespec.linters.text.lang import _token
+
+    head = text[:2000].replace("\u2019", "'")
+    scores: dict[str, float] = {}
+    hits = words = 0
+    starts = True
+    for token in head.split():
+        at_start, (starts, kind, weights) = starts, _token(token)
+        if not kind:
+            continue
+        words += 1
+        if kind == 2 and not at_start:
+            continue
+        if weights is None:
+            continue
+        hits += 1
+        for lang, share in weights:
+            scores[lang] = scores.get(lang, 0.0) + share
+    if not hits or hits * 5 < words:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    best, score = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return best if score >= 1.5 * second and score > second else None
+
+
+def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunespec.linters.text import lang
+
+    monkeypatch.setattr(lang, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
+    rng = random.Random(3)
+    function_words = [
+        *"the a to of and is it The I I'm I’m don't We What When my le la de el y und der die".split(),
+        *"est les une pas nicht ist como para che non het een och att jest się".split(),
+    ]
+    others = [
+        *"Hello. World! ok? yes: no; (the) \"a\" «le» ¿que? ¡si! 'to' — – … * / -".split(),
+        *"iPhone AI Pro 12 3.5 x_1 http://a.b/c foo@bar.com {a} <b> #tag 12. ?! 3: x_1; ...".split(),
+        *"日本語 です。 漢字 カナ 😀 🚀 été naïve ÉTÉ Straße İstanbul".split(),
+        "((((((((((((((((((((((((((((((((the",  # longer than the cache takes, with weights
+        "The" + "." * 40,
+    ]
+    texts = ["", " ", "\n\t", "the", "The", "I am the one", "What is the time?"]
+    for _ in range(3000):
+        sep = rng.choice([" ", "  ", "\n", " \u00a0", "\t"])
+        share = rng.random()  # near the one-in-five threshold, and either side of it
+        texts.append(
+            sep.join(
+                rng.choice(function_words if rng.random() < share else others)
+                for _ in range(rng.randint(1, 40))
+            )
+        )
+    texts.append(" ".join(rng.choice(function_words + others) for _ in range(1500)))  # > head
+    decided = 0
+    for text in texts:
+        expected = _function_word_language_loop(text)
+        assert lang.function_word_language(text) == expected, text
+        assert lang.function_word_language(text) == expected, text  # cached this time
+        decided += expected is not None
+    assert decided > 300

@@ -188,8 +188,8 @@ def function_word_language(text: str) -> str | None:
     head = text[:2000]
     if "\u2019" in head:
         head = head.replace("\u2019", "'")
-    scores: dict[str, float] = {}
-    hits = words = 0
+    hit_weights: list[tuple[tuple[str, float], ...]] = []
+    words = 0
     cache = _TOKENS
     starts = True  # at the start of a sentence
     for token in head.split():
@@ -206,15 +206,15 @@ def function_word_language(text: str) -> str | None:
         words += 1
         if kind == 2 and not at_start:
             continue
-        if weights is None:
-            continue
-        hits += 1
+        if weights is not None:
+            hit_weights.append(weights)
+    hits = len(hit_weights)
+    if not hits or hits * 5 < words:
+        return None  # decided before any score is summed (most texts end here)
+    scores: dict[str, float] = {}
+    for weights in hit_weights:  # in token order, as they came
         for lang, share in weights:
             scores[lang] = scores.get(lang, 0.0) + share
-    if not hits:
-        return None
-    if hits * 5 < words:
-        return None
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     best, score = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
