@@ -110,7 +110,9 @@ def _value(rng: random.Random, depth: int = 0) -> Any:
     if depth > 3 or roll < 0.35:
         return rng.choice(["text", "", "日本語", 1, 0, -2, 1.5, 0.0, True, False, None])
     if roll < 0.7:
-        keys = rng.sample(["role", "content", "name", "weight", "tool_calls", "x"], rng.randint(0, 4))
+        keys = rng.sample(
+            ["role", "content", "name", "weight", "tool_calls", "x"], rng.randint(0, 4)
+        )
         if rng.random() < 0.6:
             return {k: rng.choice(["user", "assistant", "hi", ""]) for k in keys}
         return {k: _value(rng, depth + 1) for k in keys}
@@ -137,16 +139,20 @@ def test_card_row_kinds_fast_path_equals_the_reference() -> None:
         assert card.schema_of(dict(fast)) == card.schema_of(dict(slow))
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 def _detect_texts(rng: random.Random) -> list[str]:
     words = {
-        "en": "when did you send me my new card the bank account please thanks".split(),
-        "fr": "le renard brun rapide saute par dessus chien paresseux avec nous".split(),
-        "de": "der schnelle braune Fuchs springt über den faulen Hund und wir".split(),
-        "es": "el rápido zorro marrón salta sobre perro perezoso para nosotros".split(),
-        "pl": "szybki brązowy lis przeskakuje nad leniwym psem który jest".split(),
-        "ja": "日本語 の テキスト です 漢字 と かな カナ 東京 大阪".split(),
-        "code": "def f(x): return x[0] + y_1 {} <br> http://a.b/c 123 4.5".split(),
-        "emoji": "\U0001f600 \U0001f680 ok yes \u00e9t\u00e9 na\u00efve".split(),
+        "en": _words("when did you send me my new card the bank account please thanks"),
+        "fr": _words("le renard brun rapide saute par dessus chien paresseux avec nous"),
+        "de": _words("der schnelle braune Fuchs springt über den faulen Hund und wir"),
+        "es": _words("el rápido zorro marrón salta sobre perro perezoso para nosotros"),
+        "pl": _words("szybki brązowy lis przeskakuje nad leniwym psem który jest"),
+        "ja": _words("日本語 の テキスト です 漢字 と かな カナ 東京 大阪"),
+        "code": _words("def f(x): return x[0] + y_1 {} <br> http://a.b/c 123 4.5"),
+        "emoji": _words("\U0001f600 \U0001f680 ok yes \u00e9t\u00e9 na\u00efve"),
     }
     texts = ["", "   ", "123 456", "a", "\U0001f600\U0001f600", "Qwerty " * 50]
     for _ in range(60):
@@ -216,13 +222,17 @@ def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.Monkey
     monkeypatch.setattr(lang, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
     rng = random.Random(3)
     function_words = [
-        *"the a to of and is it The I I'm I’m don't We What When my le la de el y und der die".split(),
-        *"est les une pas nicht ist como para che non het een och att jest się".split(),
+        *_words(
+            "the a to of and is it The I I'm I’m don't We What When my le la de el y und der die"
+        ),
+        *_words("est les une pas nicht ist como para che non het een och att jest się"),
     ]
     others = [
-        *"Hello. World! ok? yes: no; (the) \"a\" «le» ¿que? ¡si! 'to' — – … * / -".split(),
-        *"iPhone AI Pro 12 3.5 x_1 http://a.b/c foo@bar.com {a} <b> #tag 12. ?! 3: x_1; ...".split(),
-        *"日本語 です。 漢字 カナ 😀 🚀 été naïve ÉTÉ Straße İstanbul".split(),
+        *_words("Hello. World! ok? yes: no; (the) \"a\" «le» ¿que? ¡si! 'to' — – … * / -"),
+        *_words(
+            "iPhone AI Pro 12 3.5 x_1 http://a.b/c foo@bar.com {a} <b> #tag 12. ?! 3: x_1; ..."
+        ),
+        *_words("日本語 です。 漢字 カナ 😀 🚀 été naïve ÉTÉ Straße İstanbul"),
         "((((((((((((((((((((((((((((((((the",  # longer than the cache takes, with weights
         "The" + "." * 40,
     ]

@@ -12,7 +12,8 @@ from tunespec.spec.models import SplitSpec
 
 
 @pytest.mark.parametrize(
-    "ratios", [(0.9, 0.05, 0.05), (0.8, 0.1, 0.1), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.5, 0.5, 0.0)]
+    "ratios",
+    [(0.9, 0.05, 0.05), (0.8, 0.1, 0.1), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.5, 0.5, 0.0)],
 )
 def test_split_assignment_is_the_threshold_of_each_unit_hash(ratios: tuple[float, ...]) -> None:
     rng = random.Random(3)
