@@ -17,6 +17,7 @@ candidate pairs by index; pass 2 streams every file back in order.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -187,6 +188,7 @@ class ChunkedSpill:
         self.offsets: list[npt.NDArray[np.uint64] | None] = list(offsets)
         sizes = np.array([len(o) for o in offsets], dtype=np.int64)
         self.bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._starts: list[int] = self.bases.tolist()
         self.id_suffix: dict[int, int] = {}  # global index -> n: the id of a repeat becomes "id~n"
         self._readers: dict[int, IO[bytes]] = {}
         self._raw_readers: dict[int, IO[bytes]] = {}
@@ -225,8 +227,9 @@ class ChunkedSpill:
         return offsets
 
     def locate(self, i: int) -> tuple[int, int]:
-        c = int(np.searchsorted(self.bases, i, side="right")) - 1
-        return c, i - int(self.bases[c])
+        starts = self._starts  # a bisect of a list: cheaper than a numpy call
+        c = bisect.bisect_right(starts, i) - 1
+        return c, i - starts[c]
 
     def _example(self, i: int, line: bytes, chunk: int) -> tuple[Example, RawRef]:
         ex, raw = spilled_example(line, chunk)
