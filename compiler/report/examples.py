@@ -111,7 +111,14 @@ class ExampleStats:
     def _count(self, example: Example, split: str) -> str:
         """Everything of :meth:`add` but the language; the example's language text."""
         messages = example.messages
-        prompt, answer = prompt_answer(example)
+        if (
+            len(messages) == 2
+            and messages[1].role == "assistant"
+            and messages[0].role != "assistant"
+        ):
+            prompt, answer = messages[0].content, messages[1].content  # prompt_answer, inlined
+        else:
+            prompt, answer = prompt_answer(example)
         lp, la = len(prompt), len(answer)
         if self.counter is None:
             if prompt.isascii() and answer.isascii():
@@ -139,7 +146,7 @@ class ExampleStats:
         if per_split is None:
             per_split = self.labels[split] = Counter()
         per_split[label] += 1
-        return language_text(prompt, answer)
+        return prompt[:160] + "\n" + answer[:80]  # language_text, inlined
 
     def merge(self, other: ExampleStats) -> None:
         """Add a later part's aggregates (its Latin indices are the caller's: see the module)."""

@@ -99,8 +99,14 @@ _QUOTED = re.compile(
 
 def unquote(text: str) -> str:
     """``text`` without quoted phrases ("Translate 'Wo ist der Bahnhof?'"), unless little else is left."""
-    if not any(q in text for q in "'\"“«„"):
-        return text
+    if (
+        "'" not in text
+        and '"' not in text
+        and "“" not in text
+        and "«" not in text
+        and "„" not in text
+    ):
+        return text  # no quote mark: no quoted phrase (the quotes of _QUOTED, spelled out)
     rest = _QUOTED.sub(" ", text)
     return rest if letters(rest) >= 10 else text
 
