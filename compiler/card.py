@@ -29,18 +29,62 @@ CONFLICT = "conflict"
 
 
 _STRING_STRUCTS: dict[tuple[str, ...], Kind] = {}  # key set -> kind of an all-string object
+#: id of an element kind -> (that kind, the kind of a list of it): one object per list kind, so
+#: the rows of one shape give the very same kinds (merged by an identity test)
+_LISTS: dict[int, tuple[Kind, Kind]] = {}
+_CACHE_MAX = 1024
+
+
+def _string_struct(value: dict[Any, Any]) -> Kind | None:
+    """The kind of an object whose values are all strings (the usual object of a row, a chat
+    message: one kind per key set, made once), or None."""
+    for v in value.values():
+        if type(v) is not str:
+            return None
+    keys = tuple(value)
+    kind = _STRING_STRUCTS.get(keys)
+    if kind is None:
+        kind = ("struct", {str(k): "string" for k in keys})
+        if len(_STRING_STRUCTS) < _CACHE_MAX:
+            _STRING_STRUCTS[keys] = kind
+    return kind
+
+
+def _list_kind(value: list[Any]) -> Kind:
+    element: Kind = "null"
+    for item in value:
+        kind = _string_struct(item) if type(item) is dict else None
+        if kind is None:
+            kind = _kind(item)
+        if kind is not element:
+            element = _merge(element, kind)
+    cached = _LISTS.get(id(element))
+    if cached is not None and cached[0] is element:
+        return cached[1]
+    kind = ("list", element)
+    if len(_LISTS) < _CACHE_MAX and not isinstance(element, str):
+        _LISTS[id(element)] = (element, kind)  # holds the element: its id stays its own
+    return kind
 
 
 def _kind(value: Any) -> Kind:
+    t = type(value)
+    if t is str:
+        return "string"
+    if t is list:
+        return _list_kind(value)
+    if t is dict:
+        kind = _string_struct(value)
+        if kind is not None:
+            return kind
+        return ("struct", {str(k): _kind(v) for k, v in value.items()})
+    return _kind_slow(value)
+
+
+def _kind_slow(value: Any) -> Kind:
+    """:func:`_kind` as first written: the reference its fast paths are tested against."""
     if type(value) is dict and all(type(v) is str for v in value.values()):
-        # the usual object of a row (a chat message): one kind per key set, made once
-        keys = tuple(value)
-        kind = _STRING_STRUCTS.get(keys)
-        if kind is None:
-            kind = ("struct", {str(k): "string" for k in keys})
-            if len(_STRING_STRUCTS) < 1024:
-                _STRING_STRUCTS[keys] = kind
-        return kind
+        return ("struct", {str(k): "string" for k in value})
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -54,10 +98,10 @@ def _kind(value: Any) -> Kind:
     if isinstance(value, list):
         element: Kind = "null"
         for item in value:
-            element = _merge(element, _kind(item))
+            element = _merge(element, _kind_slow(item))
         return ("list", element)
     if isinstance(value, dict):
-        return ("struct", {str(k): _kind(v) for k, v in value.items()})
+        return ("struct", {str(k): _kind_slow(v) for k, v in value.items()})
     return CONFLICT
 
 
@@ -107,7 +151,16 @@ def _feature_value(kind: Kind) -> Any:
 def add_row_kinds(columns: dict[str, Kind], row: dict[str, Any]) -> None:
     """Merge one row's column types into ``columns`` (the row as written: JSON values)."""
     for key, value in row.items():
-        columns[key] = _merge(columns.get(key, "null"), _kind(value))
+        kind = _kind(value)
+        old = columns.get(key)
+        if old is not kind:  # rows of one shape give the same kind objects: nothing to merge
+            columns[key] = _merge("null" if old is None else old, kind)
+
+
+def _add_row_kinds_slow(columns: dict[str, Kind], row: dict[str, Any]) -> None:
+    """:func:`add_row_kinds` by :func:`_kind_slow` (the reference of the tests)."""
+    for key, value in row.items():
+        columns[key] = _merge(columns.get(key, "null"), _kind_slow(value))
 
 
 def merge_columns(columns: dict[str, Kind], later: dict[str, Kind]) -> None:

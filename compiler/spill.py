@@ -17,6 +17,7 @@ candidate pairs by index; pass 2 streams every file back in order.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -154,8 +155,9 @@ def spilled_example(line: bytes, chunk: int = 0) -> tuple[Example, RawRef]:
     example_id, turns, meta, source, layout, o, raw_pos, raw_len = orjson.loads(line)
     return (
         Example(
-            [Message.from_spill(t) for t in turns],
-            Origin(o[0], o[1], o[2], o[3]),
+            # Message.from_spill, the plain turn ([role, content]) inlined
+            [Message(t[0], t[1]) if len(t) == 2 else Message.from_spill(t) for t in turns],
+            Origin(*o),
             source,
             layout,
             meta,
@@ -189,6 +191,7 @@ class ChunkedSpill:
         self.offsets: list[npt.NDArray[np.uint64] | None] = list(offsets)
         sizes = np.array([len(o) for o in offsets], dtype=np.int64)
         self.bases = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._starts: list[int] = self.bases.tolist()
         self.id_suffix: dict[int, int] = {}  # global index -> n: the id of a repeat becomes "id~n"
         self._readers: dict[int, IO[bytes]] = {}
         self._raw_readers: dict[int, IO[bytes]] = {}
@@ -227,8 +230,9 @@ class ChunkedSpill:
         return offsets
 
     def locate(self, i: int) -> tuple[int, int]:
-        c = int(np.searchsorted(self.bases, i, side="right")) - 1
-        return c, i - int(self.bases[c])
+        starts = self._starts  # a bisect of a list: cheaper than a numpy call
+        c = bisect.bisect_right(starts, i) - 1
+        return c, i - starts[c]
 
     def _example(self, i: int, line: bytes, chunk: int) -> tuple[Example, RawRef]:
         ex, raw = spilled_example(line, chunk)
@@ -275,10 +279,9 @@ class ChunkedSpill:
         i = int(self.bases[c])
         id_suffix = self.id_suffix
         for line in _lines(self.paths[c]):
-            if id_suffix:
-                ex, raw = self._example(i, line, c)
-            else:
-                ex, raw = spilled_example(line, c)
+            ex, raw = spilled_example(line, c)
+            if id_suffix and (n := id_suffix.get(i)) is not None:  # as _example
+                ex.id = f"{ex.id}~{n}"
             yield i, ex, raw
             i += 1
 

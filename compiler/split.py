@@ -8,12 +8,11 @@ cut point.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +33,11 @@ def example_digest(example: Example, key: str, group_by: str | None, pin: str | 
     if group_by is not None:
         value = get_path(example.meta, group_by)
         if value is not MISSING and value is not None:
-            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+            text = (
+                value
+                if isinstance(value, str)
+                else json.dumps(value, sort_keys=True, ensure_ascii=False)
+            )
     if text is None and key == "conversation":
         digest = bytes.fromhex(example.content_key())
     else:
@@ -53,7 +56,9 @@ def _prompt_key(example: Example) -> str:
     )
 
 
-def merge_key_groups(group: npt.NDArray[np.int64], digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+def merge_key_groups(
+    group: npt.NDArray[np.int64], digests: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.int64]:
     """Group ids (an example index per example) where examples sharing a split key are one group
     too: ``split.group_by`` groups joined with the dedup clusters, so neither straddles splits.
     Each group's id is its smallest example index."""
@@ -110,28 +115,47 @@ def _quotas(n: int, ratios: Sequence[float]) -> list[int]:
     return base
 
 
+def unit_hashes(
+    seed: int, keys: Iterable[str]
+) -> tuple[npt.NDArray[np.float64], list[tuple[int, int]]]:
+    """:func:`unit_hash` of every key, the same floats (a uint64 becomes the nearest double, as
+    Python's int division by 2**64 rounds it, and the scaling by 2**-64 is exact); and the
+    (position, split index) of every pinned key."""
+    prefix, blake2b = f"{seed}\x1f".encode(), hashlib.blake2b
+    digests: list[bytes] = []
+    pinned: list[tuple[int, int]] = []
+    for i, k in enumerate(keys):
+        digests.append(blake2b(prefix + k.encode(), digest_size=8).digest())
+        if k.startswith(_PIN_HEX):
+            pinned.append((i, int(k[_PIN_END : _PIN_END + 2], 16)))
+    return units_of(b"".join(digests)), pinned
+
+
+def units_of(digests: bytes) -> npt.NDArray[np.float64]:
+    """``int.from_bytes(d, "big") / 2**64`` of each 8-byte digest ``d``."""
+    return np.frombuffer(digests, dtype=">u8").astype(np.float64) / 2.0**64
+
+
 def assign_splits(keys: Sequence[str], labels: Sequence[str | None], spec: SplitSpec) -> list[str]:
     """Split name for each group. ``keys`` are the groups' split keys (one per group)."""
     ratios = [spec.train, spec.validation, spec.test]
-    # unit_hash and the pin of each key, in one pass over the keys
-    prefix, blake2b, from_bytes = f"{spec.seed}\x1f".encode(), hashlib.blake2b, int.from_bytes
-    hashes: list[float] = []
-    pins: list[int | None] = []
-    for k in keys:
-        hashes.append(from_bytes(blake2b(prefix + k.encode(), digest_size=8).digest(), "big") / 2**64)
-        pins.append(int(k[_PIN_END : _PIN_END + 2], 16) if k.startswith(_PIN_HEX) else None)
+    units, pinned = unit_hashes(spec.seed, keys)
     # groups (`group_by`) share one key: only the plain hash keeps a group in one split
     use_labels = (
         spec.stratify and spec.group_by is None and any(label is not None for label in labels)
     )
     if not use_labels:
         # _by_threshold of each hash: the first cumulative share above it (the same sums)
-        cums = list(itertools.accumulate(ratios))
-        last = _by_threshold(2.0, ratios)  # where a hash at or above every sum goes
-        return [
-            SPLITS[(i if (i := bisect.bisect_right(cums, u)) < 3 else last) if p is None else p]
-            for u, p in zip(hashes, pins, strict=True)
-        ]
+        cums = np.array(list(itertools.accumulate(ratios)), dtype=np.float64)
+        where = np.searchsorted(cums, units, side="right")
+        where[where >= 3] = _by_threshold(2.0, ratios)  # a hash at or above every sum
+        for i, pin in pinned:
+            where[i] = pin
+        return [SPLITS[i] for i in where.tolist()]
+    hashes = units.tolist()
+    pins: list[int | None] = [None] * len(keys)
+    for i, pin in pinned:
+        pins[i] = pin
     out = [""] * len(keys)
     members: dict[str | None, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):

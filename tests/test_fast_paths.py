@@ -102,3 +102,155 @@ def test_suppress_key_of_the_wrong_type_is_a_located_problem(value: Any, ok: boo
         problem = mapped.problems[0]
         assert problem.code == "DS106" and problem.json_path == "$.tunespec_ignore"
         assert problem.hint and "DS201" in problem.hint
+
+
+def _value(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value of a row: mostly chat-message-like objects and lists of them."""
+    roll = rng.random()
+    if depth > 3 or roll < 0.35:
+        return rng.choice(["text", "", "日本語", 1, 0, -2, 1.5, 0.0, True, False, None])
+    if roll < 0.7:
+        keys = rng.sample(
+            ["role", "content", "name", "weight", "tool_calls", "x"], rng.randint(0, 4)
+        )
+        if rng.random() < 0.6:
+            return {k: rng.choice(["user", "assistant", "hi", ""]) for k in keys}
+        return {k: _value(rng, depth + 1) for k in keys}
+    return [_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+
+
+def test_card_row_kinds_fast_path_equals_the_reference() -> None:
+    from tunespec.compiler import card
+
+    rng = random.Random(11)
+    keys = ["id", "messages", "meta", "tools", "instruction", "history"]
+    for trial in range(300):
+        rows = [
+            {k: _value(rng) for k in rng.sample(keys, rng.randint(1, 4))}
+            for _ in range(rng.randint(1, 30))
+        ]
+        rows += [rows[0], {"messages": [{"role": "user", "content": "q"}] * 2}]
+        fast: dict[str, Any] = {}
+        slow: dict[str, Any] = {}
+        for row in rows:
+            card.add_row_kinds(fast, row)
+            card._add_row_kinds_slow(slow, row)
+            assert fast == slow and list(fast) == list(slow), (trial, row)
+        assert card.schema_of(dict(fast)) == card.schema_of(dict(slow))
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def _detect_texts(rng: random.Random) -> list[str]:
+    words = {
+        "en": _words("when did you send me my new card the bank account please thanks"),
+        "fr": _words("le renard brun rapide saute par dessus chien paresseux avec nous"),
+        "de": _words("der schnelle braune Fuchs springt über den faulen Hund und wir"),
+        "es": _words("el rápido zorro marrón salta sobre perro perezoso para nosotros"),
+        "pl": _words("szybki brązowy lis przeskakuje nad leniwym psem który jest"),
+        "ja": _words("日本語 の テキスト です 漢字 と かな カナ 東京 大阪"),
+        "code": _words("def f(x): return x[0] + y_1 {} <br> http://a.b/c 123 4.5"),
+        "emoji": _words("\U0001f600 \U0001f680 ok yes \u00e9t\u00e9 na\u00efve"),
+    }
+    texts = ["", "   ", "123 456", "a", "\U0001f600\U0001f600", "Qwerty " * 50]
+    for _ in range(60):
+        pools = rng.sample(sorted(words), rng.randint(1, 3))
+        n = rng.choice([3, 8, 20, 60, 200])
+        texts.append(" ".join(rng.choice(words[rng.choice(pools)]) for _ in range(n)))
+    return texts
+
+
+def test_langdetect_numpy_loop_gives_langdetects_probabilities() -> None:
+    import numpy  # noqa: F401  (the fast loop runs only once numpy is loaded)
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from tunespec.linters.text.lang import _detector_factory
+    from tunespec.linters.text.langdetect_np import probabilities
+
+    factory = _detector_factory()
+    fast_runs = 0
+    for text in _detect_texts(random.Random(5)):
+        got: list[Any] = []
+        for fast in (False, True):
+            detector = factory.create()
+            detector.append(text)
+            try:
+                probs = probabilities(detector) if fast else detector.get_probabilities()
+            except LangDetectException as e:
+                got.append(("error", str(e)))
+                continue
+            assert probs is not None
+            fast_runs += fast
+            got.append([(p.lang, p.prob) for p in probs])
+        assert got[0] == got[1], text
+    assert fast_runs > 50
+
+
+def _function_word_language_loop(text: str) -> str | None:
+    """function_word_language as first written (scores summed token by token): the reference."""
+    from tunespec.linters.text.lang import _token
+
+    head = text[:2000].replace("\u2019", "'")
+    scores: dict[str, float] = {}
+    hits = words = 0
+    starts = True
+    for token in head.split():
+        at_start, (starts, kind, weights) = starts, _token(token)
+        if not kind:
+            continue
+        words += 1
+        if kind == 2 and not at_start:
+            continue
+        if weights is None:
+            continue
+        hits += 1
+        for lang, share in weights:
+            scores[lang] = scores.get(lang, 0.0) + share
+    if not hits or hits * 5 < words:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    best, score = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return best if score >= 1.5 * second and score > second else None
+
+
+def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunespec.linters.text import lang
+
+    monkeypatch.setattr(lang, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
+    rng = random.Random(3)
+    function_words = [
+        *_words(
+            "the a to of and is it The I I'm I’m don't We What When my le la de el y und der die"
+        ),
+        *_words("est les une pas nicht ist como para che non het een och att jest się"),
+    ]
+    others = [
+        *_words("Hello. World! ok? yes: no; (the) \"a\" «le» ¿que? ¡si! 'to' — – … * / -"),
+        *_words(
+            "iPhone AI Pro 12 3.5 x_1 http://a.b/c foo@bar.com {a} <b> #tag 12. ?! 3: x_1; ..."
+        ),
+        *_words("日本語 です。 漢字 カナ 😀 🚀 été naïve ÉTÉ Straße İstanbul"),
+        "((((((((((((((((((((((((((((((((the",  # longer than the cache takes, with weights
+        "The" + "." * 40,
+    ]
+    texts = ["", " ", "\n\t", "the", "The", "I am the one", "What is the time?"]
+    for _ in range(3000):
+        sep = rng.choice([" ", "  ", "\n", " \u00a0", "\t"])
+        share = rng.random()  # near the one-in-five threshold, and either side of it
+        texts.append(
+            sep.join(
+                rng.choice(function_words if rng.random() < share else others)
+                for _ in range(rng.randint(1, 40))
+            )
+        )
+    texts.append(" ".join(rng.choice(function_words + others) for _ in range(1500)))  # > head
+    decided = 0
+    for text in texts:
+        expected = _function_word_language_loop(text)
+        assert lang.function_word_language(text) == expected, text
+        assert lang.function_word_language(text) == expected, text  # cached this time
+        decided += expected is not None
+    assert decided > 300

@@ -178,6 +178,45 @@ def test_script_language_is_the_same_with_the_table(monkeypatch: pytest.MonkeyPa
     assert fresh.table is not None
 
 
+def test_quick_languages_is_quick_language_of_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch (the report's pass 2) gives what one text at a time gives, whether the
+    script table counts (one bincount for the batch) or the patterns do."""
+    import random
+
+    import numpy  # noqa: F401
+
+    from tunespec.linters.text import lang
+    from tunespec.linters.text.scripts import ScriptTable
+
+    rng = random.Random(4)
+    pools = [
+        "When did you send me my new card? The bank is closed. ",
+        "Le café est très bon, mais je ne sais pas. ",
+        "東京は日本の首都です。カタカナ ひらがな 漢字 ",
+        "北京是中华人民共和国的首都，长城很长。",
+        "Когда я получу карту? Спасибо. ",
+        "한국어 텍스트입니다. مرحبا بالعالم ",
+        "def f(x): return x_1 `code` <b>tag</b> http://a.b/c?d=1 user@mail.com 123 ",
+        "\U0001f600 \U0001f680 \u00e9t\u00e9 na\u00efve \U00020000 \ud800 ",
+        "'Wo ist der Bahnhof?' \"quoted\" «cité» ",
+    ]
+    texts = ["", " ", "123", "\U0001f600", "ｈｅｌｌｏ", "漢字", "¹²³"]
+    texts += ["\U00020000" * 10 + "東", "\U00020000" * 9 + "abc"]  # letters outside the BMP
+    for _ in range(600):
+        parts = rng.sample(pools, rng.randint(1, 3))
+        text = "".join(rng.choice(parts)[: rng.randint(1, 60)] for _ in range(rng.randint(1, 6)))
+        texts.append(text)
+    expected = [lang.quick_language(t) for t in texts]
+    assert len(set(expected)) >= 8
+    for warm in (False, True):
+        fresh = ScriptTable(lang._LETTER, [*lang._SCRIPTS, ("latin", lang._LATIN_RX)])
+        fresh.asked = 10**9 if warm else 0
+        monkeypatch.setattr(lang, "_TABLE", fresh)
+        assert lang.quick_languages(texts) == expected
+        assert lang.quick_languages(texts[:1]) == expected[:1] and lang.quick_languages([]) == []
+        assert (fresh.table is not None) == warm
+
+
 def test_repetition_helpers_count_as_the_regexes_do() -> None:
     """DS209's helpers: symbols counted as bytes and words split at whitespace give what a
     count per symbol and the ``\\S+`` pattern give, on any text."""

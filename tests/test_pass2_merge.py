@@ -152,6 +152,7 @@ def test_report_statistics_merge_like_one_pass() -> None:
                 stats.add(examples[i], splits[i % 3], i)
             merged.add_stats(_trip(stats))
         merged.resolve_latin(examples.__getitem__)
+        assert merged.latin_sample == whole.latin_sample, cuts  # the same reservoir draws
         assert merged.build() == expected, cuts
 
 

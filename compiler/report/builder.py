@@ -89,8 +89,12 @@ class ReportBuilder:
         """Merge the aggregates of the next part of the stream (pass 2 runs per chunk): its
         Latin examples enter the reservoir in order, as indices (see :meth:`resolve_latin`)."""
         self.stats.merge(part)
-        for index in part.latin:
+        latin = part.latin
+        room = max(0, LANG_SAMPLE - len(self.latin_sample))
+        for index in latin[:room]:  # the reservoir's first texts: no draws
             self._sample_latin(index)
+        if len(latin) > room:
+            self._sample_many(latin[room:])
 
     def resolve_latin(self, get_example: Callable[[int], Example]) -> None:
         """Replace the sampled indices by their examples' language texts."""
@@ -113,6 +117,20 @@ class ReportBuilder:
             j = getrandbits(k)
         if j < LANG_SAMPLE:
             self.latin_sample[j] = text
+
+    def _sample_many(self, items: list[int]) -> None:
+        """:meth:`_sample_latin` of each item in turn, with a full reservoir (the same draws)."""
+        getrandbits, sample = self._rng.getrandbits, self.latin_sample
+        seen = self._latin_seen
+        for item in items:
+            seen += 1
+            k = seen.bit_length()
+            j = getrandbits(k)
+            while j >= seen:
+                j = getrandbits(k)
+            if j < LANG_SAMPLE:
+                sample[j] = item
+        self._latin_seen = seen
 
     def add_reject(self, row: dict[str, Any]) -> None:
         reason = str(row.get("reason", "?"))

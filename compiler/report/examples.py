@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunespec.compiler.report.histogram import Histogram
-from tunespec.compiler.report.langmix import ascii_language, script_language
+from tunespec.linters.text.lang import quick_language, quick_languages
 from tunespec.linters.text.tokens import estimate_tokens
 from tunespec.spec.example import Example
 
 if TYPE_CHECKING:
     from tunespec.spec.loader import LoadedSpec
 
+LANGUAGE_BATCH = 4096  # examples whose languages are found at once (add_later)
 LENGTHS = ("prompt_chars", "answer_chars", "total_chars", "tokens")
 
 
@@ -63,25 +64,64 @@ class ExampleStats:
         self.labels: dict[str, Counter[str]] = {}
         #: global indices of the examples whose language stays open (Latin text)
         self.latin: list[int] = []
+        #: language texts and indices of the examples added by add_later, not yet settled
+        self._pending: list[str] = []
+        self._pending_at: list[int] = []
 
     def pack(self) -> None:
-        """Hold the histograms compactly (see :meth:`Histogram.pack`)."""
+        """Hold the histograms compactly (see :meth:`Histogram.pack`), languages settled."""
+        self.settle()
         for h in self._hists:
             h.pack()
 
     def __getstate__(self) -> dict[str, Any]:
+        self.settle()
         state = dict(self.__dict__)
         state["counter"] = None  # a tokenizer does not travel; the merged stats need none
         return state
 
     def add(self, example: Example, split: str, index: int = -1) -> str | None:
         """Count one kept example; its language text when its language stays open (Latin)."""
+        self.settle()
+        text = self._count(example, split)
+        lang = quick_language(text) or "none"  # langmix.script_language
+        self.languages[lang] += 1
+        if lang != "latin":
+            return None
+        self.latin.append(index)
+        return text
+
+    def add_later(self, example: Example, split: str, index: int) -> None:
+        """:meth:`add`, its language found later with others' (:meth:`settle`, in order)."""
+        self._pending.append(self._count(example, split))  # strings: nothing for the GC
+        self._pending_at.append(index)
+        if len(self._pending) >= LANGUAGE_BATCH:
+            self.settle()
+
+    def settle(self) -> None:
+        """The languages of the examples added by :meth:`add_later`, in order."""
+        if not self._pending:
+            return
+        langs = quick_languages(self._pending)
+        self.languages.update([lang or "none" for lang in langs])
+        at = self._pending_at
+        self.latin.extend([at[k] for k, lang in enumerate(langs) if lang == "latin"])
+        self._pending, self._pending_at = [], []
+
+    def _count(self, example: Example, split: str) -> str:
+        """Everything of :meth:`add` but the language; the example's language text."""
         messages = example.messages
-        prompt, answer = prompt_answer(example)
+        if (
+            len(messages) == 2
+            and messages[1].role == "assistant"
+            and messages[0].role != "assistant"
+        ):
+            prompt, answer = messages[0].content, messages[1].content  # prompt_answer, inlined
+        else:
+            prompt, answer = prompt_answer(example)
         lp, la = len(prompt), len(answer)
-        is_ascii = prompt.isascii() and answer.isascii()
         if self.counter is None:
-            if is_ascii:
+            if prompt.isascii() and answer.isascii():
                 tokens = (lp + 3) // 4 + (la + 3) // 4
             else:
                 tokens = estimate_tokens(prompt) + estimate_tokens(answer)
@@ -100,22 +140,18 @@ class ExampleStats:
             for hist in hists:
                 hist._flush()
         self.split_tokens[split] += tokens
-        text = language_text(prompt, answer)
-        lang = ascii_language(text) if is_ascii else script_language(text)
-        self.languages[lang] += 1
         value = example.meta.get("label")  # Example.label
         label = "(none)" if value is None else str(value)
         per_split = self.labels.get(split)
         if per_split is None:
             per_split = self.labels[split] = Counter()
         per_split[label] += 1
-        if lang != "latin":
-            return None
-        self.latin.append(index)
-        return text
+        return prompt[:160] + "\n" + answer[:80]  # language_text, inlined
 
     def merge(self, other: ExampleStats) -> None:
         """Add a later part's aggregates (its Latin indices are the caller's: see the module)."""
+        self.settle()
+        other.settle()
         for mine, theirs in zip(self._hists, other._hists, strict=True):
             mine.merge(theirs)
         self.split_tokens.update(other.split_tokens)

@@ -156,7 +156,7 @@ def write_chunk(task: WriteTask) -> WritePart:
             add_row_kinds(columns[s], out_row)
             per_split[split] += 1
             if stats is not None:
-                stats.add(example, split, i)
+                stats.add_later(example, split, i)
     spill.close()
     if stats is not None:
         stats.pack()  # held until the driver merges it, one part per chunk

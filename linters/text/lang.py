@@ -99,8 +99,14 @@ _QUOTED = re.compile(
 
 def unquote(text: str) -> str:
     """``text`` without quoted phrases ("Translate 'Wo ist der Bahnhof?'"), unless little else is left."""
-    if not any(q in text for q in "'\"“«„"):
-        return text
+    if (
+        "'" not in text
+        and '"' not in text
+        and "“" not in text
+        and "«" not in text
+        and "„" not in text
+    ):
+        return text  # no quote mark: no quoted phrase (the quotes of _QUOTED, spelled out)
     rest = _QUOTED.sub(" ", text)
     return rest if letters(rest) >= 10 else text
 
@@ -125,8 +131,13 @@ def script_language(text: str) -> str | None:
     Chinese from Japanese), ``latin`` (Latin text), or None (no letters)."""
     if text.isascii():
         return "latin" if _LETTER.search(text) else None
-    found = _TABLE.counts(text)  # the same counts in one pass, once many texts were asked
-    if found is not None:
+    return _by_scripts(text, _TABLE.counts(text))
+
+
+def _by_scripts(text: str, found: list[int] | None) -> str | None:
+    """:func:`script_language` of a non-ASCII text, given its table counts (None: none, the
+    patterns count)."""
+    if found is not None:  # the same counts in one pass, once many texts were asked
         total = sum(found[1::2])
         kana, han = _TABLE.script(found, "kana"), _TABLE.script(found, "han")
     else:
@@ -183,8 +194,8 @@ def function_word_language(text: str) -> str | None:
     head = text[:2000]
     if "\u2019" in head:
         head = head.replace("\u2019", "'")
-    scores: dict[str, float] = {}
-    hits = words = 0
+    hit_weights: list[tuple[tuple[str, float], ...]] = []
+    words = 0
     cache = _TOKENS
     starts = True  # at the start of a sentence
     for token in head.split():
@@ -201,15 +212,15 @@ def function_word_language(text: str) -> str | None:
         words += 1
         if kind == 2 and not at_start:
             continue
-        if weights is None:
-            continue
-        hits += 1
+        if weights is not None:
+            hit_weights.append(weights)
+    hits = len(hit_weights)
+    if not hits or hits * 5 < words:
+        return None  # decided before any score is summed (most texts end here)
+    scores: dict[str, float] = {}
+    for weights in hit_weights:  # in token order, as they came
         for lang, share in weights:
             scores[lang] = scores.get(lang, 0.0) + share
-    if not hits:
-        return None
-    if hits * 5 < words:
-        return None
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     best, score = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -289,12 +300,16 @@ def _langdetect(text: str) -> tuple[str, float] | None:
     """langdetect's most probable language of ``text`` and its probability."""
     from langdetect.lang_detect_exception import LangDetectException
 
+    from tunespec.linters.text.langdetect_np import probabilities
+
     factory = _detector_factory()
     with _lock:
         try:
             detector = factory.create()
             detector.append(text)
-            probs = detector.get_probabilities()
+            probs = probabilities(detector)  # the same, faster (numpy loaded)
+            if probs is None:
+                probs = detector.get_probabilities()
         except LangDetectException:
             return None
     if not probs:
@@ -312,6 +327,22 @@ def quick_language(text: str) -> str | None:
     if by_script != "latin":
         return by_script
     return function_word_language(unquote(light)) or "latin"
+
+
+def quick_languages(texts: list[str]) -> list[str | None]:
+    """``[quick_language(t) for t in texts]``, the script counts of the non-ASCII texts at once."""
+    lights = [strip_code(t) for t in texts]
+    found = iter(_TABLE.counts_many([light for light in lights if not light.isascii()]))
+    out: list[str | None] = []
+    for light in lights:
+        if light.isascii():
+            by_script = "latin" if _LETTER.search(light) else None
+        else:
+            by_script = _by_scripts(light, next(found))
+        if by_script == "latin":
+            by_script = function_word_language(unquote(light)) or "latin"
+        out.append(by_script)
+    return out
 
 
 def detect(text: str, backend: str = "langdetect") -> str | None:

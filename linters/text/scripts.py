@@ -50,26 +50,47 @@ class ScriptTable:
         table[0xD800:0xE000] = 2 * (len(self.scripts) + 1)  # a surrogate: not counted here
         return table
 
-    def counts(self, text: str) -> list[int] | None:
-        """Per character class of ``text``, how many: at ``2k`` and ``2k + 1`` the non-letters
-        and the letters of the k-th script (k from 1, in order; 0: none of them); None: not
-        counted here (see the module)."""
+    def _ready(self, asked: int) -> Any:
+        """The table, built once ``WARM_UP`` texts were asked about; None before, or without
+        numpy."""
         table = self.table
         if table is None:
             np = sys.modules.get("numpy")
             if np is None:
                 return None
-            self.asked += 1
+            self.asked += asked
             if self.asked < WARM_UP:
                 return None
             with self._lock:
                 if self.table is None:
                     self.table = self._build(np)
             table = self.table
+        return table
+
+    def counts(self, text: str) -> list[int] | None:
+        """Per character class of ``text``, how many: at ``2k`` and ``2k + 1`` the non-letters
+        and the letters of the k-th script (k from 1, in order; 0: none of them); None: not
+        counted here (see the module)."""
+        table = self._ready(1)
+        if table is None:
+            return None
         np = sys.modules["numpy"]
         units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), "<u2")
         found: list[int] = np.bincount(table.take(units), minlength=self._size).tolist()
         return None if found[-1] else found  # found[-1]: outside the BMP, or a lone surrogate
+
+    def counts_many(self, texts: list[str]) -> list[list[int] | None]:
+        """:meth:`counts` of each text, with one ``bincount`` for them all."""
+        table = self._ready(len(texts)) if texts else None
+        if table is None:
+            return [None] * len(texts)
+        np = sys.modules["numpy"]
+        encoded = [t.encode("utf-16-le", "surrogatepass") for t in texts]
+        units = np.frombuffer(b"".join(encoded), "<u2")
+        owner = np.repeat(np.arange(len(texts)), [len(e) >> 1 for e in encoded])
+        size = self._size
+        flat = np.bincount(owner * size + table.take(units), minlength=len(texts) * size)
+        return [None if f[-1] else f for f in flat.reshape(len(texts), size).tolist()]
 
     def script(self, found: list[int], name: str) -> int:
         """Characters of the named script in ``found`` (:meth:`counts`)."""
