@@ -73,30 +73,57 @@ class UnionFind:
 
     def union_edges(self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> None:
         """``union(a[k], b[k])`` for every k: the components are found with array operations
-        (minimum labels, pointer jumping), then each non-lowest member is joined to its lowest
-        (one union per member, not per edge; the groups are the same)."""
+        (:func:`components`), then each non-lowest member is joined to its lowest (one union
+        per member, not per edge; the groups are the same)."""
         if not len(a):
             return
-        nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-        ea, eb = inv[: len(a)], inv[len(a) :]
-        label = np.arange(len(nodes))
-        while True:
-            low = np.minimum(label[ea], label[eb])
-            if bool((label[ea] == low).all() and (label[eb] == low).all()):
-                break
-            np.minimum.at(label, ea, low)
-            np.minimum.at(label, eb, low)
-            while True:  # a label is a member of the component: follow it to its own label
-                jumped = label[label]
-                if bool((jumped == label).all()):
-                    break
-                label = jumped
+        nodes, label = components(a, b)
         moved = np.flatnonzero(label != np.arange(len(nodes)))
         for x, root in zip(nodes[moved].tolist(), nodes[label[moved]].tolist(), strict=True):
             self.union(root, x)
 
     def groups(self) -> dict[int, int]:
         return {x: self.find(x) for x in list(self.parent)}
+
+
+def components(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(nodes, label): the sorted distinct nodes of the edges ``(a[k], b[k])`` and, for each,
+    the position in ``nodes`` of its component's lowest node (minimum labels, pointer jumping)."""
+    nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+    ea, eb = inv[: len(a)], inv[len(a) :]
+    label = np.arange(len(nodes))
+    while True:
+        low = np.minimum(label[ea], label[eb])
+        if bool((label[ea] == low).all() and (label[eb] == low).all()):
+            break
+        np.minimum.at(label, ea, low)
+        np.minimum.at(label, eb, low)
+        while True:  # a label is a member of the component: follow it to its own label
+            jumped = label[label]
+            if bool((jumped == label).all()):
+                break
+            label = jumped
+    return nodes, label
+
+
+def joined(
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    x: npt.NDArray[np.int64],
+    y: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Whether ``x[k]`` and ``y[k]`` are one node or in one component of the edges ``(a, b)``."""
+    out: npt.NDArray[np.bool_] = x == y
+    if not len(a) or not len(x):
+        return out
+    nodes, label = components(a, b)
+    px = np.minimum(np.searchsorted(nodes, x), len(nodes) - 1)
+    py = np.minimum(np.searchsorted(nodes, y), len(nodes) - 1)
+    known = (nodes[px] == x) & (nodes[py] == y)
+    together: npt.NDArray[np.bool_] = out | (known & (label[px] == label[py]))
+    return together
 
 
 class ShingleCache:
@@ -170,13 +197,16 @@ class ShingleCache:
             self.id_sets[(i, key)] = got
         return got
 
-    def similarities(self, i: list[int], j: list[int], key: Key) -> list[float]:
+    def similarities(
+        self, i: list[int], j: list[int], key: Key, recurring: bool = False
+    ) -> list[float]:
         """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
         read and shingled at most once (in index order). Where examples recur (templated data:
         each in many pairs, batch after batch: several pairs in this batch, or mostly seen in
         earlier ones) their shingles are numbered once and compared as
         ids (:meth:`ids`, kept across batches); where most are compared once (ordinary corpora)
-        numbering costs more than it saves, and the batch compares shingle strings."""
+        numbering costs more than it saves, and the batch compares shingle strings.
+        ``recurring``: the caller knows the examples recur (ids from the first batch on)."""
         need = sorted(set(i).union(j))
         seen, k = self.seen, _KEY_INDEX[key]
         marks = [x * 4 + k for x in need]  # (example, key)
@@ -185,7 +215,7 @@ class ShingleCache:
             seen.clear()
         seen.update(marks)
         # examples in several pairs of this batch, or mostly compared in earlier batches
-        if 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need):
+        if recurring or 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need):
             got = {x: self.ids(x, key) for x in need}
             if all((x, key) in self.id_sets for x in need):  # one numbering (no budget reset)
                 return self._compare_ids(i, j, got)

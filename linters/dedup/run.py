@@ -21,14 +21,13 @@ import numpy as np
 import numpy.typing as npt
 
 from tunespec.linters.dedup.bound import SKETCH, BoundColumns
+from tunespec.linters.dedup.edges import KIND_NAMES, SKIPPED, UNJUDGED, Edges, Judge
 from tunespec.linters.dedup.features import prompt_pass
 from tunespec.linters.dedup.parts import ShingleCache, UnionFind
 from tunespec.linters.dedup.reduce import (
     BandTask,
-    Edges,
     ExactTask,
     ExampleSource,
-    Judge,
     VerifyTask,
     band_reduce,
     exact_reduce,
@@ -202,23 +201,31 @@ class DedupRun:
         self, edges: Edges, kept_of: dict[int, int], reported: set[int] | None = None
     ) -> list[Conflict]:
         """Near-duplicate prompts with different answers/labels: each example at most once
-        (``reported`` holds those already reported), against the lowest kept example."""
+        (``reported`` holds those already reported), against the lowest kept example. Edges
+        the conflict pass judged are not judged again; a pair it skipped is checked here only
+        if this scan would use it (see :mod:`.edges`)."""
         t = self.spec.threshold
         out: list[Conflict] = []
         done: set[tuple[int, int]] = set()
         reported = set() if reported is None else reported
         self.uf.union_edges(edges.i, edges.j)  # near-duplicate prompts never straddle splits
-        for i0, j0, sim in zip(edges.i.tolist(), edges.j.tolist(), edges.sim.tolist(), strict=True):
+        for i0, j0, sim, code in edges.stream():
             i, j = sorted((kept_of.get(i0, i0), kept_of.get(j0, j0)))
             if i == j or (i, j) in done or j in reported:
                 continue
+            if code == SKIPPED:  # verified already (and counted): is it an edge?
+                sim = self.cache.similarity(i0, j0, "prompt")
+                if sim < t:
+                    continue
+                code = UNJUDGED
             done.add((i, j))
             if (i, j) != (i0, j0):
                 self.result.verified += 1
                 sim = self.cache.similarity(i, j, "prompt")
                 if sim < t:
                     continue
-            kind = self.judge.kind(i, j)
+                code = UNJUDGED
+            kind = self.judge.kind(i, j) if code == UNJUDGED else KIND_NAMES.get(code)
             if kind is not None:
                 out.append(Conflict(i, j, sim, kind))
                 reported.add(j)
