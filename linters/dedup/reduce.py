@@ -164,6 +164,8 @@ class VerifyTask:
     #: threshold are rejected without re-reading their texts
     key_bound: BoundColumns | None = None
     prompt_bound: BoundColumns | None = None
+    #: the conflict pass skips the checks that cannot change an outcome (:func:`.edges.settle`)
+    settle: bool = True
 
 
 def _filter_estimate(
@@ -318,6 +320,8 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
             cache,
             None,
             task.prompt_bound,
-            (Judge(spec, task.answers, judge.labels, cache), (near.i, near.j)),
+            (Judge(spec, task.answers, judge.labels, cache), (near.i, near.j))
+            if task.settle
+            else None,
         )
     return near, prompt

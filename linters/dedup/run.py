@@ -65,8 +65,10 @@ class DedupRun:
         workdir: Path,
         verify_parts: int = 1,
         map_fn: MapFn = local_map,
+        settle: bool = True,
     ) -> None:
         self.spec = spec
+        self.settle = settle  # False: every conflict-pass candidate checked (the reference)
         self.chunks = list(chunks)
         self.bases = chunk_bases(self.chunks)
         self.n = self.bases[-1]
@@ -166,6 +168,7 @@ class DedupRun:
                 by_kind.get("prompt-prefix", []),
                 bounds["near"],
                 bounds.get("prompt"),
+                self.settle,
             )
             for q in range(self.verify_parts)
         ]
@@ -173,6 +176,7 @@ class DedupRun:
         near = Edges.concat([e[0] for e in edges])
         prompt = Edges.concat([e[1] for e in edges])
         stats["edges"] = len(near.i) + len(prompt.i)
+        stats["conflict_skipped"] = len(prompt.skipped)  # see .edges.settle
         self.result.candidates = near.candidates + prompt.candidates
         self.result.verified = near.verified + prompt.verified
         self.result.unchecked_pairs = near.unchecked
@@ -207,6 +211,7 @@ class DedupRun:
         t = self.spec.threshold
         out: list[Conflict] = []
         done: set[tuple[int, int]] = set()
+        self.result.stats.setdefault("conflict_rechecked", 0)
         reported = set() if reported is None else reported
         self.uf.union_edges(edges.i, edges.j)  # near-duplicate prompts never straddle splits
         for i0, j0, sim, code in edges.stream():
@@ -214,6 +219,7 @@ class DedupRun:
             if i == j or (i, j) in done or j in reported:
                 continue
             if code == SKIPPED:  # verified already (and counted): is it an edge?
+                self.result.stats["conflict_rechecked"] += 1
                 sim = self.cache.similarity(i0, j0, "prompt")
                 if sim < t:
                     continue
@@ -294,10 +300,13 @@ def run_dedup(
     *,
     verify_parts: int = 1,
     map_fn: MapFn = local_map,
+    settle: bool = True,
 ) -> DedupResult:
     """Deduplicate the examples whose features ``chunks`` hold (global index = position in
-    chunk order); ``source`` re-reads candidates' texts; shuffle files go to ``workdir``."""
-    return DedupRun(spec, chunks, labels, source, workdir, verify_parts, map_fn).run()
+    chunk order); ``source`` re-reads candidates' texts; shuffle files go to ``workdir``.
+    ``settle=False`` checks every conflict-pass candidate (the reference :mod:`.edges`'s
+    skipped checks are tested against: the same result)."""
+    return DedupRun(spec, chunks, labels, source, workdir, verify_parts, map_fn, settle).run()
 
 
 __all__ = ["ShufflePlan", "local_map", "run_dedup"]
