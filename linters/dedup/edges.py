@@ -21,7 +21,7 @@ is settled), so it does not move either.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -63,6 +63,8 @@ class Judge:
         self.cache = cache
         self.compare_answers = compare_answers
         self.verified = 0
+        #: :meth:`ShingleCache.similarities`'s choice for the answers (None: its own)
+        self.answer_ids: bool | None = None
 
     def kind(self, i: int, j: int) -> Literal["answer", "label"] | None:
         li, lj = int(self.labels[i]), int(self.labels[j])
@@ -89,7 +91,7 @@ class Judge:
         for lo in range(0, len(ask), BATCH):  # each batch's texts read and shingled together
             part = ask[lo : lo + BATCH]
             sims[lo : lo + BATCH] = self.cache.similarities(
-                i[part].tolist(), j[part].tolist(), "answer"
+                i[part].tolist(), j[part].tolist(), "answer", ids=self.answer_ids
             )
         out[ask] = np.where(sims < self.spec.conflict_answer_threshold, ANSWER, AGREE)
         return out
@@ -157,23 +159,35 @@ class Edges:
         )
         return out
 
-    def stream(self) -> list[tuple[int, int, float, int]]:
-        """(i, j, similarity, kind) of every edge and skipped pair (kind ``SKIPPED``,
-        similarity NaN), by (j, i)."""
-        si = (self.skipped & _LOW32).astype(np.int64)
-        sj = (self.skipped >> np.uint64(32)).astype(np.int64)
+    def stream(self, dropped: npt.NDArray[np.bool_]) -> Iterator[tuple[int, int, float, int]]:
+        """(i, j, similarity, kind) of every edge and of the skipped pairs the driver's scan can
+        still use (kind ``SKIPPED``, similarity NaN), by (j, i). ``dropped``: the examples the
+        scan renames. A skipped pair of ``j`` comes after ``j``'s conflict edge (``i_c``); when
+        neither ``j`` nor ``i_c`` is renamed, that edge reports ``j`` first, and the scan passes
+        over the pair: it is left out."""
+        skipped = self.skipped
+        if len(skipped):
+            c = np.flatnonzero(self.kinds() > AGREE)  # by (j, i): the first per j is i_c
+            cj, ci = self.j[c], self.i[c]
+            first = np.r_[True, cj[1:] != cj[:-1]] if len(cj) else np.zeros(0, bool)
+            cj, ci = cj[first], ci[first]
+            sj = (skipped >> np.uint64(32)).astype(np.int64)
+            pos = np.minimum(np.searchsorted(cj, sj), max(len(cj) - 1, 0))
+            if len(cj):
+                passed = (cj[pos] == sj) & ~dropped[sj] & ~dropped[ci[pos]]
+                skipped = skipped[~passed]
+        si = (skipped & _LOW32).astype(np.int64)
+        sj = (skipped >> np.uint64(32)).astype(np.int64)
         i, j = np.concatenate([self.i, si]), np.concatenate([self.j, sj])
         sim = np.concatenate([self.sim, np.full(len(si), np.nan)])
         kind = np.concatenate([self.kinds(), np.full(len(si), SKIPPED, np.int8)])
         order = np.lexsort((i, j)) if len(si) else np.arange(len(i))
-        return list(
-            zip(
-                i[order].tolist(),
-                j[order].tolist(),
-                sim[order].tolist(),
-                kind[order].tolist(),
-                strict=True,
-            )
+        return zip(
+            i[order].tolist(),
+            j[order].tolist(),
+            sim[order].tolist(),
+            kind[order].tolist(),
+            strict=True,
         )
 
 

@@ -198,7 +198,7 @@ class ShingleCache:
         return got
 
     def similarities(
-        self, i: list[int], j: list[int], key: Key, recurring: bool = False
+        self, i: list[int], j: list[int], key: Key, ids: bool | None = None
     ) -> list[float]:
         """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
         read and shingled at most once (in index order). Where examples recur (templated data:
@@ -206,7 +206,8 @@ class ShingleCache:
         earlier ones) their shingles are numbered once and compared as
         ids (:meth:`ids`, kept across batches); where most are compared once (ordinary corpora)
         numbering costs more than it saves, and the batch compares shingle strings.
-        ``recurring``: the caller knows the examples recur (ids from the first batch on)."""
+        ``ids``: the caller knows whether the examples recur (True: ids from the first batch
+        on; False: strings, nothing kept, e.g. answers compared once each)."""
         need = sorted(set(i).union(j))
         seen, k = self.seen, _KEY_INDEX[key]
         marks = [x * 4 + k for x in need]  # (example, key)
@@ -215,7 +216,8 @@ class ShingleCache:
             seen.clear()
         seen.update(marks)
         # examples in several pairs of this batch, or mostly compared in earlier batches
-        if recurring or 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need):
+        recur = 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need)
+        if ids or (ids is None and recur):
             got = {x: self.ids(x, key) for x in need}
             if all((x, key) in self.id_sets for x in need):  # one numbering (no budget reset)
                 return self._compare_ids(i, j, got)

@@ -181,22 +181,29 @@ def _filter_estimate(
     pairs are ``forced``. With ``bound`` (sketches, threshold), the pairs whose exact Jaccard
     bound is below the threshold are decided here (not near duplicates; their count is the
     third value)."""
-    i = (codes & _LOW32).astype(np.int64)
-    j = (codes >> np.uint64(32)).astype(np.int64)
     k = sigs.width
-    agree = np.zeros(len(codes), dtype=np.uint16)  # signature bins that agree
-    for lo in range(0, len(codes), 65536):
-        sl = slice(lo, lo + 65536)
-        agree[sl] = (sigs.gather(i[sl]) == sigs.gather(j[sl])).sum(axis=1, dtype=np.uint16)
-    # as :func:`estimate_jaccard` (the same floats), increasing in ``agree``
-    est = (agree / k - 1 / 256) / (1 - 1 / 256)
-    keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
-    i, j, agree = i[keep], j[keep], agree[keep]
+    parts: list[tuple[I64, I64, npt.NDArray[np.uint16]]] = []
     decided = 0
-    if bound is not None and len(i):
-        possible = bound[0].bound(i, j) >= bound[1] - 1e-9
-        decided = int(len(i) - possible.sum())
-        i, j, agree = i[possible], j[possible], agree[possible]
+    for lo in range(0, len(codes), 65536):  # chunk by chunk: no full-length temporaries
+        sl = slice(lo, lo + 65536)
+        i = (codes[sl] & _LOW32).astype(np.int64)
+        j = (codes[sl] >> np.uint64(32)).astype(np.int64)
+        # signature bins that agree
+        agree = (sigs.gather(i) == sigs.gather(j)).sum(axis=1, dtype=np.uint16)
+        # as :func:`estimate_jaccard` (the same floats), increasing in ``agree``
+        est = (agree / k - 1 / 256) / (1 - 1 / 256)
+        keep = est >= t
+        if forced is not None:
+            keep |= forced[sl] & (est >= t - FORCED_MARGIN)
+        i, j, agree = i[keep], j[keep], agree[keep]
+        if bound is not None and len(i):
+            possible = bound[0].bound(i, j) >= bound[1] - 1e-9
+            decided += int(len(i) - possible.sum())
+            i, j, agree = i[possible], j[possible], agree[possible]
+        parts.append((i, j, agree))
+    i = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    agree = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.uint16)
     # by j, then the most agreeing bins (= highest estimate) first; i order kept (codes are
     # sorted by (j, i)): one stable sort of an integer key
     order = np.argsort(j * (k + 1) + (k - agree.astype(np.int64)), kind="stable")
@@ -233,11 +240,13 @@ def _verify(
     forced = np.zeros(len(codes), dtype=bool)
     if prefix:  # the prefix-filter pairs (all among ``codes``): found by binary search
         forced[np.searchsorted(codes, np.concatenate(segments[len(inputs) :]))] = True
+    del segments
     out = Edges(candidates=len(codes))
     t = spec.threshold
     ii, jj, decided = _filter_estimate(
         codes, sigs, t - ESTIMATE_MARGIN, forced, None if bound is None else (bound, t)
     )
+    del codes, forced  # held no longer than needed: the checks re-read texts
     checked, group = _budget(jj, limit)
     ci, cj = ii[checked], jj[checked]
 
@@ -247,7 +256,7 @@ def _verify(
             sl = slice(lo, lo + VERIFY_BATCH)
             # the conflict pass comes back to its examples round after round: ids at once
             sims[sl] = cache.similarities(
-                i[sl].tolist(), j[sl].tolist(), key, recurring=conflicts is not None
+                i[sl].tolist(), j[sl].tolist(), key, ids=True if conflicts else None
             )
         return sims
 
@@ -272,6 +281,16 @@ def _verify(
             (cj[gone].astype(np.uint64) << np.uint64(32)) | ci[gone].astype(np.uint64)
         )
     return out
+
+
+def _answer_judge(
+    spec: DedupSpec, task: VerifyTask, labels: npt.NDArray[np.int32], cache: ShingleCache
+) -> Judge:
+    """The conflict pass's judge: answers compared as strings (each pair's once; numbered ids
+    would stay in the cache for nothing)."""
+    judge = Judge(spec, task.answers, labels, cache)
+    judge.answer_ids = False
+    return judge
 
 
 def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
@@ -320,7 +339,7 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
             cache,
             None,
             task.prompt_bound,
-            (Judge(spec, task.answers, judge.labels, cache), (near.i, near.j))
+            (_answer_judge(spec, task, judge.labels, cache), (near.i, near.j))
             if task.settle
             else None,
         )

@@ -214,7 +214,9 @@ class DedupRun:
         self.result.stats.setdefault("conflict_rechecked", 0)
         reported = set() if reported is None else reported
         self.uf.union_edges(edges.i, edges.j)  # near-duplicate prompts never straddle splits
-        for i0, j0, sim, code in edges.stream():
+        dropped = np.zeros(self.n, dtype=bool)
+        dropped[list(kept_of)] = True
+        for i0, j0, sim, code in edges.stream(dropped):
             i, j = sorted((kept_of.get(i0, i0), kept_of.get(j0, j0)))
             if i == j or (i, j) in done or j in reported:
                 continue
