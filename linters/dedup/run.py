@@ -173,10 +173,14 @@ class DedupRun:
             for q in range(self.verify_parts)
         ]
         edges = self.map(verify_reduce, verify_tasks)
-        near = Edges.concat([e[0] for e in edges])
-        prompt = Edges.concat([e[1] for e in edges])
-        stats["edges"] = len(near.i) + len(prompt.i)
-        stats["conflict_skipped"] = len(prompt.skipped)  # see .edges.settle
+        return self._counted(
+            Edges.concat([e[0] for e in edges]), Edges.concat([e[1] for e in edges])
+        )
+
+    def _counted(self, near: Edges, prompt: Edges) -> tuple[Edges, Edges]:
+        """The verify stage's counts into the result (report.json and stats)."""
+        self.result.stats["edges"] = len(near.i) + len(prompt.i)
+        self.result.stats["conflict_skipped"] = len(prompt.skipped)  # see .edges.settle
         self.result.candidates = near.candidates + prompt.candidates
         self.result.verified = near.verified + prompt.verified
         self.result.unchecked_pairs = near.unchecked
