@@ -14,10 +14,11 @@ import pytest
 
 from tunespec.linters.dedup.features import FeatureBuilder, write_features
 from tunespec.linters.dedup.index import label_ids
-from tunespec.linters.dedup.parts import joined
+from tunespec.linters.dedup.parts import ShingleCache, joined
 from tunespec.linters.dedup.reduce import CallableSource
 from tunespec.linters.dedup.result import DedupResult
 from tunespec.linters.dedup.run import run_dedup
+from tunespec.linters.dedup.shingle import jaccard
 from tunespec.linters.dedup.shuffle import ShufflePlan
 from tunespec.spec.example import Example, Message, Origin
 from tunespec.spec.models.dedup import DedupSpec
@@ -150,3 +151,21 @@ def test_a_candidate_after_the_conflict_still_joins_the_groups() -> None:
     fast = dedup(exs, settle=True, parts=1, threshold=0.75)
     assert outcome(fast, 3) == outcome(full, 3)
     assert fast.group_of(1) == fast.group_of(2)
+
+
+def test_compare_ids_equals_jaccard_of_the_sets() -> None:
+    # many pairs per j, one pair per j, more than 64 distinct j, empty sets on either side
+    rng = np.random.default_rng(0)
+    got = {
+        x: np.unique(rng.integers(0, 900, rng.integers(0, 60))).astype(np.int32) for x in range(500)
+    }
+    got[1] = got[2] = np.zeros(0, np.int32)
+    i = [*rng.integers(0, 500, 3000).tolist(), 1, 1, 3, *range(100, 300)]
+    j = [*rng.integers(0, 500, 3000).tolist(), 2, 3, 1, *range(300, 500)]
+    cache = ShingleCache(corpus(1, 0).__getitem__, 5)
+    cache.numbers = dict.fromkeys(map(str, range(900)), 0)  # ids below 900
+    want = [
+        jaccard(frozenset(got[a].tolist()), frozenset(got[b].tolist()))
+        for a, b in zip(i, j, strict=True)
+    ]
+    assert cache._compare_ids(i, j, got) == want

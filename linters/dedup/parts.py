@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 
 import numpy as np
@@ -224,34 +225,42 @@ class ShingleCache:
         return self._compare(i, j, key, lambda x: shingle_set(self.text(x, key), self.n))
 
     def _compare_ids(self, i: list[int], j: list[int], got: dict[int, I32]) -> list[float]:
-        """Jaccard of each pair from shingle ids of one numbering: per distinct ``j[k]``, its
-        ids are marked in a table of all ids and its partners' ids are looked up there (a few
-        array operations per ``j``, none per shingle in Python); the same values as
-        :func:`jaccard` of the sets (one id per distinct shingle)."""
-        by_b: dict[int, list[int]] = {}
-        for k, b in enumerate(j):
-            by_b.setdefault(b, []).append(k)
-        mark = np.zeros(len(self.numbers), dtype=np.uint8)
-        out = [0.0] * len(i)
-        for b, ks in by_b.items():
-            ib = got[b]
-            lb = len(ib)
-            mark[ib] = 1
-            parts = [got[i[k]] for k in ks]
-            sizes = [len(p) for p in parts]
-            if len(parts) == 1:
-                inters = [int(np.count_nonzero(mark[parts[0]]))]
-            elif all(sizes):  # one sum per partner (reduceat needs non-empty segments)
-                starts = np.cumsum([0, *sizes[:-1]])
-                hits = mark[np.concatenate(parts)]
-                inters = np.add.reduceat(hits, starts, dtype=np.int64).tolist()
-            else:
-                inters = [int(np.count_nonzero(mark[p])) for p in parts]
-            mark[ib] = 0
-            for k, p, inter in zip(ks, parts, inters, strict=True):
-                union = len(p) + lb - inter
-                out[k] = inter / union if union else 1.0
-        return out
+        """Jaccard of each pair from shingle ids of one numbering, 64 distinct ``j[k]`` at a
+        time: each marks its ids with its own bit in a table of all ids, then every partner's
+        ids are looked up there at once (a few array operations per 64, none per shingle or
+        pair in Python); the same values as :func:`jaccard` of the sets (one id per distinct
+        shingle)."""
+        out = np.ones(len(i))
+        if not i:
+            return []
+        slot_of: dict[int, int] = {}
+        pj = np.array([slot_of.setdefault(b, len(slot_of)) for b in j], dtype=np.int64)
+        bs = list(slot_of)
+        len_i = np.array([len(got[a]) for a in i], dtype=np.int64)
+        len_j = np.array([len(got[b]) for b in j], dtype=np.int64)
+        mark = np.zeros(len(self.numbers), dtype=np.uint64)
+        order = np.argsort(pj // 64, kind="stable")  # pairs by their j's group of 64
+        grp = pj[order] // 64
+        brk = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1], True]).tolist()
+        for s, e in itertools.pairwise(brk):
+            ks = order[s:e]
+            g = int(grp[s])
+            ids_b = [got[b] for b in bs[g * 64 : (g + 1) * 64]]
+            flat_b = np.concatenate(ids_b)
+            bits = np.left_shift(np.uint64(1), np.arange(len(ids_b), dtype=np.uint64))
+            np.bitwise_or.at(mark, flat_b, np.repeat(bits, [len(x) for x in ids_b]))
+            sizes = len_i[ks]
+            flat_a = np.concatenate([got[i[k]] for k in ks.tolist()])
+            shift = np.repeat((pj[ks] % 64).astype(np.uint64), sizes)
+            hits = (mark[flat_a] >> shift) & np.uint64(1)
+            mark[flat_b] = 0
+            c = np.r_[0, np.cumsum(hits, dtype=np.int64)]
+            ends = np.cumsum(sizes)
+            inter = c[ends] - c[ends - sizes]
+            union = sizes + len_j[ks] - inter
+            out[ks] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+        result: list[float] = out.tolist()
+        return result
 
     def _compare(
         self, i: list[int], j: list[int], key: Key, make: Callable[[int], frozenset[Hashable]]
