@@ -84,3 +84,20 @@ def test_residual_pairs_same_with_counting_table_or_sort(tmp_path: Path, monkeyp
     monkeypatch.setattr(probe, "MODAL_TABLE", 0)
     assert residual_pairs(number, rows, cols, bins).tolist() == table.tolist()
     assert len(table)
+
+
+def test_residual_groups_are_sorted_by_key_then_owner_on_every_path() -> None:
+    # the radix passes (keys < 2^16, < 2^32) and the comparison sorts give the same order
+    rng = np.random.default_rng(1)
+    for span_key in (1 << 12, 1 << 20, 1 << 34):
+        for ascending in (True, False):
+            bucket = np.sort(rng.integers(0, 40, 3000))
+            gidx = np.arange(3000) * 3 if ascending else rng.permutation(3000)
+            nb = 4
+            key = (bucket[:, None] * nb * 8 + rng.integers(0, nb * 8, (3000, nb))).ravel()
+            key = key * (span_key // (40 * nb * 8)) % span_key
+            owner = np.repeat(gidx, nb)
+            got_key, got_owner = probe._by_key_owner(key, owner, span_key, bucket, gidx)
+            order = np.lexsort((owner, key))
+            assert got_key.tolist() == key[order].tolist()
+            assert got_owner.tolist() == owner[order].tolist()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 
 import numpy as np
@@ -73,30 +74,57 @@ class UnionFind:
 
     def union_edges(self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> None:
         """``union(a[k], b[k])`` for every k: the components are found with array operations
-        (minimum labels, pointer jumping), then each non-lowest member is joined to its lowest
-        (one union per member, not per edge; the groups are the same)."""
+        (:func:`components`), then each non-lowest member is joined to its lowest (one union
+        per member, not per edge; the groups are the same)."""
         if not len(a):
             return
-        nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-        ea, eb = inv[: len(a)], inv[len(a) :]
-        label = np.arange(len(nodes))
-        while True:
-            low = np.minimum(label[ea], label[eb])
-            if bool((label[ea] == low).all() and (label[eb] == low).all()):
-                break
-            np.minimum.at(label, ea, low)
-            np.minimum.at(label, eb, low)
-            while True:  # a label is a member of the component: follow it to its own label
-                jumped = label[label]
-                if bool((jumped == label).all()):
-                    break
-                label = jumped
+        nodes, label = components(a, b)
         moved = np.flatnonzero(label != np.arange(len(nodes)))
         for x, root in zip(nodes[moved].tolist(), nodes[label[moved]].tolist(), strict=True):
             self.union(root, x)
 
     def groups(self) -> dict[int, int]:
         return {x: self.find(x) for x in list(self.parent)}
+
+
+def components(
+    a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(nodes, label): the sorted distinct nodes of the edges ``(a[k], b[k])`` and, for each,
+    the position in ``nodes`` of its component's lowest node (minimum labels, pointer jumping)."""
+    nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+    ea, eb = inv[: len(a)], inv[len(a) :]
+    label = np.arange(len(nodes))
+    while True:
+        low = np.minimum(label[ea], label[eb])
+        if bool((label[ea] == low).all() and (label[eb] == low).all()):
+            break
+        np.minimum.at(label, ea, low)
+        np.minimum.at(label, eb, low)
+        while True:  # a label is a member of the component: follow it to its own label
+            jumped = label[label]
+            if bool((jumped == label).all()):
+                break
+            label = jumped
+    return nodes, label
+
+
+def joined(
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    x: npt.NDArray[np.int64],
+    y: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Whether ``x[k]`` and ``y[k]`` are one node or in one component of the edges ``(a, b)``."""
+    out: npt.NDArray[np.bool_] = x == y
+    if not len(a) or not len(x):
+        return out
+    nodes, label = components(a, b)
+    px = np.minimum(np.searchsorted(nodes, x), len(nodes) - 1)
+    py = np.minimum(np.searchsorted(nodes, y), len(nodes) - 1)
+    known = (nodes[px] == x) & (nodes[py] == y)
+    together: npt.NDArray[np.bool_] = out | (known & (label[px] == label[py]))
+    return together
 
 
 class ShingleCache:
@@ -170,13 +198,17 @@ class ShingleCache:
             self.id_sets[(i, key)] = got
         return got
 
-    def similarities(self, i: list[int], j: list[int], key: Key) -> list[float]:
+    def similarities(
+        self, i: list[int], j: list[int], key: Key, ids: bool | None = None
+    ) -> list[float]:
         """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
         read and shingled at most once (in index order). Where examples recur (templated data:
         each in many pairs, batch after batch: several pairs in this batch, or mostly seen in
         earlier ones) their shingles are numbered once and compared as
         ids (:meth:`ids`, kept across batches); where most are compared once (ordinary corpora)
-        numbering costs more than it saves, and the batch compares shingle strings."""
+        numbering costs more than it saves, and the batch compares shingle strings.
+        ``ids``: the caller knows whether the examples recur (True: ids from the first batch
+        on; False: strings, nothing kept, e.g. answers compared once each)."""
         need = sorted(set(i).union(j))
         seen, k = self.seen, _KEY_INDEX[key]
         marks = [x * 4 + k for x in need]  # (example, key)
@@ -185,41 +217,50 @@ class ShingleCache:
             seen.clear()
         seen.update(marks)
         # examples in several pairs of this batch, or mostly compared in earlier batches
-        if 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need):
+        recur = 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need)
+        if ids or (ids is None and recur):
             got = {x: self.ids(x, key) for x in need}
             if all((x, key) in self.id_sets for x in need):  # one numbering (no budget reset)
                 return self._compare_ids(i, j, got)
         return self._compare(i, j, key, lambda x: shingle_set(self.text(x, key), self.n))
 
     def _compare_ids(self, i: list[int], j: list[int], got: dict[int, I32]) -> list[float]:
-        """Jaccard of each pair from shingle ids of one numbering: per distinct ``j[k]``, its
-        ids are marked in a table of all ids and its partners' ids are looked up there (a few
-        array operations per ``j``, none per shingle in Python); the same values as
-        :func:`jaccard` of the sets (one id per distinct shingle)."""
-        by_b: dict[int, list[int]] = {}
-        for k, b in enumerate(j):
-            by_b.setdefault(b, []).append(k)
-        mark = np.zeros(len(self.numbers), dtype=np.uint8)
-        out = [0.0] * len(i)
-        for b, ks in by_b.items():
-            ib = got[b]
-            lb = len(ib)
-            mark[ib] = 1
-            parts = [got[i[k]] for k in ks]
-            sizes = [len(p) for p in parts]
-            if len(parts) == 1:
-                inters = [int(np.count_nonzero(mark[parts[0]]))]
-            elif all(sizes):  # one sum per partner (reduceat needs non-empty segments)
-                starts = np.cumsum([0, *sizes[:-1]])
-                hits = mark[np.concatenate(parts)]
-                inters = np.add.reduceat(hits, starts, dtype=np.int64).tolist()
-            else:
-                inters = [int(np.count_nonzero(mark[p])) for p in parts]
-            mark[ib] = 0
-            for k, p, inter in zip(ks, parts, inters, strict=True):
-                union = len(p) + lb - inter
-                out[k] = inter / union if union else 1.0
-        return out
+        """Jaccard of each pair from shingle ids of one numbering, 64 distinct ``j[k]`` at a
+        time: each marks its ids with its own bit in a table of all ids, then every partner's
+        ids are looked up there at once (a few array operations per 64, none per shingle or
+        pair in Python); the same values as :func:`jaccard` of the sets (one id per distinct
+        shingle)."""
+        out = np.ones(len(i))
+        if not i:
+            return []
+        slot_of: dict[int, int] = {}
+        pj = np.array([slot_of.setdefault(b, len(slot_of)) for b in j], dtype=np.int64)
+        bs = list(slot_of)
+        len_i = np.array([len(got[a]) for a in i], dtype=np.int64)
+        len_j = np.array([len(got[b]) for b in j], dtype=np.int64)
+        mark = np.zeros(len(self.numbers), dtype=np.uint64)
+        order = np.argsort(pj // 64, kind="stable")  # pairs by their j's group of 64
+        grp = pj[order] // 64
+        brk = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1], True]).tolist()
+        for s, e in itertools.pairwise(brk):
+            ks = order[s:e]
+            g = int(grp[s])
+            ids_b = [got[b] for b in bs[g * 64 : (g + 1) * 64]]
+            flat_b = np.concatenate(ids_b)
+            bits = np.left_shift(np.uint64(1), np.arange(len(ids_b), dtype=np.uint64))
+            np.bitwise_or.at(mark, flat_b, np.repeat(bits, [len(x) for x in ids_b]))
+            sizes = len_i[ks]
+            flat_a = np.concatenate([got[i[k]] for k in ks.tolist()])
+            shift = np.repeat((pj[ks] % 64).astype(np.uint64), sizes)
+            hits = (mark[flat_a] >> shift) & np.uint64(1)
+            mark[flat_b] = 0
+            c = np.r_[0, np.cumsum(hits, dtype=np.int64)]
+            ends = np.cumsum(sizes)
+            inter = c[ends] - c[ends - sizes]
+            union = sizes + len_j[ks] - inter
+            out[ks] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+        result: list[float] = out.tolist()
+        return result
 
     def _compare(
         self, i: list[int], j: list[int], key: Key, make: Callable[[int], frozenset[Hashable]]

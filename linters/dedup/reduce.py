@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,7 @@ from tunespec.linters.dedup.buckets import (
     sorted_unique,
     unlisted_bucket_pairs,
 )
+from tunespec.linters.dedup.edges import Edges, Judge, settle
 from tunespec.linters.dedup.parts import ShingleCache
 from tunespec.linters.dedup.probe import oversized, probe_bins, residual_pairs
 from tunespec.linters.dedup.shingle import Key
@@ -142,94 +143,6 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
 
 
 # -- near, step 2: verify ----------------------------------------------------------------------
-class Judge:
-    """Whether two near-duplicate examples disagree: different labels, or answers with Jaccard
-    below ``conflict_answer_threshold``."""
-
-    def __init__(
-        self,
-        spec: DedupSpec,
-        answers: Columns,
-        labels: npt.NDArray[np.int32],
-        cache: ShingleCache,
-        *,
-        compare_answers: bool = True,
-    ) -> None:
-        self.spec = spec
-        self.answers = answers
-        self.labels = labels
-        self.cache = cache
-        self.compare_answers = compare_answers
-        self.verified = 0
-
-    def kind(self, i: int, j: int) -> Literal["answer", "label"] | None:
-        li, lj = int(self.labels[i]), int(self.labels[j])
-        if li >= 0 and lj >= 0 and li != lj:
-            return "label"
-        if not self.compare_answers or self.answers.row(i) == self.answers.row(j):
-            return None
-        sim = self.cache.similarity(i, j, "answer")
-        return "answer" if sim < self.spec.conflict_answer_threshold else None
-
-    def agree(self, i: I64, j: I64) -> npt.NDArray[np.bool_]:
-        """``kind(i[k], j[k]) is None`` for every pair, the answers compared in one batch."""
-        li, lj = self.labels[i], self.labels[j]
-        out: npt.NDArray[np.bool_] = ~((li >= 0) & (lj >= 0) & (li != lj))
-        if not self.compare_answers:
-            return out
-        ask = [
-            k
-            for k in np.flatnonzero(out).tolist()
-            if self.answers.row(int(i[k])) != self.answers.row(int(j[k]))
-        ]
-        sims = self.cache.similarities(i[ask].tolist(), j[ask].tolist(), "answer")
-        out[ask] = np.array(sims, dtype=np.float64) >= self.spec.conflict_answer_threshold
-        return out
-
-
-@dataclass
-class Edges:
-    """Verified pairs (i < j) at or above the threshold, sorted by (j, i)."""
-
-    i: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    j: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    sim: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    agree: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
-    candidates: int = 0
-    verified: int = 0
-    #: candidates that passed the estimate filter but were never checked exactly (budget hit)
-    unchecked: int = 0
-    #: examples with unchecked candidates and no verified edge: possibly missed duplicates
-    starved: int = 0
-
-    def select(self, mask: npt.NDArray[np.bool_]) -> Edges:
-        """The edges where ``mask`` holds (order kept; counters not carried)."""
-        return Edges(self.i[mask], self.j[mask], self.sim[mask], self.agree[mask])
-
-    @classmethod
-    def concat(cls, parts: list[Edges]) -> Edges:
-        if not parts:
-            return cls()
-        out = cls(
-            np.concatenate([p.i for p in parts]),
-            np.concatenate([p.j for p in parts]),
-            np.concatenate([p.sim for p in parts]),
-            np.concatenate([p.agree for p in parts]),
-            sum(p.candidates for p in parts),
-            sum(p.verified for p in parts),
-            sum(p.unchecked for p in parts),
-            sum(p.starved for p in parts),
-        )
-        order = np.lexsort((out.i, out.j))
-        out.i, out.j, out.sim, out.agree = (
-            out.i[order],
-            out.j[order],
-            out.sim[order],
-            out.agree[order],
-        )
-        return out
-
-
 @dataclass
 class VerifyTask:
     """Partition ``part`` of the candidate pairs of both passes: near (the dedup key) and, when
@@ -251,6 +164,8 @@ class VerifyTask:
     #: threshold are rejected without re-reading their texts
     key_bound: BoundColumns | None = None
     prompt_bound: BoundColumns | None = None
+    #: the conflict pass skips the checks that cannot change an outcome (:func:`.edges.settle`)
+    settle: bool = True
 
 
 def _filter_estimate(
@@ -266,22 +181,29 @@ def _filter_estimate(
     pairs are ``forced``. With ``bound`` (sketches, threshold), the pairs whose exact Jaccard
     bound is below the threshold are decided here (not near duplicates; their count is the
     third value)."""
-    i = (codes & _LOW32).astype(np.int64)
-    j = (codes >> np.uint64(32)).astype(np.int64)
     k = sigs.width
-    agree = np.zeros(len(codes), dtype=np.uint16)  # signature bins that agree
-    for lo in range(0, len(codes), 65536):
-        sl = slice(lo, lo + 65536)
-        agree[sl] = (sigs.gather(i[sl]) == sigs.gather(j[sl])).sum(axis=1, dtype=np.uint16)
-    # as :func:`estimate_jaccard` (the same floats), increasing in ``agree``
-    est = (agree / k - 1 / 256) / (1 - 1 / 256)
-    keep = est >= t if forced is None else (est >= t) | (forced & (est >= t - FORCED_MARGIN))
-    i, j, agree = i[keep], j[keep], agree[keep]
+    parts: list[tuple[I64, I64, npt.NDArray[np.uint16]]] = []
     decided = 0
-    if bound is not None and len(i):
-        possible = bound[0].bound(i, j) >= bound[1] - 1e-9
-        decided = int(len(i) - possible.sum())
-        i, j, agree = i[possible], j[possible], agree[possible]
+    for lo in range(0, len(codes), 65536):  # chunk by chunk: no full-length temporaries
+        sl = slice(lo, lo + 65536)
+        i = (codes[sl] & _LOW32).astype(np.int64)
+        j = (codes[sl] >> np.uint64(32)).astype(np.int64)
+        # signature bins that agree
+        agree = (sigs.gather(i) == sigs.gather(j)).sum(axis=1, dtype=np.uint16)
+        # as :func:`estimate_jaccard` (the same floats), increasing in ``agree``
+        est = (agree / k - 1 / 256) / (1 - 1 / 256)
+        keep = est >= t
+        if forced is not None:
+            keep |= forced[sl] & (est >= t - FORCED_MARGIN)
+        i, j, agree = i[keep], j[keep], agree[keep]
+        if bound is not None and len(i):
+            possible = bound[0].bound(i, j) >= bound[1] - 1e-9
+            decided += int(len(i) - possible.sum())
+            i, j, agree = i[possible], j[possible], agree[possible]
+        parts.append((i, j, agree))
+    i = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    agree = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.uint16)
     # by j, then the most agreeing bins (= highest estimate) first; i order kept (codes are
     # sorted by (j, i)): one stable sort of an integer key
     order = np.argsort(j * (k + 1) + (k - agree.astype(np.int64)), kind="stable")
@@ -310,6 +232,7 @@ def _verify(
     cache: ShingleCache,
     judge: Judge | None,
     bound: BoundColumns | None = None,
+    conflicts: tuple[Judge, tuple[I64, I64]] | None = None,
 ) -> Edges:
     # each segment is sorted (see band_reduce): one merge of sorted runs
     segments = [seg.read(part, PAIR_ROW) for seg in inputs + prefix]
@@ -317,27 +240,57 @@ def _verify(
     forced = np.zeros(len(codes), dtype=bool)
     if prefix:  # the prefix-filter pairs (all among ``codes``): found by binary search
         forced[np.searchsorted(codes, np.concatenate(segments[len(inputs) :]))] = True
+    del segments
     out = Edges(candidates=len(codes))
     t = spec.threshold
     ii, jj, decided = _filter_estimate(
         codes, sigs, t - ESTIMATE_MARGIN, forced, None if bound is None else (bound, t)
     )
+    del codes, forced  # held no longer than needed: the checks re-read texts
     checked, group = _budget(jj, limit)
     ci, cj = ii[checked], jj[checked]
-    sims = np.zeros(len(ci), dtype=np.float64)
-    for lo in range(0, len(ci), VERIFY_BATCH):
-        sl = slice(lo, lo + VERIFY_BATCH)
-        sims[sl] = cache.similarities(ci[sl].tolist(), cj[sl].tolist(), key)
+
+    def check(i: I64, j: I64) -> npt.NDArray[np.float64]:
+        sims = np.zeros(len(i), dtype=np.float64)
+        for lo in range(0, len(i), VERIFY_BATCH):
+            sl = slice(lo, lo + VERIFY_BATCH)
+            # the conflict pass comes back to its examples round after round: ids at once
+            sims[sl] = cache.similarities(
+                i[sl].tolist(), j[sl].tolist(), key, ids=True if conflicts else None
+            )
+        return sims
+
+    kinds = None
+    if conflicts is None:
+        sims = check(ci, cj)
+    else:  # the conflict pass: only the checks that can change an outcome (see .edges)
+        sims, kinds = settle(ci, cj, t, check, conflicts[0], conflicts[1])
     hit = sims >= t
     # a j is starved when some of its candidates went unchecked and none was a near duplicate
     skipped = np.bincount(group[~checked], minlength=len(group) and int(group[-1]) + 1)
     found = np.bincount(group[checked][hit], minlength=len(skipped))
     out.starved = int(((skipped > 0) & (found == 0)).sum())
     out.unchecked = int((~checked).sum())
-    out.verified = decided + len(ci)
+    out.verified = decided + len(ci)  # skipped conflict-pass pairs included: settled too
     out.i, out.j, out.sim = ci[hit], cj[hit], sims[hit]
     out.agree = np.ones(len(out.i), dtype=bool) if judge is None else judge.agree(out.i, out.j)
+    if kinds is not None:
+        out.kind = kinds[hit]
+        gone = np.isnan(sims)
+        out.skipped = np.sort(
+            (cj[gone].astype(np.uint64) << np.uint64(32)) | ci[gone].astype(np.uint64)
+        )
     return out
+
+
+def _answer_judge(
+    spec: DedupSpec, task: VerifyTask, labels: npt.NDArray[np.int32], cache: ShingleCache
+) -> Judge:
+    """The conflict pass's judge: answers compared as strings (each pair's once; numbered ids
+    would stay in the cache for nothing)."""
+    judge = Judge(spec, task.answers, labels, cache)
+    judge.answer_ids = False
+    return judge
 
 
 def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
@@ -386,5 +339,8 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
             cache,
             None,
             task.prompt_bound,
+            (_answer_judge(spec, task, judge.labels, cache), (near.i, near.j))
+            if task.settle
+            else None,
         )
     return near, prompt

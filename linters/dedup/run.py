@@ -21,14 +21,13 @@ import numpy as np
 import numpy.typing as npt
 
 from tunespec.linters.dedup.bound import SKETCH, BoundColumns
+from tunespec.linters.dedup.edges import KIND_NAMES, SKIPPED, UNJUDGED, Edges, Judge
 from tunespec.linters.dedup.features import prompt_pass
 from tunespec.linters.dedup.parts import ShingleCache, UnionFind
 from tunespec.linters.dedup.reduce import (
     BandTask,
-    Edges,
     ExactTask,
     ExampleSource,
-    Judge,
     VerifyTask,
     band_reduce,
     exact_reduce,
@@ -66,8 +65,10 @@ class DedupRun:
         workdir: Path,
         verify_parts: int = 1,
         map_fn: MapFn = local_map,
+        settle: bool = True,
     ) -> None:
         self.spec = spec
+        self.settle = settle  # False: every conflict-pass candidate checked (the reference)
         self.chunks = list(chunks)
         self.bases = chunk_bases(self.chunks)
         self.n = self.bases[-1]
@@ -167,13 +168,19 @@ class DedupRun:
                 by_kind.get("prompt-prefix", []),
                 bounds["near"],
                 bounds.get("prompt"),
+                self.settle,
             )
             for q in range(self.verify_parts)
         ]
         edges = self.map(verify_reduce, verify_tasks)
-        near = Edges.concat([e[0] for e in edges])
-        prompt = Edges.concat([e[1] for e in edges])
-        stats["edges"] = len(near.i) + len(prompt.i)
+        return self._counted(
+            Edges.concat([e[0] for e in edges]), Edges.concat([e[1] for e in edges])
+        )
+
+    def _counted(self, near: Edges, prompt: Edges) -> tuple[Edges, Edges]:
+        """The verify stage's counts into the result (report.json and stats)."""
+        self.result.stats["edges"] = len(near.i) + len(prompt.i)
+        self.result.stats["conflict_skipped"] = len(prompt.skipped)  # see .edges.settle
         self.result.candidates = near.candidates + prompt.candidates
         self.result.verified = near.verified + prompt.verified
         self.result.unchecked_pairs = near.unchecked
@@ -202,23 +209,35 @@ class DedupRun:
         self, edges: Edges, kept_of: dict[int, int], reported: set[int] | None = None
     ) -> list[Conflict]:
         """Near-duplicate prompts with different answers/labels: each example at most once
-        (``reported`` holds those already reported), against the lowest kept example."""
+        (``reported`` holds those already reported), against the lowest kept example. Edges
+        the conflict pass judged are not judged again; a pair it skipped is checked here only
+        if this scan would use it (see :mod:`.edges`)."""
         t = self.spec.threshold
         out: list[Conflict] = []
         done: set[tuple[int, int]] = set()
+        self.result.stats.setdefault("conflict_rechecked", 0)
         reported = set() if reported is None else reported
         self.uf.union_edges(edges.i, edges.j)  # near-duplicate prompts never straddle splits
-        for i0, j0, sim in zip(edges.i.tolist(), edges.j.tolist(), edges.sim.tolist(), strict=True):
+        dropped = np.zeros(self.n, dtype=bool)
+        dropped[list(kept_of)] = True
+        for i0, j0, sim, code in edges.stream(dropped):
             i, j = sorted((kept_of.get(i0, i0), kept_of.get(j0, j0)))
             if i == j or (i, j) in done or j in reported:
                 continue
+            if code == SKIPPED:  # verified already (and counted): is it an edge?
+                self.result.stats["conflict_rechecked"] += 1
+                sim = self.cache.similarity(i0, j0, "prompt")
+                if sim < t:
+                    continue
+                code = UNJUDGED
             done.add((i, j))
             if (i, j) != (i0, j0):
                 self.result.verified += 1
                 sim = self.cache.similarity(i, j, "prompt")
                 if sim < t:
                     continue
-            kind = self.judge.kind(i, j)
+                code = UNJUDGED
+            kind = self.judge.kind(i, j) if code == UNJUDGED else KIND_NAMES.get(code)
             if kind is not None:
                 out.append(Conflict(i, j, sim, kind))
                 reported.add(j)
@@ -287,10 +306,13 @@ def run_dedup(
     *,
     verify_parts: int = 1,
     map_fn: MapFn = local_map,
+    settle: bool = True,
 ) -> DedupResult:
     """Deduplicate the examples whose features ``chunks`` hold (global index = position in
-    chunk order); ``source`` re-reads candidates' texts; shuffle files go to ``workdir``."""
-    return DedupRun(spec, chunks, labels, source, workdir, verify_parts, map_fn).run()
+    chunk order); ``source`` re-reads candidates' texts; shuffle files go to ``workdir``.
+    ``settle=False`` checks every conflict-pass candidate (the reference :mod:`.edges`'s
+    skipped checks are tested against: the same result)."""
+    return DedupRun(spec, chunks, labels, source, workdir, verify_parts, map_fn, settle).run()
 
 
 __all__ = ["ShufflePlan", "local_map", "run_dedup"]
