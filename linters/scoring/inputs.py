@@ -221,8 +221,9 @@ def scan_predictions(
                     if name in row:
                         raw = row[name]
                         break
-                if (type(pid) is str or type(pid) is int) and type(raw) is str:
+                if type(pid) is int:
                     pid = str(pid)
+                if type(pid) is str and type(raw) is str:
                     if pid not in seen:
                         lines += 1
                         seen[pid] = lineno
