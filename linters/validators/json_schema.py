@@ -180,6 +180,8 @@ class JsonSchemaValidator:
         self.fast_off = built.fast_off
         #: where jsonschema-rs's error locations can lead jsonschema to the failing keywords
         self._memo: dict[Any, list[str] | None] = {}
+        #: the errors built from :func:`guided_errors`'s triples (see :func:`as_errors`)
+        self._made: dict[tuple[tuple[Any, ...], str, str], ValidationError] = {}
         self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
@@ -244,7 +246,8 @@ class JsonSchemaValidator:
         except (ValueError, TypeError, OverflowError):
             found = None
         if found is not None:
-            return sorted(as_errors(found, json_path), key=_error_order)
+            errors = as_errors(found, json_path, self._made)
+            return sorted(errors, key=_error_order) if len(errors) > 1 else errors
         return self.errors_of(value)
 
     def is_valid(self, value: Any) -> bool:
