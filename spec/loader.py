@@ -134,9 +134,9 @@ def _build_sections(root: type[BaseModel]) -> None:
         return
     for info in root.model_fields.values():
         model = _unwrap(info.annotation)
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            if not model.__pydantic_complete__:
-                model.model_rebuild()
+        complete = getattr(model, "__pydantic_complete__", True)
+        if isinstance(model, type) and issubclass(model, BaseModel) and not complete:
+            model.model_rebuild()
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
