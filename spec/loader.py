@@ -124,6 +124,21 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _build_sections(root: type[BaseModel]) -> None:
+    """Build each section model's validator before the root's, which then reuses them: built
+    root first, a section's schema is generated twice, inside the root's and again for its
+    default (``default_factory``), ~5 ms of the first spec validation's ~35 ms."""
+    from pydantic import BaseModel
+
+    if root.__pydantic_complete__:
+        return
+    for info in root.model_fields.values():
+        model = _unwrap(info.annotation)
+        complete = getattr(model, "__pydantic_complete__", True)
+        if isinstance(model, type) and issubclass(model, BaseModel) and not complete:
+            model.model_rebuild()
+
+
 def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
@@ -300,6 +315,7 @@ def load_spec(path: str | Path) -> LoadedSpec:
 
     from tunespec.spec.models import Spec
 
+    _build_sections(Spec)
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:

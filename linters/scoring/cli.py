@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -217,6 +218,10 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     from tunespec.linters.scoring.inputs import no_gc
 
+    # the spec's models need no pydantic plugins: without this, building them scans every
+    # installed distribution's entry points for some (as the command dispatch avoids doing);
+    # PYDANTIC_DISABLE_PLUGINS set to anything (even empty) is left as it is
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = build_parser().parse_args(argv)
     with no_gc(freeze=True):  # the command exits right after: no collection over the answers
         return run(args)

@@ -221,14 +221,14 @@ def scan_predictions(
                     if name in row:
                         raw = row[name]
                         break
-                if (type(pid) is str or type(pid) is int) and type(raw) is str:
+                if type(pid) is int:
                     pid = str(pid)
-                    if pid not in seen:
-                        lines += 1
-                        seen[pid] = lineno
-                        ctx = row.get(context_field)
-                        take(pid, raw, lineno, ctx if type(ctx) is str else None)
-                        continue
+                if type(pid) is str and type(raw) is str and pid not in seen:
+                    lines += 1
+                    seen[pid] = lineno
+                    ctx = row.get(context_field)
+                    take(pid, raw, lineno, ctx if type(ctx) is str else None)
+                    continue
             for line_no, exact, error in parse_line(line, lineno, display):
                 lines += 1
                 found = prediction_of(display, line_no, exact, error, id_field, fields, context_field)

@@ -3,7 +3,7 @@
 What :func:`~tunespec.linters.scoring.inputs.read_predictions` then
 :func:`~tunespec.linters.scoring.metrics.score` give, without an object per answer: the
 commonest line (a plain object with a string answer that the validator passes by its quick
-route, :meth:`JsonSchemaValidator.unless_match`) only adds to a count; every other answer is
+route, :meth:`JsonSchemaValidator.matcher`) only adds to a count; every other answer is
 validated and scored as before, in file order. The same statuses, failures, input problems
 and metrics, so the same ``score.json``, ``score.md`` and ``failures.jsonl``.
 """
@@ -24,7 +24,7 @@ from tunespec.linters.scoring.inputs import (
 from tunespec.linters.scoring.metrics import ExampleScore
 from tunespec.linters.validators import Validator, Verdict
 
-#: a validator's ``unless_match`` (None: the commonest match, no verdict built) or ``validate``
+#: what a validator's ``matcher()`` gives (None: the commonest match, no verdict built) or ``validate``
 Check = Callable[[str, dict[str, Any] | None], Verdict | None]
 
 
@@ -54,24 +54,37 @@ def score_file(
     """Every usable prediction of ``path`` scored without a reference (the first of each id)."""
     got = Streamed()
     fields = tuple(text_fields) or DEFAULT_TEXT_FIELDS
+    take, quick = _taker(validator, got)
     with no_gc():
-        got.lines = scan_predictions(
-            path, id_field, fields, context_field, _taker(validator, got), got.problems
-        )
+        got.lines = scan_predictions(path, id_field, fields, context_field, take, got.problems)
+    if quick():
+        got.statuses["match"] = got.statuses.get("match", 0) + quick()
     return got
 
 
-def _taker(validator: Validator, got: Streamed) -> Callable[[str, str, int, str | None], None]:
+def _taker(
+    validator: Validator, got: Streamed
+) -> tuple[Callable[[str, str, int, str | None], None], Callable[[], int]]:
     """Score one prediction as :func:`~tunespec.linters.scoring.metrics.score` does without a
-    reference, keeping its result only when it is not a match."""
-    check: Check = getattr(validator, "unless_match", validator.validate)
+    reference, keeping its result only when it is not a match; and the count of the quick
+    matches (no verdict built), which :func:`score_file` adds to the statuses at the end."""
+    matcher = getattr(validator, "matcher", None)
+    check: Check = matcher() if matcher is not None else validator.validate
     statuses, failures = got.statuses, got.failures
+    quick = 0
 
     def take(pid: str, text: str, line: int, context: str | None) -> None:
+        nonlocal quick
         verdict = check(text, None if context is None else {"context": context})
-        status = "match" if verdict is None else verdict.status
+        if verdict is None:
+            quick += 1
+            return
+        status = verdict.status
         statuses[status] = statuses.get(status, 0) + 1
-        if verdict is not None and status != "match":
+        if status != "match":
             failures.append(ExampleScore(pid, status, verdict.errors, text, None, line=line))
 
-    return take
+    def matched() -> int:
+        return quick
+
+    return take, matched

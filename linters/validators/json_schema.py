@@ -11,7 +11,7 @@ are validated once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,8 @@ _MARKS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x5B if i in (0x5B, 0x7B) else 0x2
 
 
 _UNFIT = object()
+#: what bare JSON that jsonschema-rs judges starts with (a tuple: "" is in no tuple)
+_OPENERS = ("{", "[")
 
 
 def _bare_value(stripped: str) -> Any:
@@ -178,10 +180,12 @@ class JsonSchemaValidator:
         self.fast_off = built.fast_off
         #: where jsonschema-rs's error locations can lead jsonschema to the failing keywords
         self._memo: dict[Any, list[str] | None] = {}
+        #: the errors built from :func:`guided_errors`'s triples (see :func:`as_errors`)
+        self._made: dict[tuple[tuple[Any, ...], str, str], ValidationError] = {}
         self._guide = (root_uri(schema, source.resolve().as_uri() if source else None), local_only(schema))
         self._cache: dict[str, Verdict] = {}
         self._cache_raw: dict[str, Verdict] = {}
-        #: :meth:`unless_match`'s verdicts on invalid bare JSON, without the parsed value
+        #: :meth:`matcher`'s verdicts on invalid bare JSON, without the parsed value
         self._lean: dict[str, Verdict] = {}
 
     @classmethod
@@ -242,7 +246,8 @@ class JsonSchemaValidator:
         except (ValueError, TypeError, OverflowError):
             found = None
         if found is not None:
-            return sorted(as_errors(found, json_path), key=_error_order)
+            errors = as_errors(found, json_path, self._made)
+            return sorted(errors, key=_error_order) if len(errors) > 1 else errors
         return self.errors_of(value)
 
     def is_valid(self, value: Any) -> bool:
@@ -257,29 +262,42 @@ class JsonSchemaValidator:
             return hit
         return _remember(cache, text, self._bare(text) or self._validate(text, extract))
 
-    def unless_match(self, text: str, meta: dict[str, Any] | None = None) -> Verdict | None:
-        """:meth:`validate`'s status and errors (code fences stripped), or None for the
-        commonest answer, bare JSON that jsonschema-rs passes: a "match" with no verdict built,
-        remembered or looked up. Parses the answer once; a verdict on bare JSON leaves out the
-        parsed value (scoring without a reference needs only the status and errors)."""
+    def matcher(self) -> Callable[[str, dict[str, Any] | None], Verdict | None]:
+        """A function giving :meth:`validate`'s status and errors (code fences stripped), or None
+        for the commonest answer, bare JSON that jsonschema-rs passes: a "match" with no verdict
+        built, remembered or looked up. It parses the answer once; a verdict on bare JSON leaves
+        out the parsed value (scoring without a reference needs only the status and errors).
+        One function with what it looks up bound once: the scoring loop calls it per answer."""
         fast = self._fast
-        stripped = text.strip()
-        if fast is None or not stripped or stripped[0] not in "{[":
-            return self.validate(text, meta)
-        value = _bare_value(stripped)
-        if value is _UNFIT:
-            return self.validate(text, meta)
-        try:
-            if fast.is_valid(value):
-                return None
-        except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
-            return self.validate(text, meta)
-        hit = self._lean.get(text)
-        if hit is not None:
+        if fast is None:
+            return self.validate
+        is_valid, loads, lean = fast.is_valid, orjson.loads, self._lean
+        validate, invalid, marks = self.validate, self._invalid, _MARKS
+
+        def check(text: str, meta: dict[str, Any] | None = None) -> Verdict | None:
+            if text[:1] not in _OPENERS:  # leading space, a fence, prose, empty: the full route
+                return validate(text, meta)
+            try:
+                value = loads(text)
+            except ValueError:  # JSONDecodeError: broken JSON, or JSON after other text
+                return validate(text, meta)
+            # one pass over the bytes: how many brackets open (nesting), any 19-digit run
+            spelled = text.encode("utf-8", "surrogatepass").translate(marks)
+            if spelled.count(b"[") > MAX_DEPTH or LONG_RUN in spelled:
+                return validate(text, meta)
+            try:
+                if is_valid(value):
+                    return None
+            except (ValueError, TypeError, OverflowError):  # e.g. integers beyond 64 bits
+                return validate(text, meta)
+            hit = lean.get(text)
+            if hit is None:
+                errors = invalid(value)  # as _bare, but the value is not kept
+                verdict = Verdict("schema_error" if errors else "match", errors, None, text.strip())
+                hit = _remember(lean, text, verdict)
             return hit
-        errors = self._invalid(value)  # as _bare, but the value is not kept
-        verdict = Verdict("schema_error" if errors else "match", errors, None, stripped)
-        return _remember(self._lean, text, verdict)
+
+        return check
 
     def _bare(self, text: str) -> Verdict | None:
         """The verdict of the commonest answer, bare JSON that jsonschema-rs can judge, in one
@@ -307,6 +325,9 @@ class JsonSchemaValidator:
             value, problem, big = _parse(stripped)
             if problem is None:
                 return self._verdict(value, stripped, False, big)
+            # broken bare JSON: extraction would give this same text back (it starts like
+            # JSON, no fence), and parsing it again the same problem
+            return Verdict("parse_error", [ValidationError(problem)], text=stripped, fenced=False)
         if extract:
             got = strip_fences(text, starts_like_json)
             if got.text is None:

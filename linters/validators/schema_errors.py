@@ -112,16 +112,21 @@ def _groups(
         if not schema_path or type(err.kind).__name__ not in KINDS.get(str(schema_path[-1]), ()):
             return None
         where = getattr(err, "absolute_keyword_location", _ABSENT)  # jsonschema-rs >= 0.47
-        if where is _ABSENT:
-            return None
         if where is None:
             if not schema_is_local:
                 return None
-        elif not isinstance(where, str) or base_uri is None or where.split("#", 1)[0] != base_uri:
+        elif where is _ABSENT or not _in_root(where, base_uri):
             return None
         key = (tuple(err.instance_path), schema_path)
         groups[key] = groups.get(key, 0) + 1
     return groups
+
+
+def _in_root(where: Any, base_uri: str | None) -> bool:
+    """Whether an absolute keyword location is in the root document ``base_uri``."""
+    if not isinstance(where, str) or base_uri is None or not where.startswith(base_uri):
+        return False
+    return len(where) == len(base_uri) or where[len(base_uri)] == "#"
 
 
 def guided_errors(
@@ -161,7 +166,8 @@ def guided_errors(
                 memo[key] = messages
         if messages is None:
             return None
-        out.extend((instance_path, keyword, m) for m in messages)
+        for message in messages:
+            out.append((instance_path, keyword, message))
     return out
 
 
@@ -209,10 +215,22 @@ def _word(
 
 
 def as_errors(
-    found: list[tuple[tuple[Any, ...], str, str]], json_path: Any
+    found: list[tuple[tuple[Any, ...], str, str]],
+    json_path: Any,
+    made: dict[tuple[tuple[Any, ...], str, str], ValidationError] | None = None,
 ) -> list[ValidationError]:
+    """The errors of :func:`guided_errors`'s triples; ``made`` keeps those already built (an
+    error is immutable: answers that fail the same way share it)."""
+    if made is None:
+        made = {}
+    elif len(made) >= MEMO_SIZE:
+        made.clear()
     out = []
-    for instance_path, keyword, message in found:
-        path = json_path(instance_path)
-        out.append(ValidationError(f"{path}: {message}", path, keyword))
+    for triple in found:
+        err = made.get(triple)
+        if err is None:
+            instance_path, keyword, message = triple
+            path = json_path(instance_path)
+            err = made[triple] = ValidationError(f"{path}: {message}", path, keyword)
+        out.append(err)
     return out
