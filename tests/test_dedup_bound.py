@@ -87,3 +87,37 @@ def test_distinct_finds_each_group_once_whatever_the_collisions() -> None:
         assert sorted(one.tolist()) == np.unique(h).tolist()
     h = rng.integers(0, 99, _TABLE_MAX + 1).astype(np.uint64)  # a huge text: sorted, no table
     assert sorted(_distinct((h,), h)[0].tolist()) == np.unique(h).tolist()
+
+
+def test_quick_bound_is_never_below_the_bound_and_possible_gives_its_answers(
+    tmp_path: Path,
+) -> None:
+    from tunespec.linters.dedup.bound import count_planes, quick_bound
+
+    texts = _texts(7, 150)
+    sketch, sizes = _sketch(texts)
+    rng = np.random.default_rng(1)
+    dense = rng.poisson(3.0, (40, 256)).astype(np.uint8)  # buckets over the two planes
+    sketch = np.concatenate([sketch, dense, np.full((2, 256), 255, np.uint8)])
+    sizes = np.concatenate(
+        [sizes, dense.sum(axis=1, dtype=np.uint32), np.zeros(2, np.uint32)]  # 2 overflowed
+    )
+    n = len(sizes)
+    i, j = (x.astype(np.int64) for x in np.triu_indices(n, 1))
+    exact = jaccard_bound(sketch[i], sizes[i], sketch[j], sizes[j])
+    planes, excess = count_planes(sketch, sizes)
+    quick = quick_bound((planes[i], planes[j]), (excess[i], excess[j]), sizes[i], sizes[j])
+    assert np.all(quick >= exact)
+    assert (quick[exact < 0.6] < 0.8).mean() > 0.5  # and it still rejects on its own
+    sketch.tofile(tmp_path / "sk")
+    sizes.astype("<u4").tofile(tmp_path / "sz")
+    cols = BoundColumns(
+        Columns([str(tmp_path / "sk")], [0, n], 256), Columns([str(tmp_path / "sz")], [0, n], 4)
+    )
+    for t in (0.5, 0.8, 0.9):
+        few = cols.possible(i[: n // 2], j[: n // 2], t)  # fewer pairs than rows: exact only
+        assert cols._quick is None
+        assert few.tolist() == (exact[: n // 2] >= t - 1e-9).tolist()
+        assert cols.possible(i, j, t).tolist() == (exact >= t - 1e-9).tolist()
+        assert cols._quick is not None  # the planes were built and used
+        cols._quick, cols._asked = None, 0

@@ -105,3 +105,19 @@ def test_ordinary_data_reports_nothing_unchecked(tmp_path: Path) -> None:
     d, md = _compile(tmp_path)
     assert d["unlisted_bucket_pairs"] == d["unchecked_pairs"] == d["unchecked_examples"] == 0
     assert "never compared" not in md and "budget hit" not in md
+
+
+def test_agreements_count_equal_bins_for_any_width() -> None:
+    rng = np.random.default_rng(0)
+    for k in (16, 24, 100, 128, 1024):
+        a = rng.integers(0, 3, (50, k)).astype(np.uint8)
+        b = rng.integers(0, 3, (50, k)).astype(np.uint8)
+        want = (a == b).sum(axis=1).tolist()
+        assert red._agreements(a.copy(), b).tolist() == want
+        # the estimate threshold in whole bins: the same decisions as the floats
+        est = (np.arange(k + 1) / k - 1 / 256) / (1 - 1 / 256)
+        for t in (0.3, 0.55, 0.8, 1.5):
+            least = red._least_agree(k, t)
+            assert (np.arange(k + 1) >= least).tolist() == (est >= t).tolist()
+            got = red._agreements(a.copy(), b) >= least
+            assert got.tolist() == (estimate_jaccard(a, b) >= t).tolist()
