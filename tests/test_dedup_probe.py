@@ -101,3 +101,15 @@ def test_residual_groups_are_sorted_by_key_then_owner_on_every_path() -> None:
             order = np.lexsort((owner, key))
             assert got_key.tolist() == key[order].tolist()
             assert got_owner.tolist() == owner[order].tolist()
+
+
+def test_oversized_rows_are_those_of_the_big_buckets_in_bucket_then_row_order() -> None:
+    rng = np.random.default_rng(5)
+    buckets = rng.choice(np.array([3, 9, 2**39, 17], dtype=np.uint64), 700, p=[0.5, 0.1, 0.3, 0.1])
+    rows, number = oversized(buckets, 64)
+    order = np.argsort(buckets, kind="stable")  # the reference: a stable sort by bucket
+    values, counts = np.unique(buckets, return_counts=True)
+    big = values[counts > 64]
+    want = order[np.isin(buckets[order], big)]
+    assert rows.tolist() == want.tolist()
+    assert number.tolist() == np.searchsorted(big, buckets[want]).tolist()

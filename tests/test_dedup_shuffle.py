@@ -118,3 +118,16 @@ def test_partition_counts_never_change_the_result(key: str) -> None:
         results.append(index.finish(examples.__getitem__))
     assert results[0].dropped and results[0].conflicts  # the corpus has both
     assert results[0] == results[1] == results[2]
+
+
+def test_band_pair_codes_the_same_whatever_the_row_order() -> None:
+    from tunespec.linters.dedup.reduce import _pair_codes
+
+    rng = np.random.default_rng(2)
+    buckets = rng.integers(0, 30, 2000).astype(np.uint64)
+    gidx = np.sort(rng.choice(10**6, 2000, replace=False)).astype(np.int64)
+    pairs = gidx[bucket_pairs(buckets)]
+    assert bool(np.all(pairs[:, 0] < pairs[:, 1]))  # rows in order: (lo, hi) already
+    want = sorted((int(b) << 32) | int(a) for a, b in pairs.tolist())
+    assert sorted(_pair_codes(pairs, True).tolist()) == want
+    assert sorted(_pair_codes(pairs[:, ::-1], False).tolist()) == want

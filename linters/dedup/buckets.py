@@ -3,6 +3,8 @@ and the count of the same-bucket pairs the large ones leave unlisted (reported, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -21,10 +23,18 @@ def sorted_unique(x: npt.NDArray[np.uint64], runs: bool = False) -> npt.NDArray[
     return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
 
 
-def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUCKET) -> I64:
-    """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
-    around the first row plus a chain in large ones (their other pairs are counted by
-    :func:`unlisted_bucket_pairs`). Ties keep row order (stable)."""
+@dataclass
+class BucketGroups:
+    """Rows grouped by bucket, ascending bucket, each bucket's rows in row order: bucket ``g``
+    is ``order[starts[g] : starts[g] + sizes[g]]`` (one sort, shared by :func:`bucket_pairs`,
+    :func:`unlisted_bucket_pairs` and :func:`.probe.oversized`)."""
+
+    order: npt.NDArray[np.intp]
+    starts: I64
+    sizes: I64
+
+
+def group_buckets(buckets: npt.NDArray[np.uint64]) -> BucketGroups:
     n = len(buckets)
     if n < 1 << 24:  # one plain sort of (bucket | position) beats a stable argsort
         packed = (buckets << BUCKET_SHIFT) | np.arange(n, dtype=np.uint64)
@@ -34,9 +44,21 @@ def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUC
     else:
         order = np.argsort(buckets, kind="stable")
         ks = buckets[order]
-    brk = np.r_[True, ks[1:] != ks[:-1], True]
-    starts = np.flatnonzero(brk[:-1])
-    sizes = np.diff(np.flatnonzero(brk))
+    brk = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1], True])
+    return BucketGroups(order, brk[:-1], np.diff(brk))
+
+
+def bucket_pairs(
+    buckets: npt.NDArray[np.uint64],
+    all_pairs: int = ALL_PAIRS_BUCKET,
+    groups: BucketGroups | None = None,
+) -> I64:
+    """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
+    around the first row plus a chain in large ones (their other pairs are counted by
+    :func:`unlisted_bucket_pairs`). Ties keep row order (stable): the first of a pair is
+    the lower row."""
+    g = group_buckets(buckets) if groups is None else groups
+    starts, sizes = g.starts, g.sizes
     multi = sizes > 1
     out: list[I64] = []
     small = multi & (sizes <= all_pairs)
@@ -55,15 +77,17 @@ def bucket_pairs(buckets: npt.NDArray[np.uint64], all_pairs: int = ALL_PAIRS_BUC
         out.append(np.stack([pos[:-1][link], pos[1:][link]], axis=1))
     if not out:
         return np.zeros((0, 2), np.int64)
-    return order[np.concatenate(out)].astype(np.int64)
+    return g.order[np.concatenate(out)].astype(np.int64)
 
 
-def unlisted_bucket_pairs(buckets: npt.NDArray[np.uint64]) -> int:
+def unlisted_bucket_pairs(
+    buckets: npt.NDArray[np.uint64], groups: BucketGroups | None = None
+) -> int:
     """Pairs that share a large bucket but are not listed by :func:`bucket_pairs` (neither
     the star's centre nor chain neighbours): in this band they are never candidates, so a near
     duplicate among them is found only if another band lists it. Counted, never silent."""
     if len(buckets) <= ALL_PAIRS_BUCKET:
         return 0
-    _, sizes = np.unique(buckets, return_counts=True)
+    sizes = group_buckets(buckets).sizes if groups is None else groups.sizes
     m = sizes[sizes > ALL_PAIRS_BUCKET].astype(np.int64)
     return int((m * (m - 1) // 2 - (2 * m - 3)).sum())

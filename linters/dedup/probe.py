@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.buckets import BucketGroups, group_buckets
 from tunespec.linters.dedup.shuffle import Columns
 
 I64 = npt.NDArray[np.int64]
@@ -28,17 +29,17 @@ PROBE_WINDOW = 8  # a member is paired with this many next members of its residu
 PROBE_GROUP = 8  # residual groups larger than this are skipped
 
 
-def oversized(buckets: npt.NDArray[np.uint64], limit: int) -> tuple[I64, I64]:
+def oversized(
+    buckets: npt.NDArray[np.uint64], limit: int, groups: BucketGroups | None = None
+) -> tuple[I64, I64]:
     """(rows, bucket numbers 0..B-1) of the rows whose bucket has more than ``limit`` members."""
     if len(buckets) <= limit:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.argsort(buckets, kind="stable")
-    ks = buckets[order]
-    number = np.cumsum(np.r_[True, ks[1:] != ks[:-1]]) - 1
-    big = np.bincount(number)[number] > limit
-    rows, big_number = order[big], number[big]
-    renumber = np.cumsum(np.r_[True, big_number[1:] != big_number[:-1]]) - 1
-    return rows.astype(np.int64), renumber.astype(np.int64)
+    g = group_buckets(buckets) if groups is None else groups
+    big = g.sizes > limit
+    rows = g.order[np.repeat(big, g.sizes)]
+    number = np.repeat(np.arange(int(big.sum()), dtype=np.int64), g.sizes[big])
+    return rows.astype(np.int64), number
 
 
 def probe_bins(band: int, k: int) -> I64:
