@@ -3,6 +3,7 @@ the partitioning never changes the result (also checked end to end in test_engin
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import random
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from tunespec.linters.dedup import DedupIndex
-from tunespec.linters.dedup.reduce import bucket_pairs
+from tunespec.linters.dedup.buckets import bucket_codes, group_buckets
 from tunespec.linters.dedup.shuffle import (
     BAND_ROW,
     Columns,
@@ -61,9 +62,16 @@ def test_plan_grows_with_input_and_parallelism() -> None:
     assert big.exact_parts == 40 and big.band_sub == 20 and big.verify_parts == 64
 
 
+def _bucket_pairs(buckets: np.ndarray, gidx: np.ndarray | None = None) -> list[tuple[int, int]]:
+    gidx = np.arange(len(buckets), dtype=np.int64) if gidx is None else gidx
+    codes = bucket_codes(group_buckets(buckets), gidx).tolist()
+    assert codes == sorted(set(codes))  # sorted and distinct, however the rows come
+    return [(c & 0xFFFFFFFF, c >> 32) for c in codes]
+
+
 def test_bucket_pairs_small_and_large_buckets() -> None:
     buckets = np.array([5, 9, 5, 5, 1] + [7] * 70, dtype=np.uint64)
-    pairs = {tuple(p) for p in bucket_pairs(buckets).tolist()}
+    pairs = set(_bucket_pairs(buckets))
     assert {(0, 2), (0, 3), (2, 3)} <= pairs and not any(1 in p or 4 in p for p in pairs)
     big = [p for p in pairs if p[0] >= 5]
     assert len(big) == 69 + 68  # a star around the first row and a chain, not 70*69/2
@@ -120,14 +128,29 @@ def test_partition_counts_never_change_the_result(key: str) -> None:
     assert results[0] == results[1] == results[2]
 
 
-def test_band_pair_codes_the_same_whatever_the_row_order() -> None:
-    from tunespec.linters.dedup.reduce import _pair_codes
+def _listed(buckets: np.ndarray, gidx: np.ndarray) -> set[tuple[int, int]]:
+    """The reference: every pair of a bucket, star + chain (in row order) in the large ones."""
+    out = set()
+    for b in np.unique(buckets).tolist():
+        members = gidx[buckets == b].tolist()  # in row order
+        if len(members) <= 64:
+            out |= {(a, c) for k, c in enumerate(members) for a in members[:k]}
+        else:
+            out |= {(members[0], c) for c in members[1:]}
+            out |= set(itertools.pairwise(members[1:]))  # the chain
+    return {(min(a, c), max(a, c)) for a, c in out}
 
+
+def test_bucket_codes_the_same_whatever_the_row_order() -> None:
+    """Rows in index order are listed without a sort; rows out of order, or one example twice
+    (prefix keys), are sorted: the same pairs either way."""
     rng = np.random.default_rng(2)
-    buckets = rng.integers(0, 30, 2000).astype(np.uint64)
-    gidx = np.sort(rng.choice(10**6, 2000, replace=False)).astype(np.int64)
-    pairs = gidx[bucket_pairs(buckets)]
-    assert bool(np.all(pairs[:, 0] < pairs[:, 1]))  # rows in order: (lo, hi) already
-    want = sorted((int(b) << 32) | int(a) for a, b in pairs.tolist())
-    assert sorted(_pair_codes(pairs, True).tolist()) == want
-    assert sorted(_pair_codes(pairs[:, ::-1], False).tolist()) == want
+    for n, space in ((2000, 30), (300, 3), (500, 400)):
+        buckets = rng.integers(0, space, n).astype(np.uint64)
+        gidx = np.sort(rng.choice(10**6, n, replace=False)).astype(np.int64)
+        assert set(_bucket_pairs(buckets, gidx)) == _listed(buckets, gidx)
+        mixed = rng.permutation(n)
+        got = _bucket_pairs(buckets[mixed], gidx[mixed])
+        assert set(got) == _listed(buckets[mixed], gidx[mixed])
+    twice = np.array([4, 4, 5, 4], dtype=np.uint64)  # example 7 holds two keys
+    assert _bucket_pairs(twice, np.array([3, 7, 7, 9])) == [(3, 7), (3, 9), (7, 9)]

@@ -26,7 +26,7 @@ def sorted_unique(x: npt.NDArray[np.uint64], runs: bool = False) -> npt.NDArray[
 @dataclass
 class BucketGroups:
     """Rows grouped by bucket, ascending bucket, each bucket's rows in row order: bucket ``g``
-    is ``order[starts[g] : starts[g] + sizes[g]]`` (one sort, shared by :func:`bucket_pairs`,
+    is ``order[starts[g] : starts[g] + sizes[g]]`` (one sort, shared by :func:`bucket_codes`,
     :func:`unlisted_bucket_pairs` and :func:`.probe.oversized`)."""
 
     order: npt.NDArray[np.intp]
@@ -48,42 +48,51 @@ def group_buckets(buckets: npt.NDArray[np.uint64]) -> BucketGroups:
     return BucketGroups(order, brk[:-1], np.diff(brk))
 
 
-def bucket_pairs(
-    buckets: npt.NDArray[np.uint64],
-    all_pairs: int = ALL_PAIRS_BUCKET,
-    groups: BucketGroups | None = None,
-) -> I64:
-    """Candidate position pairs of rows sharing a bucket: all pairs in small buckets, a star
-    around the first row plus a chain in large ones (their other pairs are counted by
-    :func:`unlisted_bucket_pairs`). Ties keep row order (stable): the first of a pair is
-    the lower row."""
-    g = group_buckets(buckets) if groups is None else groups
-    starts, sizes = g.starts, g.sizes
-    multi = sizes > 1
-    out: list[I64] = []
-    small = multi & (sizes <= all_pairs)
-    for size in sorted_unique(sizes[small]):  # np.unique would import numpy.ma
-        s = starts[small & (sizes == size)]
-        a, b = np.triu_indices(int(size), 1)
-        out.append(np.stack([(s[:, None] + a).ravel(), (s[:, None] + b).ravel()], axis=1))
-    big = multi & ~small
-    if big.any():  # a star around each large bucket's first row, and a chain: all at once
-        s, others = starts[big], sizes[big] - 1
-        offset = np.cumsum(others) - others  # where each bucket's others begin in ``pos``
-        first = np.repeat(s, others)
-        pos = np.arange(int(others.sum())) + np.repeat(s + 1 - offset, others)  # s+1 .. s+m-1
-        out.append(np.stack([first, pos], axis=1))
-        link = pos[:-1] + 1 == pos[1:]  # consecutive rows of one bucket
-        out.append(np.stack([pos[:-1][link], pos[1:][link]], axis=1))
-    if not out:
-        return np.zeros((0, 2), np.int64)
-    return g.order[np.concatenate(out)].astype(np.int64)
+def bucket_codes(
+    groups: BucketGroups, gidx: I64, all_pairs: int = ALL_PAIRS_BUCKET
+) -> npt.NDArray[np.uint64]:
+    """Pair codes ``hi << 32 | lo`` (global indexes ``gidx`` of the rows) of the rows sharing a
+    bucket: all pairs in buckets of at most ``all_pairs`` rows, a star around the first row
+    plus a chain in larger ones (their other pairs are counted by
+    :func:`unlisted_bucket_pairs`).
+
+    Listed row by row, each row with the rows before it in its bucket (star + chain: the
+    first and the previous one) in bucket order: with ``gidx`` increasing, the codes come out
+    sorted and distinct, no sort needed; otherwise they are sorted here."""
+    order, starts, sizes = groups.order, groups.starts, groups.sizes
+    n = len(order)
+    if not n:
+        return np.zeros(0, np.uint64)
+    start, rank, big = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, bool))
+    start[order] = np.repeat(starts, sizes)  # per row: where its bucket begins in ``order``
+    rank[order] = np.arange(n) - start[order]  # and its place in the bucket
+    big[order] = np.repeat(sizes > all_pairs, sizes)
+    count = np.where(big, np.minimum(rank, 2), rank)  # partners listed with each row
+    first = np.cumsum(count) - count  # where each row's partners begin
+    pos = np.repeat(start - first, count)
+    pos += np.arange(len(pos))  # start + 0, 1, ..., count - 1
+    chain = np.flatnonzero(big & (count == 2))  # the second partner is the previous row
+    pos[first[chain] + 1] += rank[chain] - 2
+    hi, lo = np.repeat(gidx, count), gidx[order[pos]]
+    if n > 1 and not bool(np.all(gidx[1:] > gidx[:-1])):
+        return sorted_unique(pair_codes(lo, hi))
+    return pair_codes(lo, hi, ordered=True)
+
+
+def pair_codes(a: I64, b: I64, ordered: bool = False) -> npt.NDArray[np.uint64]:
+    """``hi << 32 | lo`` of the pairs ``(a[k], b[k])`` of global indexes (``ordered``: ``a`` is
+    the lower of each pair)."""
+    lo, hi = (a, b) if ordered else (np.minimum(a, b), np.maximum(a, b))
+    codes = hi.astype(np.uint64)
+    codes <<= np.uint64(32)
+    codes |= lo.view(np.uint64)  # indexes are >= 0
+    return codes
 
 
 def unlisted_bucket_pairs(
     buckets: npt.NDArray[np.uint64], groups: BucketGroups | None = None
 ) -> int:
-    """Pairs that share a large bucket but are not listed by :func:`bucket_pairs` (neither
+    """Pairs that share a large bucket but are not listed by :func:`bucket_codes` (neither
     the star's centre nor chain neighbours): in this band they are never candidates, so a near
     duplicate among them is found only if another band lists it. Counted, never silent."""
     if len(buckets) <= ALL_PAIRS_BUCKET:

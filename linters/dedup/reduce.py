@@ -24,8 +24,9 @@ import numpy.typing as npt
 from tunespec.linters.dedup.bound import BoundColumns, byte_sums
 from tunespec.linters.dedup.buckets import (
     ALL_PAIRS_BUCKET,
-    bucket_pairs,
+    bucket_codes,
     group_buckets,
+    pair_codes,
     sorted_unique,
     unlisted_bucket_pairs,
 )
@@ -132,12 +133,13 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
     buckets = rows["key"] >> BUCKET_SHIFT  # 40-bit buckets (the sort packs the position below)
     groups = group_buckets(buckets)
     limit = PREFIX_ALL_PAIRS if task.prefix else ALL_PAIRS_BUCKET
-    pairs = gidx[bucket_pairs(buckets, limit, groups)]
+    codes = bucket_codes(groups, gidx, limit)  # sorted, distinct
     if task.sigs is not None and not task.prefix:
         rows_big, number = oversized(buckets, ALL_PAIRS_BUCKET, groups)
         bins = probe_bins(task.band, task.sigs.width)
-        pairs = np.concatenate([pairs, residual_pairs(number, gidx[rows_big], task.sigs, bins)])
-    codes = sorted_unique(_pair_codes(pairs, bool(np.all(gidx[1:] >= gidx[:-1]))))
+        probed = residual_pairs(number, gidx[rows_big], task.sigs, bins)
+        if len(probed):  # merged in: one pass over two sorted runs
+            codes = sorted_unique(np.r_[codes, sorted_unique(pair_codes(probed[:, 0], probed[:, 1]))], runs=True)
     part = np.zeros(0, np.int64)  # one verify partition: nothing to group by
     if task.verify_parts > 1:
         part = ((codes >> np.uint64(32)) % np.uint64(task.verify_parts)).astype(np.int64)
@@ -145,20 +147,6 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         Path(task.out), codes.astype(PAIR_ROW, copy=False), part, task.verify_parts
     )
     return written, 0 if task.prefix else unlisted_bucket_pairs(buckets, groups)
-
-
-def _pair_codes(pairs: I64, ordered: bool) -> npt.NDArray[np.uint64]:
-    """``hi << 32 | lo`` of each pair. ``ordered``: the rows' global indexes do not decrease,
-    so every pair already comes as (lo, hi) (bucket members and residual groups are listed in
-    row order)."""
-    if ordered:
-        lo, hi = pairs[:, 0], pairs[:, 1]
-    else:
-        lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-    codes = hi.astype(np.uint64)
-    codes <<= np.uint64(32)
-    codes |= lo.view(np.uint64)
-    return codes
 
 
 # -- near, step 2: verify ----------------------------------------------------------------------
