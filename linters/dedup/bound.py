@@ -224,7 +224,8 @@ def byte_sums(x: U64 | U8) -> U64:
     """Row sums of the bytes of ``x`` (2-d, rows of whole words, each byte at most 255 / words
     per row, and a row's sum below 2^16)."""
     w = x.view(np.uint64)
-    s = w.sum(axis=1) if w.shape[1] > 1 else w[:, 0].copy()
+    # einsum: ~3x faster than ``sum(axis=1)``, which pays per row on rows of a few words
+    s: U64 = np.einsum("ij->i", w) if w.shape[1] > 1 else w[:, 0].copy()
     folded = s & _M16  # 16-bit lanes
     s >>= np.uint64(8)
     s &= _M16
