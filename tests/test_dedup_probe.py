@@ -113,3 +113,15 @@ def test_oversized_rows_are_those_of_the_big_buckets_in_bucket_then_row_order() 
     want = order[np.isin(buckets[order], big)]
     assert rows.tolist() == want.tolist()
     assert number.tolist() == np.searchsorted(big, buckets[want]).tolist()
+
+
+def test_residual_pairs_come_lower_index_first_whatever_the_member_order(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    rng.integers(0, 40, (400, 16)).astype(np.uint8).tofile(tmp_path / "sig")  # small groups
+    cols = Columns([str(tmp_path / "sig")], [0, 400], 16)
+    buckets = rng.integers(0, 3, 400).astype(np.uint64)
+    rows, number = oversized(buckets, 64)
+    bins = np.arange(16, dtype=np.int64)
+    for gidx in (rows, rng.permutation(rows)):  # members in index order or not
+        pairs = residual_pairs(number, gidx, cols, bins)
+        assert len(pairs) and bool(np.all(pairs[:, 0] < pairs[:, 1]))

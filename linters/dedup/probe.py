@@ -56,10 +56,12 @@ def _modal(flat: I64, cells: int) -> I64:
     bin)'s most common value (of the values tied for most common, the highest); ``cells``
     (bucket, bin) groups in all."""
     if cells * 256 <= MODAL_TABLE:  # counts by value in one table, no sort
-        counts = np.bincount(flat, minlength=cells * 256).reshape(cells, 256)
-        best = 255 - np.argmax(counts[:, ::-1], axis=1)  # argmax takes the first: reversed
-        group = flat >> 8
-        out: I64 = (group << 8) + best[group]
+        # counted by 255 - value: argmax takes the first of the tied, the highest value
+        counts = np.bincount(flat ^ 255, minlength=cells * 256).reshape(cells, 256)
+        modal_of = np.argmax(counts, axis=1)
+        modal_of ^= 255
+        modal_of += np.arange(cells, dtype=np.int64) << 8  # each (bucket, bin)'s modal code
+        out: I64 = modal_of[flat >> 8]
         return out
     cells_sorted = np.sort(flat)  # grouped by (bucket, bin), then value
     first = np.flatnonzero(np.r_[True, cells_sorted[1:] != cells_sorted[:-1]])
@@ -93,13 +95,16 @@ def _by_key_owner(key: I64, owner: I64, span_key: int, bucket: I64, gidx: I64) -
 
 
 def residual_pairs(bucket: I64, gidx: I64, sigs: Columns, bins: I64) -> I64:
-    """Candidate pairs (global indexes, ``(m, 2)``) among the members of oversized buckets:
-    ``bucket[r]`` is the bucket number of the member with global index ``gidx[r]``."""
+    """Candidate pairs (global indexes, ``(m, 2)``, the lower first) among the members of
+    oversized buckets: ``bucket[r]`` is the bucket number of the member with global index
+    ``gidx[r]``."""
     if len(gidx) < 2:
         return np.zeros((0, 2), np.int64)
     nb = len(bins)
-    vals = sigs.gather(gidx)[:, bins].astype(np.int64)  # (M, nb)
-    flat = ((bucket[:, None] * nb + np.arange(nb, dtype=np.int64)) * 256 + vals).ravel()
+    codes = sigs.gather(gidx)[:, bins].astype(np.int64)  # (M, nb) values, then in place:
+    codes += (bucket * (nb * 256))[:, None]  # ((bucket * nb + bin) * 256 + value)
+    codes += (np.arange(nb, dtype=np.int64) * 256)[None, :]
+    flat = codes.ravel()
     cells = (int(bucket.max()) + 1) * nb
     residual = flat != _modal(flat, cells)
     owner = np.repeat(gidx, nb)[residual]

@@ -138,8 +138,9 @@ def band_reduce(task: BandTask) -> tuple[Partitioned, int]:
         rows_big, number = oversized(buckets, ALL_PAIRS_BUCKET, groups)
         bins = probe_bins(task.band, task.sigs.width)
         probed = residual_pairs(number, gidx[rows_big], task.sigs, bins)
-        if len(probed):  # merged in: one pass over two sorted runs
-            codes = sorted_unique(np.r_[codes, sorted_unique(pair_codes(probed[:, 0], probed[:, 1]))], runs=True)
+        if len(probed):  # (lo, hi) pairs, merged in: one pass over two sorted runs
+            probed_codes = sorted_unique(pair_codes(probed[:, 0], probed[:, 1], ordered=True))
+            codes = sorted_unique(np.r_[codes, probed_codes], runs=True)
     part = np.zeros(0, np.int64)  # one verify partition: nothing to group by
     if task.verify_parts > 1:
         part = ((codes >> np.uint64(32)) % np.uint64(task.verify_parts)).astype(np.int64)
