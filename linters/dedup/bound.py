@@ -204,20 +204,23 @@ def jaccard_bound(a: U8, sa: U32, b: U8, sb: U32) -> npt.NDArray[np.float64]:
 PLANES = 2  # count planes of the quick bound: buckets holding at least 1, at least 2 shingles
 _M16 = np.uint64(0x00FF00FF00FF00FF)
 _K16 = np.uint64(0x0001000100010001)
+_LOW32 = np.uint64(0xFFFFFFFF)
 
 
-def count_planes(sketch: U8, sizes: U32) -> tuple[U64, npt.NDArray[np.int64]]:
-    """(bit planes, excess) of count sketches, for :func:`quick_bound`: ``PLANES`` bitmaps of
-    ``SKETCH`` bits per row (bucket ``b`` set in plane ``p`` when it holds more than ``p``
-    shingles), and the shingles above ``PLANES`` per bucket, summed over the row (0 where the
-    size is unknown)."""
-    out = np.empty((len(sketch), PLANES * SKETCH // 8), dtype=np.uint8)
+def count_planes(sketch: U8, sizes: U32) -> U64:
+    """Rows of ``PLANES + 1`` × 4 words for :func:`quick_bound`: ``PLANES`` bitmaps of
+    ``SKETCH`` bits (bucket ``b`` set in plane ``p`` when it holds more than ``p`` shingles),
+    then one word: the size, and above it the excess (the shingles above ``PLANES`` per
+    bucket, summed over the row; 0 where the size is unknown)."""
+    words = PLANES * SKETCH // 64
+    out = np.empty((len(sketch), words + 1), dtype=np.uint64)
     for p in range(PLANES):
-        out[:, p * SKETCH // 8 : (p + 1) * SKETCH // 8] = np.packbits(sketch > p, axis=1)
-    planes = out.view(np.uint64)
-    below = byte_sums(np.bitwise_count(planes)).astype(np.int64)
+        plane = np.packbits(sketch > p, axis=1).view(np.uint64)
+        out[:, p * SKETCH // 64 : (p + 1) * SKETCH // 64] = plane
+    below = byte_sums(np.bitwise_count(out[:, :words])).astype(np.int64)
     excess = np.maximum(sizes.astype(np.int64) - below, 0)  # Σ count = size when known
-    return planes, excess
+    out[:, words] = (excess.astype(np.uint64) << np.uint64(32)) | sizes.astype(np.uint64)
+    return out
 
 
 def byte_sums(x: U64 | U8) -> U64:
@@ -235,22 +238,20 @@ def byte_sums(x: U64 | U8) -> U64:
     return folded
 
 
-def quick_bound(
-    planes: tuple[U64, U64],
-    excess: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
-    sa: U32,
-    sb: U32,
-) -> npt.NDArray[np.float64]:
-    """Row-wise bounds at least :func:`jaccard_bound`'s, from the planes of two sketches: a
+def quick_bound(a: U64, b: U64) -> npt.NDArray[np.float64]:
+    """Row-wise bounds at least :func:`jaccard_bound`'s, from rows of :func:`count_planes`: a
     shared shingle sits in a bucket both hold, so ``Σ min(a_b, b_b) = Σ_p |plane_p(a) ∩
     plane_p(b)| + Σ max(0, min(a_b, b_b) - PLANES) ≤ Σ_p |…| + min(excess_a, excess_b)``: a
     larger ``U`` in the same formula (a quarter of the bytes, one popcount per word)."""
-    both = np.bitwise_and(planes[0], planes[1], out=planes[0])
+    words = a.shape[1] - 1
+    both = np.bitwise_and(a[:, :words], b[:, :words])
     u = byte_sums(np.bitwise_count(both)).astype(np.int64)
-    u += np.minimum(excess[0], excess[1])
-    sa64, sb64 = sa.astype(np.int64), sb.astype(np.int64)
-    out: npt.NDArray[np.float64] = u / np.maximum(sa64 + sb64 - u, 1)
-    out[(sa64 == 0) | (sb64 == 0)] = 1.0
+    ta, tb = a[:, words], b[:, words]
+    u += np.minimum(ta >> np.uint64(32), tb >> np.uint64(32)).astype(np.int64)
+    sa = (ta & _LOW32).astype(np.int64)
+    sb = (tb & _LOW32).astype(np.int64)
+    out: npt.NDArray[np.float64] = u / np.maximum(sa + sb - u, 1)
+    out[(sa == 0) | (sb == 0)] = 1.0
     return out
 
 
@@ -260,9 +261,9 @@ class BoundColumns:
 
     sketch: Columns
     sizes: Columns
-    #: planes, excess and size of every row (see :func:`quick_bound`), built in the process
-    #: once enough pairs were asked for to pay for them; never pickled
-    _quick: tuple[U64, npt.NDArray[np.int64], U32] | None = field(default=None, repr=False)
+    #: every row's planes, size and excess (:func:`count_planes`), built in the process once
+    #: enough pairs were asked for to pay for them; never pickled
+    _quick: U64 | None = field(default=None, repr=False)
     _asked: int = field(default=0, repr=False)
 
     def __getstate__(self) -> dict[str, object]:
@@ -290,25 +291,22 @@ class BoundColumns:
             return self.bound(i, j) >= t - 1e-9
         if self._quick is None:
             self._quick = self._planes()
-        planes, excess, sizes = self._quick
+        rows = self._quick
         out = np.empty(len(i), dtype=bool)
         for lo in range(0, len(i), 16384):
             a, b = i[lo : lo + 16384], j[lo : lo + 16384]
-            pa, pb = np.take(planes, a, axis=0), np.take(planes, b, axis=0)
-            ok = quick_bound((pa, pb), (excess[a], excess[b]), sizes[a], sizes[b]) >= t - 1e-9
+            ok = quick_bound(np.take(rows, a, axis=0), np.take(rows, b, axis=0)) >= t - 1e-9
             maybe = np.flatnonzero(ok)
             if len(maybe):
                 ok[maybe] = self.bound(a[maybe], b[maybe]) >= t - 1e-9
             out[lo : lo + len(a)] = ok
         return out
 
-    def _planes(self) -> tuple[U64, npt.NDArray[np.int64], U32]:
+    def _planes(self) -> U64:
         n = self.sizes.bases[-1]
         sizes = self.sizes.gather(np.arange(n)).view("<u4").ravel()
-        planes = np.empty((n, PLANES * SKETCH // 64), dtype=np.uint64)
-        excess = np.empty(n, dtype=np.int64)
+        out = np.empty((n, PLANES * SKETCH // 64 + 1), dtype=np.uint64)
         for lo in range(0, n, 65536):
-            rows = slice(lo, min(n, lo + 65536))
-            sketch = self.sketch.gather(np.arange(rows.start, rows.stop))
-            planes[rows], excess[rows] = count_planes(sketch, sizes[rows])
-        return planes, excess, sizes
+            rows = np.arange(lo, min(n, lo + 65536))
+            out[rows] = count_planes(self.sketch.gather(rows), sizes[rows])
+        return out
