@@ -1,0 +1,78 @@
+"""Exact shingle ids in numpy passes (:mod:`tunespec.linters.dedup.exact`) against the reference
+shingle strings (:func:`shingle_set`): the same sets, so the same Jaccard values, for every
+shingle size, with turns, roles, fields, paragraphs, NULs, surrogates and short segments; and
+a hash collision falls back to the strings."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from tunespec.linters.dedup import exact
+from tunespec.linters.dedup.exact import Collision, Numbering, text_ids
+from tunespec.linters.dedup.parts import ShingleCache
+from tunespec.linters.dedup.shingle import jaccard, key_texts, shingle_set
+from tunespec.spec.example import Example, Message, Origin
+
+PIECES = [
+    "a", "b", "ab", "日本", " ", "\x1e", "\x1f", "\x1d", "\n", "\x00", "\ud800", "😀",
+    "user\x1f", "assistant\x1f", "tool\x1f", "x\x1f",
+]  # fmt: skip
+
+
+def _texts(rng: random.Random, count: int) -> list[str]:
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 25))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 12])
+def test_ids_are_the_shingle_strings(n: int) -> None:
+    rng = random.Random(n)
+    texts = _texts(rng, 300)
+    numbering = Numbering(n)
+    ids = text_ids(texts[:150], n, numbering) + text_ids(texts[150:], n, numbering)  # kept
+    for t, got in zip(texts, ids, strict=True):
+        assert len(got) == len(shingle_set(t, n))
+        assert np.all(got[1:] > got[:-1])  # distinct, ascending
+    for _ in range(3000):
+        a, b = rng.randrange(300), rng.randrange(300)
+        want = jaccard(shingle_set(texts[a], n), shingle_set(texts[b], n))
+        assert jaccard(frozenset(ids[a].tolist()), frozenset(ids[b].tolist())) == want
+
+
+def _examples(n: int) -> list[Example]:
+    rng = random.Random(5)
+    words = ["ka", "mo", "ri", "sen", "dolu", "日本", "vexi"]
+    out = []
+    for i in range(n):
+        user = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 20)))
+        answer = " ".join(rng.choice(words) for _ in range(rng.randrange(0, 6)))
+        msgs = [Message("user", user), Message("assistant", answer)]
+        out.append(Example(msgs, Origin("d.jsonl", i + 1, i), "s", "openai", {}, f"e{i}"))
+    return out
+
+
+def test_a_hash_collision_falls_back_to_the_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    def weak(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        out: npt.NDArray[np.uint64] = words[:, 0] & np.uint64(1)  # collides all the time
+        return out
+
+    monkeypatch.setattr(exact, "row_hash", weak)
+    with pytest.raises(Collision):
+        text_ids(["abcdefgh", "bcdefghi"], 5, Numbering(5))
+    examples = _examples(40)
+    rng = random.Random(2)
+    pairs = [(rng.randrange(40), rng.randrange(40)) for _ in range(200)]
+    i, j = [p[0] for p in pairs], [p[1] for p in pairs]
+    for key, k in (("prompt", 1), ("answer", 2)):
+        want = [
+            jaccard(
+                shingle_set(key_texts(examples[a])[k], 5), shingle_set(key_texts(examples[b])[k], 5)
+            )
+            for a, b in pairs
+        ]
+        for ids in (True, False):
+            cache = ShingleCache(examples.__getitem__, 5)
+            assert cache.similarities(i, j, key, ids=ids) == want
