@@ -27,8 +27,10 @@ def _texts(rng: random.Random, count: int) -> list[str]:
     return ["".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 25))) for _ in range(count)]
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 12])
-def test_ids_are_the_shingle_strings(n: int) -> None:
+@pytest.mark.parametrize(("n", "piece"), [(1, 1 << 16), (2, 40), (3, 1 << 16), (4, 1), (5, 40),
+    (5, 1 << 16), (7, 1 << 16), (12, 40)])  # fmt: skip
+def test_ids_are_the_shingle_strings(monkeypatch: pytest.MonkeyPatch, n: int, piece: int) -> None:
+    monkeypatch.setattr(exact, "PIECE_CHARS", piece)  # texts shingled in pieces, one numbering
     rng = random.Random(n)
     texts = _texts(rng, 300)
     numbering = Numbering(n)

@@ -117,8 +117,25 @@ class Numbering:
         return out
 
 
+PIECE_CHARS = 1 << 16  # characters shingled at once (~80 bytes each of numpy temporaries)
+
+
 def text_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[npt.NDArray[np.int32]]:
-    """The ids of each text's distinct shingles (ascending), numbered by ``numbering``."""
+    """The ids of each text's distinct shingles (ascending), numbered by ``numbering``; the
+    texts are shingled in pieces of about ``PIECE_CHARS`` characters (bounded temporaries)."""
+    out: list[npt.NDArray[np.int32]] = []
+    lo = 0
+    while lo < len(texts):
+        hi, total = lo, 0
+        while hi < len(texts) and (hi == lo or total + len(texts[hi]) <= PIECE_CHARS):
+            total += len(texts[hi])
+            hi += 1
+        out += _piece_ids(texts[lo:hi], n, numbering)
+        lo = hi
+    return out
+
+
+def _piece_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[npt.NDArray[np.int32]]:
     words, row = shingle_words(texts, n)
     if not len(row):
         return [np.zeros(0, np.int32) for _ in texts]

@@ -14,7 +14,7 @@ from tunespec.spec.example import Example
 
 I32 = npt.NDArray[np.int32]
 HELD_SETS = 2_000_000  # characters (~shingles) of a batch of similarities held at once at most
-TEXT_BUDGET = 8_000_000  # characters of re-read key texts (and string sets) held at most
+TEXT_BUDGET = 4_000_000  # characters of re-read key texts (and string sets) held at most
 RECURRING = 3  # mean pairs per example of a batch from which its shingles are numbered
 SEEN = 4_000_000  # examples remembered as compared before (then forgotten: bounded memory)
 NUMBERED = 1_000_000  # distinct shingles numbered at most (~40 MB) before all ids are dropped
@@ -152,11 +152,15 @@ class ShingleCache:
         self.seen: set[int] = set()  # (example, key) some batch compared (see similarities)
 
     def _room(self, need: int) -> None:
+        """Room for ``need`` more: past the budget, the sets and the older half of the texts
+        go (the texts read last are the likeliest to be asked for again)."""
         self.size += need
         if self.size > self.budget:
-            self.texts.clear()
             self.sets.clear()
-            self.size = need
+            texts = self.texts
+            for x in list(itertools.islice(texts, len(texts) // 2 + 1)):
+                del texts[x]
+            self.size = need + sum(len(t) for got in texts.values() for t in got)
 
     def text(self, i: int, key: Key) -> str:
         got = self.texts.get(i)
