@@ -37,7 +37,7 @@ def test_ids_are_the_shingle_strings(monkeypatch: pytest.MonkeyPatch, n: int, pi
     ids = text_ids(texts[:150], n, numbering) + text_ids(texts[150:], n, numbering)  # kept
     for t, got in zip(texts, ids, strict=True):
         assert len(got) == len(shingle_set(t, n))
-        assert np.all(got[1:] > got[:-1])  # distinct, ascending
+        assert len(set(got.tolist())) == len(got)  # distinct
     for _ in range(3000):
         a, b = rng.randrange(300), rng.randrange(300)
         want = jaccard(shingle_set(texts[a], n), shingle_set(texts[b], n))

@@ -25,6 +25,7 @@ from tunespec.linters.dedup.shingle import _expand, _mix
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 _BITS = np.uint64(21)  # bits per code point in a word (max code point 0x10FFFF < 2^21)
 _PER_WORD = 3
 
@@ -89,39 +90,55 @@ class Numbering:
         self.ids = np.zeros(0, np.int64)
         self.count = 0
 
-    def number(self, words: npt.NDArray[np.uint64]) -> I64:
-        """The id of every row of ``words`` (new rows get new ids); :class:`Collision` (and
-        the table unchanged) when a hash stands for two different rows."""
+    def number(self, words: npt.NDArray[np.uint64], row: I64, texts: int) -> list[I32]:
+        """The ids of the distinct rows of each text (``row``: the text of each row of
+        ``words``, non-decreasing; new rows get new ids); :class:`Collision` (and the table
+        unchanged) when a hash stands for two different rows.
+
+        One stable sort by hash: equal rows become runs (in text order), a run's first row is
+        looked up in the table (sorted lookups), and each row is checked against its
+        predecessor in the run; a row equal to its predecessor of the same text is a repeat."""
         h = row_hash(words)
-        out = np.empty(len(h), dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        head = np.empty(len(hs), dtype=bool)
+        head[:1] = True
+        np.not_equal(hs[1:], hs[:-1], out=head[1:])
+        ws = words[order]
+        if ((ws[1:] != ws[:-1]).any(axis=1) & ~head[1:]).any():
+            raise Collision
+        uh, wh = hs[head], ws[head]
         size = len(self.h)
-        pos = np.minimum(np.searchsorted(self.h, h), max(size - 1, 0))
-        found = self.h[pos] == h if size else np.zeros(len(h), dtype=bool)
-        got = np.flatnonzero(found)
-        if len(got):
-            if (self.words[pos[got]] != words[got]).any():
-                raise Collision
-            out[got] = self.ids[pos[got]]
-        new = np.flatnonzero(~found)
+        at = np.searchsorted(self.h, uh)
+        pos = np.minimum(at, max(size - 1, 0))
+        found = self.h[pos] == uh if size else np.zeros(len(uh), dtype=bool)
+        old, new = np.flatnonzero(found), np.flatnonzero(~found)
+        if len(old) and (self.words[pos[old]] != wh[old]).any():
+            raise Collision
+        run_id = np.empty(len(uh), dtype=np.int64)
+        run_id[old] = self.ids[pos[old]]
+        run_id[new] = np.arange(self.count, self.count + len(new))
         if len(new):
-            uh, first, inv = np.unique(h[new], return_index=True, return_inverse=True)
-            fresh = words[new[first]]
-            if (fresh[inv.reshape(-1)] != words[new]).any():
-                raise Collision
-            out[new] = self.count + inv.reshape(-1)
-            at = np.searchsorted(self.h, uh)
-            self.h = np.insert(self.h, at, uh)
-            self.words = np.insert(self.words, at, fresh, axis=0)
-            self.ids = np.insert(self.ids, at, np.arange(self.count, self.count + len(uh)))
-            self.count += len(uh)
-        return out
+            self.h = np.insert(self.h, at[new], uh[new])
+            self.words = np.insert(self.words, at[new], wh[new], axis=0)
+            self.ids = np.insert(self.ids, at[new], run_id[new])
+            self.count += len(new)
+        rs = row[order]
+        keep = head.copy()
+        np.not_equal(rs[1:], rs[:-1], out=keep[1:])
+        keep |= head  # a run's first row, or one of another text than the row before it
+        ids, rs = run_id[np.cumsum(head)[keep] - 1], rs[keep]
+        by_text = np.argsort(rs.astype(np.int16 if texts < 1 << 15 else np.int32), kind="stable")
+        ids, rs = ids[by_text].astype(np.int32), rs[by_text]
+        cut = np.searchsorted(rs, np.arange(texts + 1)).tolist()
+        return [ids[cut[k] : cut[k + 1]] for k in range(texts)]
 
 
 PIECE_CHARS = 1 << 16  # characters shingled at once (~80 bytes each of numpy temporaries)
 
 
-def text_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[npt.NDArray[np.int32]]:
-    """The ids of each text's distinct shingles (ascending), numbered by ``numbering``; the
+def text_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[I32]:
+    """The ids of each text's distinct shingles, numbered by ``numbering``; the
     texts are shingled in pieces of about ``PIECE_CHARS`` characters (bounded temporaries)."""
     out: list[npt.NDArray[np.int32]] = []
     lo = 0
@@ -135,14 +152,8 @@ def text_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[npt.NDA
     return out
 
 
-def _piece_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[npt.NDArray[np.int32]]:
+def _piece_ids(texts: Sequence[str], n: int, numbering: Numbering) -> list[I32]:
     words, row = shingle_words(texts, n)
     if not len(row):
         return [np.zeros(0, np.int32) for _ in texts]
-    ids = numbering.number(words)
-    key = np.sort(row * np.int64(numbering.count) + ids)  # (np.unique: a slow hash path)
-    key = key[np.r_[True, key[1:] != key[:-1]]]
-    r = key // numbering.count
-    cut = np.searchsorted(r, np.arange(len(texts) + 1))
-    flat = (key - r * numbering.count).astype(np.int32)
-    return [flat[cut[k] : cut[k + 1]] for k in range(len(texts))]
+    return numbering.number(words, row, len(texts))
