@@ -286,10 +286,11 @@ def _verify(
 def _answer_judge(
     spec: DedupSpec, task: VerifyTask, labels: npt.NDArray[np.int32], cache: ShingleCache
 ) -> Judge:
-    """The conflict pass's judge: answers compared as strings (each pair's once; numbered ids
-    would stay in the cache for nothing)."""
+    """The conflict pass's judge: answers numbered once per example and kept, like the
+    prompts (a templated prompt's example is judged again and again, round after round; its
+    answer is then not re-read)."""
     judge = Judge(spec, task.answers, labels, cache)
-    judge.answer_ids = False
+    judge.answer_ids = True
     return judge
 
 
