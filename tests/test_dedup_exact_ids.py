@@ -78,3 +78,26 @@ def test_a_hash_collision_falls_back_to_the_strings(monkeypatch: pytest.MonkeyPa
         for ids in (True, False):
             cache = ShingleCache(examples.__getitem__, 5)
             assert cache.similarities(i, j, key, ids=ids) == want
+
+
+@pytest.mark.parametrize("budget", [4_000_000, 300])
+def test_bulk_reads_give_the_same_similarities(budget: int) -> None:
+    examples = _examples(80)
+    rng = random.Random(3)
+    pairs = [(rng.randrange(80), rng.randrange(80)) for _ in range(300)]
+    i, j = [p[0] for p in pairs], [p[1] for p in pairs]
+    single: list[int] = []
+
+    def get(x: int) -> Example:
+        single.append(x)
+        return examples[x]
+
+    for key in ("prompt", "answer", "conversation"):
+        for ids in (True, False):
+            plain = ShingleCache(examples.__getitem__, 5, budget=budget)
+            bulk = ShingleCache(
+                get, 5, budget=budget, get_many=lambda xs: ((x, examples[x]) for x in xs)
+            )
+            assert bulk.similarities(i, j, key, ids) == plain.similarities(i, j, key, ids)
+    if budget > 1000:
+        assert not single  # every text came from the bulk reads

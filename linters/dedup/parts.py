@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -138,8 +138,10 @@ class ShingleCache:
         n: int,
         budget: int = TEXT_BUDGET,
         id_budget: int = 16_000_000,
+        get_many: Callable[[list[int]], Iterable[tuple[int, Example]]] | None = None,
     ) -> None:
         self.get_example = get_example
+        self.get_many = get_many  # (index, example) of ascending indexes, read in one pass
         self.n = n
         self.budget = budget  # characters of text + shingles held at most
         self.size = 0
@@ -161,6 +163,17 @@ class ShingleCache:
             for x in list(itertools.islice(texts, len(texts) // 2 + 1)):
                 del texts[x]
             self.size = need + sum(len(t) for got in texts.values() for t in got)
+
+    def _fill(self, xs: list[int]) -> None:
+        """Read the texts of ``xs`` (ascending) not held yet, in one pass."""
+        texts = self.texts
+        missing = [x for x in xs if x not in texts]
+        if self.get_many is None or len(missing) < 2:
+            return
+        for x, example in self.get_many(missing):
+            got = key_texts(example)
+            self._room(sum(len(t) for t in got))
+            texts[x] = got
 
     def text(self, i: int, key: Key) -> str:
         got = self.texts.get(i)
@@ -209,7 +222,8 @@ class ShingleCache:
             got = self._kept_ids(need, key)
             if got is not None:
                 return self._compare_ids(i, j, got, self.numbering.count)
-        size = {x: len(self.text(x, key)) + 1 for x in need}  # read in index order
+        self._fill(need)
+        size = {x: len(self.text(x, key)) + 1 for x in need}
         out: list[float] = []
         lo = 0
         while lo < len(i):  # pairs in runs whose texts hold at most HELD_SETS characters
@@ -242,12 +256,14 @@ class ShingleCache:
         collision (the caller numbers the batch on its own)."""
         sets = self.id_sets
         missing = [x for x in need if (x, key) not in sets]
-        chars = [len(self.text(x, key)) for x in missing]  # read in index order
+        self._fill(missing)
+        chars = [len(self.text(x, key)) for x in missing]
         if self.id_size + sum(chars) > self.id_budget or self.numbering.count > NUMBERED:
             sets.clear()
             self.numbering = Numbering(self.n)
             self.id_size = 0
             missing = need
+            self._fill(missing)
             chars = [len(self.text(x, key)) for x in missing]
             if sum(chars) > self.id_budget:
                 return None

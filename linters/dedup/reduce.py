@@ -307,7 +307,10 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
     Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
     """
     spec = cast("DedupSpec", Plain(**task.spec))  # a dump of a validated spec
-    cache = ShingleCache(task.source.get, spec.ngram)
+    # the compile's spill reads many examples in one pass (a plain source: one by one)
+    cache = ShingleCache(
+        task.source.get, spec.ngram, get_many=getattr(task.source, "examples", None)
+    )
     judge = Judge(
         spec,
         task.answers,
