@@ -239,7 +239,7 @@ class Compiler:
                 idx = np.fromiter(result.groups.keys(), np.int64, len(result.groups))
                 group[idx] = np.fromiter(result.groups.values(), np.int64, len(result.groups))
             if self.report is not None:
-                self.report.set_dedup(result, spill.get)
+                self.report.set_dedup(result, spill.get, spill.ids)
         if self.spec.split.group_by is not None:  # `group_by` groups and dedup clusters: one unit
             group = merge_key_groups(group, self.split_keys)
         keep = np.ones(n, dtype=bool)

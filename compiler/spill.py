@@ -32,6 +32,7 @@ from tunespec.spec.example import Example, Message, Origin
 from tunespec.spec.problems import Problem
 
 MAX_OPEN = 128  # chunk files kept open for random access (least recently used closed first)
+STREAM_SHARE = 8  # a bulk read streams a chunk when over 1/8 of its lines are asked for
 
 
 RawRef = tuple[int, int, int]  # (chunk, byte offset, byte length) in the chunk's raw file
@@ -273,6 +274,48 @@ class ChunkedSpill:
 
     def get(self, i: int) -> Example:
         return self._read(i)[0]
+
+    def lines(self, indexes: Sequence[int]) -> Iterator[tuple[int, bytes, int]]:
+        """(index, spill line, chunk) of ``indexes`` (distinct, ascending), each read once: one
+        seek each, or, in a chunk where over 1/``STREAM_SHARE`` of its lines are asked for,
+        the chunk read through (cheaper than that many seeks)."""
+        pos = 0
+        while pos < len(indexes):
+            c, _ = self.locate(indexes[pos])
+            base, end = self._starts[c], self._starts[c + 1]
+            stop = bisect.bisect_left(indexes, end, pos)
+            want = indexes[pos:stop]
+            if (stop - pos) * STREAM_SHARE > end - base:
+                k = 0
+                for n, line in enumerate(_lines(self.paths[c])):
+                    if n + base == want[k]:
+                        yield want[k], line, c
+                        k += 1
+                        if k == len(want):
+                            break
+            else:
+                with self.paths[c].open("rb") as fh:
+                    offsets = self._chunk_offsets(c)
+                    for i in want:
+                        fh.seek(int(offsets[i - base]))
+                        yield i, fh.readline(), c
+            pos = stop
+
+    def examples(self, indexes: Sequence[int]) -> Iterator[tuple[int, Example]]:
+        """(index, example) of ``indexes`` (distinct, ascending; see :meth:`lines`)."""
+        for i, line, c in self.lines(indexes):
+            yield i, self._example(i, line, c)[0]
+
+    def ids(self, indexes: Sequence[int]) -> dict[int, str]:
+        """The example id at each of ``indexes`` (distinct, ascending), as :meth:`get` gives it
+        (only the id is decoded)."""
+        out: dict[int, str] = {}
+        suffix = self.id_suffix
+        for i, line, _ in self.lines(indexes):
+            got = orjson.loads(line)[0]
+            n = suffix.get(i)
+            out[i] = got if n is None else f"{got}~{n}"
+        return out
 
     def chunk(self, c: int) -> Iterator[tuple[int, Example, RawRef]]:
         """(global index, example, raw record reference) of one chunk, in order."""

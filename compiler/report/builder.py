@@ -173,7 +173,14 @@ class ReportBuilder:
                         item[key] = getattr(f, key)
                 got.append(item)
 
-    def set_dedup(self, result: DedupResult, get_example: Callable[[int], Example]) -> None:
+    def set_dedup(
+        self,
+        result: DedupResult,
+        get_example: Callable[[int], Example],
+        get_ids: Callable[[list[int]], dict[int, str]] | None = None,
+    ) -> None:
+        """The dedup section; ``get_ids`` (example ids of ascending indexes, read in one pass)
+        names every cluster member and conflict side (else ``get_example``, one by one)."""
         dropped = {d.index: d for d in result.dropped}
         self.dedup["dropped_exact"] = sum(1 for d in result.dropped if d.kind == "exact")
         self.dedup["dropped_near"] = sum(1 for d in result.dropped if d.kind == "near")
@@ -197,12 +204,18 @@ class ReportBuilder:
                 members.append(item)
             out.append({"size": len(cluster), "members": members})
         self.dedup["clusters"] = out
+        need = sorted(
+            {i for c in result.clusters for i in c}.union(
+                x for c in result.conflicts for x in (c.a, c.b)
+            )
+        )
+        ids = get_ids(need) if get_ids is not None else {i: get_example(i).id for i in need}
         # every cluster (ids only; the first MAX_CLUSTERS above carry the texts)
         self.dedup["all_clusters"] = [
             {
                 "size": len(c),
-                "kept": [get_example(i).id for i in c if i not in dropped],
-                "dropped": [get_example(i).id for i in c if i in dropped],
+                "kept": [ids[i] for i in c if i not in dropped],
+                "dropped": [ids[i] for i in c if i in dropped],
             }
             for c in sorted(result.clusters, key=lambda c: (-len(c), c[0]))
         ]
@@ -223,8 +236,8 @@ class ReportBuilder:
                 {
                     "kind": c.kind,
                     "prompt_similarity": round(c.similarity, 4),
-                    "a": get_example(c.a).id,
-                    "b": get_example(c.b).id,
+                    "a": ids[c.a],
+                    "b": ids[c.b],
                 }
                 for c in result.conflicts
             ],

@@ -152,7 +152,12 @@ class Report(Protocol):
 
     def add_findings(self, findings: Iterable[Finding]) -> None: ...
 
-    def set_dedup(self, result: DedupResult, get_example: Callable[[int], Example]) -> None: ...
+    def set_dedup(
+        self,
+        result: DedupResult,
+        get_example: Callable[[int], Example],
+        get_ids: Callable[[list[int]], dict[int, str]] | None = None,
+    ) -> None: ...
 
     def set_counts(self, counts: dict[str, Any]) -> None: ...
 

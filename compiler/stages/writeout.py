@@ -49,6 +49,7 @@ from tunespec.spec.example import Example
 
 _NL = orjson.OPT_APPEND_NEWLINE
 SAMPLES = 5  # reject rows per reason the report keeps (ReportBuilder's SAMPLES_PER_RULE)
+CONFLICT_BLOCK = 8192  # conflicts whose examples are read together (memory: their examples)
 
 
 @dataclass
@@ -287,12 +288,15 @@ class OutputWriter:
         if result is None:
             return []
         out: list[Finding] = []
-        get = self.spill.get
-        for c in result.conflicts:
-            code, violation = conflict_violation(c, get(c.a), get(c.b))
-            if violation.example is not None and suppressed(code, violation.example):
-                continue
-            f = self.engine.violation_finding(code, violation)
-            if f is not None:
-                out.append(f)
+        conflicts = result.conflicts
+        for lo in range(0, len(conflicts), CONFLICT_BLOCK):  # each example read once a block
+            block = conflicts[lo : lo + CONFLICT_BLOCK]
+            ex = dict(self.spill.examples(sorted({x for c in block for x in (c.a, c.b)})))
+            for c in block:
+                code, violation = conflict_violation(c, ex[c.a], ex[c.b])
+                if violation.example is not None and suppressed(code, violation.example):
+                    continue
+                f = self.engine.violation_finding(code, violation)
+                if f is not None:
+                    out.append(f)
         return out

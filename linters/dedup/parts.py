@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
 import numpy as np
 import numpy.typing as npt
 
+from tunespec.linters.dedup.exact import Collision, Numbering, text_ids
 from tunespec.linters.dedup.shingle import _KEY_INDEX, U8, Key, jaccard, key_texts, shingle_set
 from tunespec.spec.example import Example
 
 I32 = npt.NDArray[np.int32]
-HELD_SETS = 2_000_000  # shingles held as sets in a batch of similarities at most
+HELD_SETS = 2_000_000  # characters (~shingles) of a batch of similarities held at once at most
+TEXT_BUDGET = 4_000_000  # characters of re-read key texts (and string sets) held at most
 RECURRING = 3  # mean pairs per example of a batch from which its shingles are numbered
 SEEN = 4_000_000  # examples remembered as compared before (then forgotten: bounded memory)
-NUMBERED = 1_000_000  # distinct shingles numbered at most (~100 MB) before all ids are dropped
+NUMBERED = 1_000_000  # distinct shingles numbered at most (~40 MB) before all ids are dropped
 
 
 class Blocks:
@@ -128,33 +130,50 @@ def joined(
 
 
 class ShingleCache:
-    """Key texts and exact shingle sets of re-read examples, bounded by total size."""
+    """Key texts, exact shingle sets and shingle ids of re-read examples, bounded by size."""
 
     def __init__(
         self,
         get_example: Callable[[int], Example],
         n: int,
-        budget: int = 2_000_000,
+        budget: int = TEXT_BUDGET,
         id_budget: int = 16_000_000,
+        get_many: Callable[[list[int]], Iterable[tuple[int, Example]]] | None = None,
     ) -> None:
         self.get_example = get_example
+        self.get_many = get_many  # (index, example) of ascending indexes, read in one pass
         self.n = n
-        self.budget = budget  # characters of text + shingles held at most (~100-200 MB)
+        self.budget = budget  # characters of text + shingles held at most
         self.size = 0
         self.texts: dict[int, tuple[str, str, str]] = {}
         self.sets: dict[tuple[int, str], frozenset[str]] = {}
         self.id_sets: dict[tuple[int, str], I32] = {}
-        self.numbers: dict[str, int] = {}
+        self.numbering = Numbering(n)
         self.id_size = 0
         self.id_budget = id_budget  # shingle ids held at most (4 bytes each)
         self.seen: set[int] = set()  # (example, key) some batch compared (see similarities)
 
     def _room(self, need: int) -> None:
+        """Room for ``need`` more: past the budget, the sets and the older half of the texts
+        go (the texts read last are the likeliest to be asked for again)."""
         self.size += need
         if self.size > self.budget:
-            self.texts.clear()
             self.sets.clear()
-            self.size = need
+            texts = self.texts
+            for x in list(itertools.islice(texts, len(texts) // 2 + 1)):
+                del texts[x]
+            self.size = need + sum(len(t) for got in texts.values() for t in got)
+
+    def _fill(self, xs: list[int]) -> None:
+        """Read the texts of ``xs`` (ascending) not held yet, in one pass."""
+        texts = self.texts
+        missing = [x for x in xs if x not in texts]
+        if self.get_many is None or len(missing) < 2:
+            return
+        for x, example in self.get_many(missing):
+            got = key_texts(example)
+            self._room(sum(len(t) for t in got))
+            texts[x] = got
 
     def text(self, i: int, key: Key) -> str:
         got = self.texts.get(i)
@@ -173,42 +192,23 @@ class ShingleCache:
         return got
 
     def similarity(self, i: int, j: int, key: Key) -> float:
-        """Exact Jaccard of one pair, from shingle ids (held far longer than texts: an example
-        compared again is not re-read)."""
-        a, b = self.ids(i, key), self.ids(j, key)
-        if (i, key) not in self.id_sets:  # ``b`` was numbered afresh
-            return jaccard(self.shingles(i, key), self.shingles(j, key))
-        return jaccard(frozenset(a.tolist()), frozenset(b.tolist()))
-
-    def ids(self, i: int, key: Key) -> I32:
-        """:meth:`shingles` as ids (4 bytes a shingle, one id per distinct shingle), held under
-        their own budget: the ids and the table that numbers the shingles are dropped together."""
-        got = self.id_sets.get((i, key))
-        if got is None:
-            grams = shingle_set(self.text(i, key), self.n)
-            if self.id_size + len(grams) > self.id_budget or len(self.numbers) > NUMBERED:
-                self.id_sets.clear()
-                self.numbers.clear()
-                self.id_size = 0
-            numbers = self.numbers
-            new = [g for g in grams if g not in numbers]
-            numbers.update(zip(new, range(len(numbers), len(numbers) + len(new)), strict=True))
-            got = np.fromiter(map(numbers.__getitem__, grams), dtype=np.int32, count=len(grams))
-            self.id_size += len(grams)
-            self.id_sets[(i, key)] = got
-        return got
+        """Exact Jaccard of one pair, from the shingle strings (the reference)."""
+        sim: float = jaccard(self.shingles(i, key), self.shingles(j, key))
+        return sim
 
     def similarities(
         self, i: list[int], j: list[int], key: Key, ids: bool | None = None
     ) -> list[float]:
-        """Exact Jaccard of every pair ``(i[k], j[k])``, in order. Each example of the batch is
-        read and shingled at most once (in index order). Where examples recur (templated data:
-        each in many pairs, batch after batch: several pairs in this batch, or mostly seen in
-        earlier ones) their shingles are numbered once and compared as
-        ids (:meth:`ids`, kept across batches); where most are compared once (ordinary corpora)
-        numbering costs more than it saves, and the batch compares shingle strings.
-        ``ids``: the caller knows whether the examples recur (True: ids from the first batch
-        on; False: strings, nothing kept, e.g. answers compared once each)."""
+        """Exact Jaccard of every pair ``(i[k], j[k])``, in order, from shingle ids computed in
+        numpy passes over the batch's texts (:mod:`.exact`); each example of the batch is read
+        at most once (in index order) and shingled at most once. The batch is cut where its
+        texts pass ``HELD_SETS`` characters, so memory stays bounded by that.
+        Where examples recur (templated data: each in many pairs, batch after batch: several
+        pairs in this batch, or mostly seen in earlier ones) their ids are kept across batches
+        under one numbering (bounded by ``id_budget`` and ``NUMBERED``); where most are compared
+        once (ordinary corpora) each batch numbers its own shingles and keeps nothing.
+        ``ids``: the caller knows whether the examples recur (True: kept from the first batch
+        on; False: nothing kept, e.g. answers compared once each)."""
         need = sorted(set(i).union(j))
         seen, k = self.seen, _KEY_INDEX[key]
         marks = [x * 4 + k for x in need]  # (example, key)
@@ -219,12 +219,74 @@ class ShingleCache:
         # examples in several pairs of this batch, or mostly compared in earlier batches
         recur = 2 * len(i) >= RECURRING * len(need) or 2 * again >= len(need)
         if ids or (ids is None and recur):
-            got = {x: self.ids(x, key) for x in need}
-            if all((x, key) in self.id_sets for x in need):  # one numbering (no budget reset)
-                return self._compare_ids(i, j, got)
-        return self._compare(i, j, key, lambda x: shingle_set(self.text(x, key), self.n))
+            got = self._kept_ids(need, key)
+            if got is not None:
+                return self._compare_ids(i, j, got, self.numbering.count)
+        self._fill(need)
+        size = {x: len(self.text(x, key)) + 1 for x in need}
+        out: list[float] = []
+        lo = 0
+        while lo < len(i):  # pairs in runs whose texts hold at most HELD_SETS characters
+            held: set[int] = set()
+            total, hi = 0, lo
+            while hi < len(i) and (hi == lo or total <= HELD_SETS):
+                for x in (i[hi], j[hi]):
+                    if x not in held:
+                        held.add(x)
+                        total += size[x]
+                hi += 1
+            out += self._batch(i[lo:hi], j[lo:hi], key)
+            lo = hi
+        return out
 
-    def _compare_ids(self, i: list[int], j: list[int], got: dict[int, I32]) -> list[float]:
+    def _batch(self, i: list[int], j: list[int], key: Key) -> list[float]:
+        """:meth:`similarities` of pairs whose shingles are numbered for them alone."""
+        need = sorted(set(i).union(j))
+        local = Numbering(self.n)
+        try:
+            ids = text_ids([self.text(x, key) for x in need], self.n, local)
+        except Collision:  # a 64-bit hash collision (never by chance): compare the strings
+            return self._compare(i, j, key)
+        return self._compare_ids(i, j, dict(zip(need, ids, strict=True)), local.count)
+
+    def _kept_ids(self, need: list[int], key: Key) -> dict[int, I32] | None:
+        """The ids of ``need`` under the kept numbering, numbering those not kept yet, in runs
+        of at most ``HELD_SETS`` characters; the ids and the numbering are dropped together
+        when a budget would be passed. None: ``need`` alone passes ``id_budget``, or a hash
+        collision (the caller numbers the batch on its own)."""
+        sets = self.id_sets
+        missing = [x for x in need if (x, key) not in sets]
+        self._fill(missing)
+        chars = [len(self.text(x, key)) for x in missing]
+        if self.id_size + sum(chars) > self.id_budget or self.numbering.count > NUMBERED:
+            sets.clear()
+            self.numbering = Numbering(self.n)
+            self.id_size = 0
+            missing = need
+            self._fill(missing)
+            chars = [len(self.text(x, key)) for x in missing]
+            if sum(chars) > self.id_budget:
+                return None
+        lo = 0
+        while lo < len(missing):
+            hi, total = lo, 0
+            while hi < len(missing) and (hi == lo or total <= HELD_SETS):
+                total += chars[hi]
+                hi += 1
+            run = missing[lo:hi]
+            try:
+                got = text_ids([self.text(x, key) for x in run], self.n, self.numbering)
+            except Collision:
+                return None
+            for x, ids in zip(run, got, strict=True):
+                sets[(x, key)] = ids
+                self.id_size += len(ids)
+            lo = hi
+        return {x: sets[(x, key)] for x in need}
+
+    def _compare_ids(
+        self, i: list[int], j: list[int], got: dict[int, I32], size: int
+    ) -> list[float]:
         """Jaccard of each pair from shingle ids of one numbering, 64 distinct ``j[k]`` at a
         time: each marks its ids with its own bit in a table of all ids, then every partner's
         ids are looked up there at once (a few array operations per 64, none per shingle or
@@ -238,7 +300,7 @@ class ShingleCache:
         bs = list(slot_of)
         len_i = np.array([len(got[a]) for a in i], dtype=np.int64)
         len_j = np.array([len(got[b]) for b in j], dtype=np.int64)
-        mark = np.zeros(len(self.numbers), dtype=np.uint64)
+        mark = np.zeros(size, dtype=np.uint64)  # ids are below ``size``
         order = np.argsort(pj // 64, kind="stable")  # pairs by their j's group of 64
         grp = pj[order] // 64
         brk = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1], True]).tolist()
@@ -262,17 +324,15 @@ class ShingleCache:
         result: list[float] = out.tolist()
         return result
 
-    def _compare(
-        self, i: list[int], j: list[int], key: Key, make: Callable[[int], frozenset[Hashable]]
-    ) -> list[float]:
-        """Jaccard of each pair from the sets ``make`` builds, each held for the batch (at most
-        ``HELD_SETS`` elements: a batch's texts may be long; past that, pair by pair)."""
+    def _compare(self, i: list[int], j: list[int], key: Key) -> list[float]:
+        """Jaccard of each pair from the shingle strings (the reference), each set held for
+        the batch (at most ``HELD_SETS`` elements; past that, pair by pair)."""
         sets: dict[int, frozenset[Hashable]] = {}
         held = 0
         for x in sorted(set(i).union(j)):
             if held > HELD_SETS:
                 break
-            sets[x] = make(x)
+            sets[x] = shingle_set(self.text(x, key), self.n)
             held += len(sets[x])
         return [
             jaccard(sets[a], sets[b]) if a in sets and b in sets else self.similarity(a, b, key)

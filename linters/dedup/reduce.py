@@ -310,10 +310,11 @@ def _verify(
 def _answer_judge(
     spec: DedupSpec, task: VerifyTask, labels: npt.NDArray[np.int32], cache: ShingleCache
 ) -> Judge:
-    """The conflict pass's judge: answers compared as strings (each pair's once; numbered ids
-    would stay in the cache for nothing)."""
+    """The conflict pass's judge: answers numbered once per example and kept, like the
+    prompts (a templated prompt's example is judged again and again, round after round; its
+    answer is then not re-read)."""
     judge = Judge(spec, task.answers, labels, cache)
-    judge.answer_ids = False
+    judge.answer_ids = True
     return judge
 
 
@@ -330,7 +331,10 @@ def verify_reduce(task: VerifyTask) -> tuple[Edges, Edges]:
     Conflict pass: at most ``CONFLICT_CHECKS`` checks of near-duplicate prompts per ``j``.
     """
     spec = cast("DedupSpec", Plain(**task.spec))  # a dump of a validated spec
-    cache = ShingleCache(task.source.get, spec.ngram)
+    # the compile's spill reads many examples in one pass (a plain source: one by one)
+    cache = ShingleCache(
+        task.source.get, spec.ngram, get_many=getattr(task.source, "examples", None)
+    )
     judge = Judge(
         spec,
         task.answers,
