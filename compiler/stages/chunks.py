@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tunespec.spec import problems as P
-from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_lines
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_blocks
 from tunespec.spec.example import Origin
+from tunespec.spec.jsonl import parse_jsonl_blocks
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import (
     FileNotes,
     RawRecord,
     detect_format,
     empty_note,
-    parse_jsonl_lines,
     read_records,
 )
 
@@ -149,8 +149,8 @@ def read_chunk(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
         return
     with open(task.path, "rb") as fh:
         fh.seek(task.start)
-        yield from parse_jsonl_lines(
-            bounded_lines(fh, limit, task.end - task.start),
+        yield from parse_jsonl_blocks(
+            bounded_blocks(fh, limit, task.end - task.start),
             task.display,
             notes,
             first_line=task.first_line,
