@@ -127,7 +127,7 @@ def _look(block: list[bytes | Oversized], limit: int, at_start: bool) -> tuple[b
         return False, not jsonparse.has_long_digits(joined)
     plain = (
         b"\r" not in joined
-        and (len(joined) <= limit or max(map(len, block), default=0) <= limit)
+        and (len(joined) <= limit or max(map(len, block), default=0) <= limit)  # no line over
         and not (at_start and joined.startswith(_BOM))
     )
     return plain, not jsonparse.has_long_digits(joined)
