@@ -301,3 +301,35 @@ def test_check_example_fast_loop_equals_the_general_loop(tmp_path: Path) -> None
                 assert a == b, ex.origin
         assert fast.take_counters() == general.take_counters()
         assert any(fast.check_example(ex) for ex in examples)  # the corpora find something
+
+
+def test_chunk_out_takes_clean_records_as_the_general_path_does(tmp_path: Path) -> None:
+    """``_ChunkOut.add`` writes a kept record without findings or problems straight; every
+    record through ``add_any`` instead gives the same scratch files and arrays."""
+    from contextlib import ExitStack
+
+    from tunespec.compiler.stages.chunks import ChunkTask
+    from tunespec.compiler.stages.mapstage import ChunkResult, _ChunkOut
+
+    loaded = load_spec(DATA / "recordpath" / "tunespec.yaml")
+    records = [_path(loaded, 0).run(r) for r in _odd_records(tmp_path) + _records(loaded, 0)]
+    assert any(r.drop is None and not r.findings for r in records)
+    assert any(r.drop is not None for r in records) and any(r.findings for r in records)
+    results = []
+    for general in (False, True):
+        scratch = tmp_path / f"s{general}"
+        scratch.mkdir()
+        task = ChunkTask(0, "", "", str(scratch), "", "", 0, "jsonl", ",")
+        res = ChunkResult(0)
+        with ExitStack() as stack:
+            out = _ChunkOut(task, "src", "prompt", stack)
+            out.split_by(None, None)
+            for r in records:
+                (out.add_any if general else out.add)(r)
+            out.flush()
+        out.arrays(res)
+        files = {f.name: f.read_bytes() for f in sorted(scratch.iterdir())}
+        arrays = [res.offsets, res.split_keys, res.labels, res.id_hashes, res.id_kept]
+        results.append((files, [a.tobytes() for a in arrays], res.kept, res.findings))
+    assert results[0] == results[1]
+    assert results[0][2] > 0

@@ -196,6 +196,18 @@ class _ChunkOut:
     _digest: Callable[[Example], bytes] | None = None
 
     def add(self, record: Record) -> None:
+        if record.drop is None and not record.problems and not record.findings:
+            example = record.example  # kept, nothing for the side file: the usual record
+            assert example is not None
+            self.ids += id_hash(example.id)
+            self.id_kept.append(True)
+            self._spill(example, record.raw.raw)
+        else:
+            self.add_any(record)
+
+    def add_any(self, record: Record) -> None:
+        """:meth:`add` for any record (the general path; :meth:`add` takes kept records
+        without findings or problems straight)."""
         side, example = self.side, record.example
         origin = record.raw.origin
         for p in record.problems:
