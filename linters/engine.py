@@ -239,6 +239,7 @@ class Engine:
                 },
             )
         checks, learn = plan.for_example(example, suppressed is None)
+        violations: Iterable[Violation]
         if suppressed is None and written is None and learn is None:
             for code, check in checks:  # the common case: nothing but the checks themselves
                 violations = check(example)
@@ -248,7 +249,6 @@ class Engine:
         for code, check in checks:
             if suppressed and code in suppressed:
                 continue
-            violations: Iterable[Violation]
             if written is not None and code in self.as_written:
                 violations = self.as_written[code](written, example)
             else:

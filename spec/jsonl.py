@@ -121,13 +121,13 @@ def _look(block: list[bytes | Oversized], limit: int, at_start: bool) -> tuple[b
     a CR and the block does not open the file with a BOM; short when no line has a run of 19+
     digits. One C pass each, no per-line Python."""
     try:
-        joined = b"\n".join(block)  # TypeError: an Oversized marker
+        joined = b"\n".join(block)  # type: ignore[arg-type]  # TypeError: an Oversized marker
     except TypeError:
         joined = b"\n".join([x for x in block if isinstance(x, bytes)])
         return False, not jsonparse.has_long_digits(joined)
     plain = (
         b"\r" not in joined
-        and (len(joined) <= limit or max(map(len, block), default=0) <= limit)  # no line over
+        and (len(joined) <= limit or max(map(len, block), default=0) <= limit)  # type: ignore[arg-type]
         and not (at_start and joined.startswith(_BOM))
     )
     return plain, not jsonparse.has_long_digits(joined)
@@ -159,7 +159,7 @@ def parse_jsonl_blocks(
             continue
         for line in block:
             lineno += 1
-            stripped = line.strip()  # plain: bytes only
+            stripped = line.strip()  # type: ignore[union-attr]  # plain: bytes only
             if stripped:
                 try:
                     text, data = stripped.decode("utf-8"), loads(stripped)
