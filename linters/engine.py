@@ -59,10 +59,14 @@ class _SourceChecks:
         find something (None: nothing to learn from this example)."""
         if not self.roles_only:
             return self.checks, None
-        roles = [m.role if m.extra is None else None for m in example.messages]
-        if None in roles:  # a turn with tool calls, ids, a name or a weight
-            return self.checks, None
-        known = self.by_roles.get(tuple(roles))  # type: ignore[arg-type]
+        messages = example.messages
+        if len(messages) == 2 and messages[0].extra is None and messages[1].extra is None:
+            roles: tuple[str | None, ...] = (messages[0].role, messages[1].role)  # the usual case
+        else:
+            roles = tuple([m.role if m.extra is None else None for m in messages])
+            if None in roles:  # a turn with tool calls, ids, a name or a weight
+                return self.checks, None
+        known = self.by_roles.get(roles)  # type: ignore[arg-type]
         if known is not None:
             return known, None
         return self.checks, [] if may_learn and len(self.by_roles) < _SHAPES_MAX else None
@@ -219,8 +223,7 @@ class Engine:
         suppress = example.meta.get("suppress")
         suppressed = {str(c).upper() for c in suppress} if suppress else None
         out: list[Finding] = []
-        counters = self.counters
-        counters.examples += 1
+        self.counters.examples += 1
         plan = self._by_source.get(example.source)
         if plan is None:
             plan = self._by_source[example.source] = _SourceChecks(
@@ -236,11 +239,16 @@ class Engine:
                 },
             )
         checks, learn = plan.for_example(example, suppressed is None)
-        content_hash: str | None = None
+        violations: Iterable[Violation]
+        if suppressed is None and written is None and learn is None:
+            for code, check in checks:  # the common case: nothing but the checks themselves
+                violations = check(example)
+                if violations:  # an empty tuple or list is the usual answer
+                    self._add(code, violations, example, out)
+            return out
         for code, check in checks:
             if suppressed and code in suppressed:
                 continue
-            violations: Iterable[Violation]
             if written is not None and code in self.as_written:
                 violations = self.as_written[code](written, example)
             else:
@@ -249,22 +257,29 @@ class Engine:
                 violations = list(violations)
                 if violations:
                     learn.append(code)
-            if not violations:  # the usual answer: an empty tuple or list
-                continue
-            fired = False
-            for v in violations:
-                f = self._finding(code, example.origin, v, example.id, example.source)
-                if f is not None:
-                    if content_hash is None:
-                        content_hash = example.content_key()
-                    f.content_hash = content_hash
-                    out.append(f)
-                    fired = True
-            if fired:
-                counters.fired[code] += 1
+            if violations:  # the usual answer: an empty tuple or list
+                self._add(code, violations, example, out)
         if learn is not None:
             plan.learn(example, learn)
         return out
+
+    def _add(
+        self, code: str, violations: Iterable[Violation], example: Example, out: list[Finding]
+    ) -> None:
+        """The findings of one rule's violations on ``example``, counted (the loop of
+        :meth:`check_example`, for its fast path)."""
+        content_hash: str | None = out[-1].content_hash if out else None
+        fired = False
+        for v in violations:
+            f = self._finding(code, example.origin, v, example.id, example.source)
+            if f is not None:
+                if content_hash is None:
+                    content_hash = example.content_key()
+                f.content_hash = content_hash
+                out.append(f)
+                fired = True
+        if fired:
+            self.counters.fired[code] += 1
 
     def take_counters(self) -> RuleCounters:
         """The counters so far, starting new ones (one map-stage chunk's worth)."""

@@ -20,7 +20,14 @@ from tunespec.spec.errors import UserError
 DEFAULT_MAX_RECORD_BYTES = 8 << 20  # the default of ``limits.max_record_bytes``
 OVERSIZED_HEAD = 1000  # bytes of an oversized record kept in rejects.jsonl
 
-__all__ = ["DEFAULT_MAX_RECORD_BYTES", "OVERSIZED_HEAD", "Oversized", "bounded_lines", "csv_rows"]
+__all__ = [
+    "DEFAULT_MAX_RECORD_BYTES",
+    "OVERSIZED_HEAD",
+    "Oversized",
+    "bounded_blocks",
+    "bounded_lines",
+    "csv_rows",
+]
 
 
 @dataclass(slots=True)
@@ -35,6 +42,15 @@ def bounded_lines(fh: BinaryIO, max_record_bytes: int, limit: int = -1) -> Itera
     """The LF-terminated lines of ``fh`` (the next ``limit`` bytes; -1: to the end), as file
     iteration gives them, but holding no more than a block and ``max_record_bytes`` + 2 bytes
     of one line at once: a longer line comes out as :class:`Oversized` (its head and size)."""
+    for block in bounded_blocks(fh, max_record_bytes, limit):
+        yield from block
+
+
+def bounded_blocks(
+    fh: BinaryIO, max_record_bytes: int, limit: int = -1
+) -> Iterator[list[bytes | Oversized]]:
+    """:func:`bounded_lines` a block read at a time: the lines as lists (none empty), split in
+    C, so a reader can look at a whole list at once before it goes line by line."""
     cap = max_record_bytes + 2  # room for CR LF after a record of exactly the limit
     block_size = min(max(cap, 1 << 16), 1 << 22)
     remaining = limit
@@ -52,17 +68,19 @@ def bounded_lines(fh: BinaryIO, max_record_bytes: int, limit: int = -1) -> Itera
             tail = block
         else:
             last = block.rfind(b"\n")
+            out: list[bytes | Oversized]
             if skipped:
-                yield Oversized(head, skipped + first + 1)
+                out = [Oversized(head, skipped + first + 1)]
                 skipped = 0
             else:
-                yield _capped(pending + block[: first + 1], cap)
+                out = [_capped(pending + block[: first + 1], cap)]
             if last > first:
                 body = io.BytesIO(block[first + 1 : last + 1])
                 if cap > block_size:  # no line inside one block can be over the limit
-                    yield from body
+                    out += body
                 else:
-                    yield from (_capped(line, cap) for line in body)
+                    out += [_capped(line, cap) for line in body]
+            yield out
             pending, tail = b"", block[last + 1 :]
         if skipped:
             skipped += len(tail)
@@ -71,9 +89,9 @@ def bounded_lines(fh: BinaryIO, max_record_bytes: int, limit: int = -1) -> Itera
             if len(pending) > cap:
                 head, skipped, pending = pending[:OVERSIZED_HEAD], len(pending), b""
     if skipped:
-        yield Oversized(head, skipped)
+        yield [Oversized(head, skipped)]
     elif pending:
-        yield pending
+        yield [pending]
 
 
 def _capped(line: bytes, cap: int) -> bytes | Oversized:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from typing import Any
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -200,14 +201,19 @@ class Example:
         ``conversation`` and the findings' content hash. (Dedup compares its own keys, with
         whitespace folded and system turns left out: ``linters.dedup.shingle.key_texts``.)
         Tool calls and tool-call ids count; plain turns hash as role and text only."""
+        messages = self.messages
+        if len(messages) == 2 and messages[0].extra is None and messages[1].extra is None:
+            a, b = messages  # the common case: two plain turns, the same text as the loop's
+            text = f"{a.role}\x1f{a.content}\x1e{b.role}\x1f{b.content}\x1e"
+            return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         parts: list[str] = []
-        for m in self.messages:
+        for m in messages:
             if m.extra is None or (m.tool_calls is None and m.tool_call_id is None):
                 parts += (m.role, "\x1f", m.content, "\x1e")
             else:
                 parts.append(f"{m.role}\x1f{m.content}\x1f{_calls_text(m)}\x1e")
         text = "".join(parts)
-        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def content_id(example: Example) -> str:

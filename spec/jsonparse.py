@@ -10,8 +10,7 @@ versions raise on those integers; that error falls back the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -22,7 +21,6 @@ _DIGITS_AS_ONES = bytes(0x31 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
 LONG_RUN = b"1" * 19
 
 JSONDecodeError = orjson.JSONDecodeError
-T = TypeVar("T")
 
 
 def _reject_constant(name: str) -> Any:
@@ -63,29 +61,3 @@ def loads_marked(data: str | bytes) -> tuple[Any, bool]:
     if has_long_digits(data):
         return _stdlib(data), True
     return value, False
-
-
-#: bytes of lines checked for long digit runs at once (:func:`line_batches`)
-BATCH_BYTES = 1 << 20
-
-
-def line_batches(lines: Iterable[T]) -> Iterator[tuple[list[T], bool]]:
-    """``lines`` (byte lines keeping their LF, and markers that are not bytes) in batches of
-    about :data:`BATCH_BYTES`, each with whether none of its byte lines has a run of 19+ digits:
-    one C pass over a batch instead of one per line. A run never spans two lines (an LF is not
-    a digit); a line without its LF can only be the last one of the input."""
-    batch: list[T] = []
-    size = 0
-    for line in lines:
-        batch.append(line)
-        if isinstance(line, bytes):
-            size += len(line)
-            if size >= BATCH_BYTES:
-                yield batch, not has_long_digits(b"\n".join(_bytes_of(batch)))
-                batch, size = [], 0
-    if batch:
-        yield batch, not has_long_digits(b"\n".join(_bytes_of(batch)))
-
-
-def _bytes_of(batch: list[T]) -> list[bytes]:
-    return [line for line in batch if isinstance(line, bytes)]

@@ -10,42 +10,28 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from tunespec.spec import jsonparse
 from tunespec.spec import problems as P
 from tunespec.spec.bounded import (
     DEFAULT_MAX_RECORD_BYTES,
     OVERSIZED_HEAD,
     Oversized,
-    bounded_lines,
+    bounded_blocks,
     csv_rows,
 )
 from tunespec.spec.errors import UserError
 from tunespec.spec.example import Origin
+from tunespec.spec.jsonl import (
+    MAX_RAW_CHARS,
+    FileNotes,
+    RawRecord,
+    parse_jsonl_blocks,
+    too_large,
+)
 from tunespec.spec.problems import Problem
-
-MAX_RAW_CHARS = 1_000_000
-
-
-@dataclass(slots=True)
-class RawRecord:
-    origin: Origin
-    data: Any
-    raw: str
-    problem: Problem | None = None
-
-
-@dataclass
-class FileNotes:
-    """File-level warnings (BOM, CRLF, blank lines) found while reading one file."""
-
-    path: str
-    notes: list[tuple[Origin, Problem]] = field(default_factory=list)
 
 
 def detect_format(path: Path, declared: str = "auto") -> str:
@@ -82,18 +68,12 @@ def read_jsonl(
 ) -> Iterator[RawRecord]:
     """One record per non-blank line. Lines are split on LF; CR before it is tolerated."""
     with path.open("rb") as fh:
-        lines = bounded_lines(fh, max_record_bytes)
-        yield from parse_jsonl_lines(lines, display, notes, max_record_bytes=max_record_bytes)
+        blocks = bounded_blocks(fh, max_record_bytes)
+        yield from parse_jsonl_blocks(blocks, display, notes, max_record_bytes=max_record_bytes)
 
 
-def too_large(origin: Origin, size: int, limit: int, head: bytes) -> RawRecord:
-    """The reject of a record over ``limits.max_record_bytes`` (DS011), keeping only its head."""
-    problem = Problem(
-        P.RECORD_TOO_LARGE,
-        f"record is {size} bytes, over the limit of {limit} bytes; it was not parsed",
-        hint="split or shorten the record, or raise `limits.max_record_bytes` in the spec",
-    )
-    return RawRecord(origin, None, head[:OVERSIZED_HEAD].decode("utf-8", "replace"), problem)
+#: bytes of lines looked at at once when they come one by one (:func:`parse_jsonl_lines`)
+BATCH_BYTES = 1 << 20
 
 
 def parse_jsonl_lines(
@@ -110,63 +90,31 @@ def parse_jsonl_lines(
     ``first_line`` and ``first_index`` place a chunk of a larger file, so origins stay those
     of the whole file (line numbers, record index counting non-blank lines). A line over
     ``max_record_bytes`` (:class:`Oversized`, or longer once stripped) is a ``DS011`` reject,
-    never decoded or parsed.
+    never decoded or parsed. The lines go to :func:`tunespec.spec.jsonl.parse_jsonl_blocks`
+    in blocks of about :data:`BATCH_BYTES`.
     """
-    index, lineno, crlf_seen, blank_seen = first_index, first_line - 1, False, False
-    orjson_loads, loads = orjson.loads, jsonparse.loads
-    for batch, short in jsonparse.line_batches(lines):  # short: no line has a big integer
-        for line in batch:
-            lineno += 1
-            if isinstance(line, Oversized) or (
-                len(line) > max_record_bytes and len(line.strip()) > max_record_bytes
-            ):
-                size = line.size if isinstance(line, Oversized) else len(line.strip())
-                yield too_large(Origin(display, lineno, index), size, max_record_bytes, line.head if isinstance(line, Oversized) else line)
-                index += 1
-                continue
-            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-                notes.notes.append((Origin(display, 1, -1), Problem(P.BOM, "file starts with a UTF-8 byte-order mark", hint="save the file as UTF-8 without BOM (`tunespec lint --fix` strips it)", fatal=False)))
-            if not crlf_seen and line.endswith(b"\r\n"):
-                crlf_seen = True
-                notes.notes.append((Origin(display, lineno, -1), Problem(P.CRLF, "file uses CRLF line endings", hint="convert to LF line endings", fatal=False)))
-            stripped = line.strip()
-            if not stripped:
-                if not blank_seen:
-                    blank_seen = True
-                    notes.notes.append((Origin(display, lineno, -1), Problem(P.BLANK_LINE, "blank line in a JSON Lines file", hint="remove blank lines; some loaders fail on them", fatal=False)))
-                continue
-            origin = Origin(display, lineno, index)
-            index += 1
-            try:
-                text = stripped.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raw = stripped.decode("utf-8", "replace")[:MAX_RAW_CHARS]
-                origin.col = exc.start + 1
-                yield RawRecord(origin, None, raw, Problem(P.INVALID_UTF8, f"invalid UTF-8: {exc.reason} at byte {exc.start}", hint="re-encode the file as UTF-8 (e.g. `iconv -f cp932 -t utf-8`)", col=exc.start + 1))
-                continue
-            try:
-                try:  # orjson alone when no big integer is possible, unless it fails
-                    data = orjson_loads(stripped) if short else loads(stripped)
-                except orjson.JSONDecodeError:
-                    data = loads(stripped)  # the same error (or value) as loads gives
-            except orjson.JSONDecodeError as exc:
-                origin.col = exc.colno  # the reject points at the error, not the line's start
-                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.INVALID_JSON, f"invalid JSON: {exc.msg}", hint=_json_hint(text), col=exc.colno))
-                continue
-            if not isinstance(data, dict):
-                yield RawRecord(origin, None, text[:MAX_RAW_CHARS], Problem(P.NOT_AN_OBJECT, f"record is a JSON {type(data).__name__}, not an object", hint="each line must be one JSON object {...}"))
-                continue
-            yield RawRecord(origin, data, text)
+    return parse_jsonl_blocks(
+        _blocks(lines),
+        display,
+        notes,
+        first_line=first_line,
+        first_index=first_index,
+        max_record_bytes=max_record_bytes,
+    )
 
 
-def _json_hint(text: str) -> str:
-    t = text.strip()
-    if t.startswith("[") or t.endswith(","):
-        return "this looks like part of a JSON array; JSONL needs one complete object per line"
-    if "'" in t and '"' not in t:
-        return "JSON needs double quotes, not single quotes"
-    return "each line must be one complete JSON object; check for a missing quote, brace or comma"
+def _blocks(lines: Iterable[bytes | Oversized]) -> Iterator[list[bytes | Oversized]]:
+    batch: list[bytes | Oversized] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        if isinstance(line, bytes):
+            size += len(line)
+            if size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def read_json_array(
@@ -398,3 +346,19 @@ def _read(path: Path, fmt: str, display: str, notes: FileNotes, csv_delimiter: s
     if fmt == "parquet":
         return read_parquet(path, display, notes)
     raise UserError(f"unknown format {fmt!r}", path=display)
+
+
+__all__ = [
+    "MAX_RAW_CHARS",
+    "FileNotes",
+    "RawRecord",
+    "detect_format",
+    "empty_note",
+    "parse_jsonl_lines",
+    "read_csv",
+    "read_json_array",
+    "read_jsonl",
+    "read_parquet",
+    "read_records",
+    "too_large",
+]

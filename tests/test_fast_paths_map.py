@@ -234,3 +234,102 @@ def test_plain_turn_fast_path_equals_the_general_turn(layout: str) -> None:
             assert a.example.messages == b.example.messages, record
             plain += len(a.example.messages)
     assert plain > 400
+
+
+def test_id_hashes_find_the_same_repeats_as_hashing_every_id() -> None:
+    """Content ids hash as the 8 bytes they spell; every other id through blake2b: equal ids
+    still hash equal (a source id spelled like a content id included), others apart."""
+    import hashlib
+
+    import numpy as np
+
+    from tunespec.compiler.stages.ids import repeat_suffixes
+    from tunespec.compiler.stages.mapstage import id_hash
+    from tunespec.spec.example import content_id
+
+    def reference(i: str) -> bytes:
+        return hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+    rng = random.Random(3)
+    made = [
+        content_id(Example([Message("user", str(i))], Origin("x", 1, i), "s", "openai"))
+        for i in range(300)
+    ]
+    assert all(id_hash(i) == bytes.fromhex(i[3:]) for i in made)
+    odd = ["ex-" + "0" * 15, "ex-" + "A" * 16, "EX-" + "a" * 16, "ex-" + "g" * 16, "ex-" + "a" * 17]
+    odd += ["ex-0123 4567 89ab", "ex-" + "1" * 16 + "\n", "x", "", "\ud800", "日本"]
+    odd += [made[0].upper(), made[1] + " ", " " + made[2]]
+    assert all(id_hash(i) == reference(i) for i in odd)
+    ids = [rng.choice(made[:50] + odd + [str(k) for k in range(40)]) for _ in range(3000)]
+    ours = np.frombuffer(b"".join(map(id_hash, ids)), np.uint64)
+    theirs = np.frombuffer(b"".join(map(reference, ids)), np.uint64)
+    assert repeat_suffixes([ours]) == repeat_suffixes([theirs])
+    assert len(set(map(id_hash, ids))) == len(set(ids))
+
+
+def test_content_key_of_two_plain_turns_equals_the_general_loop(tmp_path: Path) -> None:
+    """Two plain turns hash straight; the same turns with an empty ``extra`` (still plain, so
+    the same text) go through the general loop."""
+    texts = ["", "x", "日本語？", "a\x1fb\x1e", "\ud800", "  spaced  ", "line\nline"]
+    rng = random.Random(4)
+    examples = [ex for ex in _examples(tmp_path) if len(ex.messages) == 2]
+    for _ in range(300):
+        roles = [rng.choice(["user", "assistant", "system", "tool"]) for _ in range(2)]
+        msgs = [Message(r, rng.choice(texts)) for r in roles]
+        examples.append(Example(msgs, Origin("x", 1, 0), "s", "openai"))
+    for ex in examples:
+        general = dataclasses.replace(
+            ex, messages=[Message(m.role, m.content, m.extra or {}) for m in ex.messages]
+        )
+        if all(m.extra is None for m in ex.messages):
+            assert ex.content_key() == general.content_key()
+
+
+def test_check_example_fast_loop_equals_the_general_loop(tmp_path: Path) -> None:
+    """Without suppressions, text as written or roles to learn, ``check_example`` runs a short
+    loop; the same examples with a suppression of no rule go through the general loop."""
+    for spec in CORPORA:
+        loaded = load_spec(spec)
+        fast, general = Engine(loaded, dataset=False), Engine(loaded, dataset=False)
+        examples = _examples(tmp_path)
+        for _ in range(2):  # the second round on what the engines learned
+            for ex in examples:
+                suppress = [*ex.meta.get("suppress", []), "DS000"]
+                other = dataclasses.replace(ex, meta={**ex.meta, "suppress": suppress})
+                a = [f.to_dict() for f in fast.check_example(ex)]
+                b = [f.to_dict() for f in general.check_example(other)]
+                assert a == b, ex.origin
+        assert fast.take_counters() == general.take_counters()
+        assert any(fast.check_example(ex) for ex in examples)  # the corpora find something
+
+
+def test_chunk_out_takes_clean_records_as_the_general_path_does(tmp_path: Path) -> None:
+    """``_ChunkOut.add`` writes a kept record without findings or problems straight; every
+    record through ``add_any`` instead gives the same scratch files and arrays."""
+    from contextlib import ExitStack
+
+    from tunespec.compiler.stages.chunks import ChunkTask
+    from tunespec.compiler.stages.mapstage import ChunkResult, _ChunkOut
+
+    loaded = load_spec(DATA / "recordpath" / "tunespec.yaml")
+    records = [_path(loaded, 0).run(r) for r in _odd_records(tmp_path) + _records(loaded, 0)]
+    assert any(r.drop is None and not r.findings for r in records)
+    assert any(r.drop is not None for r in records) and any(r.findings for r in records)
+    results = []
+    for general in (False, True):
+        scratch = tmp_path / f"s{general}"
+        scratch.mkdir()
+        task = ChunkTask(0, "", "", str(scratch), "", "", 0, "jsonl", ",")
+        res = ChunkResult(0)
+        with ExitStack() as stack:
+            out = _ChunkOut(task, "src", "prompt", stack)
+            out.split_by(None, None)
+            for r in records:
+                (out.add_any if general else out.add)(r)
+            out.flush()
+        out.arrays(res)
+        files = {f.name: f.read_bytes() for f in sorted(scratch.iterdir())}
+        arrays = [res.offsets, res.split_keys, res.labels, res.id_hashes, res.id_kept]
+        results.append((files, [a.tobytes() for a in arrays], res.kept, res.findings))
+    assert results[0] == results[1]
+    assert results[0][2] > 0

@@ -153,9 +153,15 @@ def test_jsonl_big_integers_stay_exact_in_any_batch(tmp_path: Path, monkeypatch:
     """Lines are checked for long digit runs a batch at a time: a big integer in any line of a
     batch (first, last without its LF, after an oversized line) is read exactly, and a batch
     without one still reads every value and reports every error as before."""
-    from tunespec.spec import jsonparse
+    from tunespec.spec import readers
+    from tunespec.spec.bounded import bounded_lines
 
-    monkeypatch.setattr(jsonparse, "BATCH_BYTES", 40)  # a few lines per batch
+    def read(p: Path) -> tuple[list, FileNotes]:  # lines one by one, gathered in batches
+        notes = FileNotes(p.name)
+        with p.open("rb") as fh:
+            return list(readers.parse_jsonl_lines(bounded_lines(fh, 1 << 20), p.name, notes)), notes
+
+    monkeypatch.setattr(readers, "BATCH_BYTES", 40)  # a few lines per batch
     big = -9223372036854775809
     lines = [b'{"a": 1}', b'{"a": ' + str(big).encode() + b"}", b'{"a": 2.5}', b'{"a": 3', b"[1]"]
     lines += [b'{"b": "' + b"x" * 60 + b'"}', b'{"a": 123456789012345678901234567890}']
@@ -173,8 +179,12 @@ def test_jsonl_big_integers_stay_exact_in_any_batch(tmp_path: Path, monkeypatch:
         (4, P.INVALID_JSON),
         (5, P.NOT_AN_OBJECT),
     ]
-    monkeypatch.setattr(jsonparse, "BATCH_BYTES", 1 << 20)
+    monkeypatch.setattr(readers, "BATCH_BYTES", 1 << 20)
     assert [(r.data, r.problem and r.problem.message) for r in read(p)[0]] == [
+        (r.data, r.problem and r.problem.message) for r in recs
+    ]
+    whole = read_records(p, "auto", p.name, FileNotes(p.name))  # the file's blocks
+    assert [(r.data, r.problem and r.problem.message) for r in whole] == [
         (r.data, r.problem and r.problem.message) for r in recs
     ]
 

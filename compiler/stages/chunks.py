@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tunespec.spec import problems as P
-from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, bounded_lines
+from tunespec.spec.bounded import DEFAULT_MAX_RECORD_BYTES, Oversized, bounded_blocks
 from tunespec.spec.example import Origin
+from tunespec.spec.jsonl import parse_jsonl_blocks
 from tunespec.spec.problems import Problem
 from tunespec.spec.readers import (
     FileNotes,
     RawRecord,
     detect_format,
     empty_note,
-    parse_jsonl_lines,
     read_records,
 )
 
@@ -140,23 +140,31 @@ def is_jsonl(path: Path, fmt: str) -> bool:
 
 def read_chunk(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
     """The records of one chunk, with the origins the whole-file reader would give them."""
-    limit = task.max_record_bytes
     if task.end < 0:
-        path = Path(task.path)
-        yield from read_records(
-            path, task.fmt, task.display, notes, task.csv_delimiter, max_record_bytes=limit
-        )
-        return
+        return _whole_file(task, notes)
+    return parse_jsonl_blocks(  # records straight from the parser (no generator in between)
+        _range_blocks(task),
+        task.display,
+        notes,
+        first_line=task.first_line,
+        first_index=task.first_index,
+        max_record_bytes=task.max_record_bytes,
+    )
+
+
+def _whole_file(task: ChunkTask, notes: FileNotes) -> Iterator[RawRecord]:
+    limit = task.max_record_bytes
+    path = Path(task.path)
+    yield from read_records(
+        path, task.fmt, task.display, notes, task.csv_delimiter, max_record_bytes=limit
+    )
+
+
+def _range_blocks(task: ChunkTask) -> Iterator[list[bytes | Oversized]]:
+    """The lines of the chunk's byte range, a block at a time."""
     with open(task.path, "rb") as fh:
         fh.seek(task.start)
-        yield from parse_jsonl_lines(
-            bounded_lines(fh, limit, task.end - task.start),
-            task.display,
-            notes,
-            first_line=task.first_line,
-            first_index=task.first_index,
-            max_record_bytes=limit,
-        )
+        yield from bounded_blocks(fh, task.max_record_bytes, task.end - task.start)
 
 
 def file_notes(

@@ -15,12 +15,13 @@ driver suffixes the rare repeats (:mod:`tunespec.compiler.stages.ids`).
 
 from __future__ import annotations
 
-import hashlib
+import re
 from array import array
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from typing import Any
 
 import numpy as np
@@ -130,17 +131,31 @@ def split_key_digest(
     return example_digest(example, key, group_by, pin)
 
 
+#: the ids :func:`tunespec.spec.example.content_id` gives: "ex-" and 16 lowercase hex digits
+_CONTENT_ID = re.compile("ex-[0-9a-f]{16}").fullmatch
+
+
 def id_hash(example_id: str) -> bytes:
-    return hashlib.blake2b(example_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    """8 bytes that tell ids apart (the driver finds repeated ids by them): the 8 bytes a
+    content id spells in hex (already a hash), else a hash of the id. Both one-to-one on
+    their own ids, and apart from each other as two independent hashes are."""
+    if len(example_id) == 19 and _CONTENT_ID(example_id):
+        return bytes.fromhex(example_id[3:])
+    return blake2b(example_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def prompt_digest(example: Example) -> bytes:
     """:func:`split_key_digest` for the split key ``prompt`` (no ``group_by``, no pin): the
     hash of the system and user turns, straight when no shared ``context`` is to be cut."""
-    if "context" in example.meta:
+    meta = example.meta
+    if meta and "context" in meta:
         return split_key_digest(example, "prompt")
-    text = "\n".join([m.content for m in example.messages if m.role != "assistant"])
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    messages = example.messages
+    if len(messages) == 2 and messages[1].role == "assistant" and messages[0].role != "assistant":
+        text = messages[0].content  # one prompt turn, one answer: the common case
+    else:
+        text = "\n".join([m.content for m in messages if m.role != "assistant"])
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 #: kept examples whose spill and raw lines are gathered before one write to each file
@@ -181,6 +196,18 @@ class _ChunkOut:
     _digest: Callable[[Example], bytes] | None = None
 
     def add(self, record: Record) -> None:
+        if record.drop is None and not record.problems and not record.findings:
+            example = record.example  # kept, nothing for the side file: the usual record
+            assert example is not None
+            self.ids += id_hash(example.id)
+            self.id_kept.append(True)
+            self._spill(example, record.raw.raw)
+        else:
+            self.add_any(record)
+
+    def add_any(self, record: Record) -> None:
+        """:meth:`add` for any record (the general path; :meth:`add` takes kept records
+        without findings or problems straight)."""
         side, example = self.side, record.example
         origin = record.raw.origin
         for p in record.problems:
