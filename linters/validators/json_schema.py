@@ -19,7 +19,6 @@ import orjson
 
 from tunespec.linters.validators import Status, ValidationError, Verdict
 from tunespec.linters.validators.extract import starts_like_json, strip_fences
-from tunespec.linters.validators.schema_build import build
 from tunespec.linters.validators.schema_errors import as_errors, guided_errors, local_only, root_uri
 from tunespec.spec import jsonparse
 from tunespec.spec.errors import UserError
@@ -162,6 +161,10 @@ class JsonSchemaValidator:
         source: Path | None = None,
         root: Path | None = None,
     ) -> None:
+        # here, not at import: scoring imports this module for every output kind (canonical
+        # JSON), and building pulls in referencing (~20 ms), which only a JSON Schema needs
+        from tunespec.linters.validators.schema_build import build
+
         built = build(
             schema,
             draft=draft,
