@@ -16,6 +16,13 @@ _PLAIN = _FOLD_STEP  # a longer turn is folded a megabyte at a time (shingle.fol
 
 def key_triple(example: Example) -> tuple[str, str, str]:
     """``key_texts(example)``: (conversation, prompt, answer)."""
+    return key_parts(example)[:3]
+
+
+def key_parts(example: Example) -> tuple[str, str, str, bool]:
+    """``key_texts(example)`` and whether the example has the common shape: the conversation
+    key is then ``user ROLE prompt TURN assistant ROLE answer``, prompt and answer one segment
+    each (no line breaks or fields)."""
     messages = example.messages
     if len(messages) == 2 and "context" not in example.meta:
         user, bot = messages
@@ -34,5 +41,5 @@ def key_triple(example: Example) -> tuple[str, str, str]:
         ):
             u = " ".join(u.split())
             a = " ".join(a.split())
-            return f"user\x1f{u}\x1eassistant\x1f{a}", u, a
-    return key_texts(example)
+            return f"user\x1f{u}\x1eassistant\x1f{a}", u, a, True
+    return (*key_texts(example), False)
