@@ -34,12 +34,23 @@ def key_parts(example: Example) -> tuple[str, str, str, bool]:
             and bot.spans is None
             and len(u) <= _PLAIN
             and len(a) <= _PLAIN
-            and "\n" not in u
-            and "\r" not in u
-            and "\n" not in a
-            and "\r" not in a
         ):
-            u = " ".join(u.split())
-            a = " ".join(a.split())
+            # a printable text's only whitespace is the space (every other is a control or
+            # separator character; tests/test_dedup_fastpaths.py checks all of them): it is
+            # folded already unless spaces repeat or border it
+            if u.isprintable():
+                if "  " in u or u[:1] == " " or u[-1:] == " ":
+                    u = " ".join(u.split())
+            elif "\n" in u or "\r" in u:
+                return (*key_texts(example), False)
+            else:
+                u = " ".join(u.split())
+            if a.isprintable():
+                if "  " in a or a[:1] == " " or a[-1:] == " ":
+                    a = " ".join(a.split())
+            elif "\n" in a or "\r" in a:
+                return (*key_texts(example), False)
+            else:
+                a = " ".join(a.split())
             return f"user\x1f{u}\x1eassistant\x1f{a}", u, a, True
     return (*key_texts(example), False)
