@@ -79,13 +79,18 @@ class Layout(NamedTuple):
     copy_row: I64
     copy_salt: U64
     rows: int
+    #: every text is one segment or empty (no ``TURN``, ``ROLE``, ``FIELD`` or ``PARA``)
+    single: bool = False
 
 
 def char_hashes(texts: Sequence[str], n: int, layout: Layout | None = None) -> tuple[U64, I64, I64]:
     """(salted, unmixed hash of every shingle, its row, shingles per row), as the reference
     computes them for the texts (or, with a ``layout``, for the key texts it describes), in
     row order."""
-    codes, seg, starts, ends, part, salt = _segments(texts)
+    if layout is not None and layout.single:
+        codes, seg, starts, ends, part, salt = _single(texts)
+    else:
+        codes, seg, starts, ends, part, salt = _segments(texts)
     h, counts = _shingles(codes, seg, starts, ends - starts, n)
     if layout is None:
         salt *= _M1
@@ -109,6 +114,19 @@ def char_hashes(texts: Sequence[str], n: int, layout: Layout | None = None) -> t
     raw = np.bincount(rows, weights=weights, minlength=layout.rows).astype(np.int64)
     h, at = _merged(h, copy_h, np.repeat(row, counts), np.repeat(copy[sel], counts[sel]))
     return h, at, raw
+
+
+def _single(
+    texts: Sequence[str],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], I64, I64, I64, U64]:
+    """:func:`_segments` of texts without separators: each one segment (none if empty)."""
+    whole = "\x1e" + "\x1e".join(texts) + "\x1e"
+    codes = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lens + 1) - lens  # after the TURN before each text
+    part = np.flatnonzero(lens)
+    starts = starts[part]
+    return codes, codes != _TURN, starts, starts + lens[part], part, np.zeros(len(part), np.uint64)
 
 
 def _segments(

@@ -267,7 +267,9 @@ def _layout(
         row = np.repeat(np.arange(b, dtype=np.int64), 2)
         salt = np.tile(_TURN_SALTS, b)
         rows = 2 * b if pass_prompts else b
-        return turns, Layout(row, salt, copy, np.zeros(2 * b, dtype=np.uint64), rows)
+        # folded turns without line breaks: no separators (str.split takes them all)
+        zero = np.zeros(2 * b, dtype=np.uint64)
+        return turns, Layout(row, salt, copy, zero, rows, single=True)
     texts: list[str] = []
     at: list[int] = []
     salts: list[int] = []
