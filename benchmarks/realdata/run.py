@@ -91,6 +91,11 @@ def main() -> int:
         default=sys.executable,
         help="interpreter running the compile (default: this one)",
     )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        help="write the specs and compiled artefacts here and keep them (to diff two versions)",
+    )
     args = p.parse_args()
     datasets = args.datasets_dir.resolve()
     if not datasets.is_dir():
@@ -99,7 +104,9 @@ def main() -> int:
     specs = sorted(HERE.glob("*.yaml"))
     if args.only:
         specs = [s for s in specs if s.stem in args.only]
-    tmp = Path(tempfile.mkdtemp(prefix="realdata-"))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    tmp = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="realdata-"))
     results = []
     try:
         print(f"{'dataset':<28} {'in':>6} {'kept':>6} {'rej':>5} {'time':>6}  rejected by rule")
@@ -123,7 +130,8 @@ def main() -> int:
                 f"{r['seconds']:>5.1f}s  {by_rule}"
             )
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
