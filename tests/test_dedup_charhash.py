@@ -11,6 +11,7 @@ import pytest
 
 from tunespec.linters.dedup import shingle
 from tunespec.linters.dedup.charhash import char_hashes
+from tunespec.linters.dedup.features import _layout
 from tunespec.linters.dedup.shingle import FIELD, PARA, ROLE, TURN, batch_features
 
 PARTS = ["a", "b", "é", "\x00", "\ud800", "日本", TURN, ROLE, FIELD, PARA, "user", "tool", "usr"]
@@ -72,13 +73,44 @@ def test_batch_features_are_those_of_the_piecewise_path(monkeypatch: pytest.Monk
     )
 
 
+@pytest.mark.parametrize("n", [1, 3, 5])
+@pytest.mark.parametrize("prompts", [True, False])
+def test_a_key_hashed_in_turns_has_the_hashes_of_the_whole_key(n: int, prompts: bool) -> None:
+    """The conversation keys of the common shape hashed as their turns (a :class:`Layout`: the
+    user turn a row of its own too, the prompt), other keys and prompts whole, in one batch:
+    the hashes, rows and counts of the keys and prompts hashed whole."""
+    rng = random.Random(n)
+    words = ["ab", "cde", "f", "日本", "\x00", "\ud800", "x"]
+    for _ in range(200):
+        keys, users, answers, plain = [], [], [], []
+        for _ in range(rng.randint(1, 9)):
+            u = " ".join(rng.choice(words) for _ in range(rng.choice([0, 1, 2, 9])))
+            a = " ".join(rng.choice(words) for _ in range(rng.choice([0, 1, 2, 9])))
+            if rng.random() < 0.3:  # any other shape: hashed whole
+                keys.append(_key_text(rng))
+                users.append(_key_text(rng).replace(ROLE, "").replace(TURN, PARA))
+                plain.append(False)
+            else:
+                keys.append(f"user{ROLE}{u}{TURN}assistant{ROLE}{a}")
+                users.append(u)
+                plain.append(True)
+            answers.append(a)
+        texts, layout = _layout(keys, users, answers, plain, prompts)
+        h, rows, raw = char_hashes(texts, n, layout)
+        want = keys + users if prompts else keys
+        wh, wrows, wraw = char_hashes(want, n)
+        assert rows.tolist() == sorted(rows.tolist())  # in row order
+        assert _sorted(h, rows) == _sorted(wh, wrows)
+        assert raw.tolist() == wraw.tolist()
+
+
 def test_a_bin_whose_minimum_is_all_ones_is_filled(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bin is filled when a shingle lands in it, even one whose low 32 bits are 0xFFFFFFFF
     (the empty value of the minimum table): hashes that rare are made up here."""
     h = np.array([0xFFFFFFFF | (5 << 57), 0x12 | (9 << 57)], dtype=np.uint64)
     rows = np.array([0, 1], dtype=np.int64)
     made_up = ([(h, rows)], np.array([1, 1], dtype=np.int64))
-    monkeypatch.setattr(shingle, "_shingle_hashes", lambda texts, n: made_up)
+    monkeypatch.setattr(shingle, "_shingle_hashes", lambda texts, n, layout=None: made_up)
     sig = batch_features(["a", "b"], 5, 128, 0.8)[0]
     assert sig[0, 5] == 0xFF and sig[1, 9] == 0x12
     assert sig[0].any() and np.count_nonzero(sig[0]) > 1  # densified from bin 5

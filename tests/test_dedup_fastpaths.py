@@ -85,6 +85,27 @@ def test_key_triple_is_key_texts() -> None:
         assert key_triple(e) == key_texts(e)
 
 
+def test_a_printable_turn_is_folded_as_key_texts_folds_it() -> None:
+    """Turns without line breaks or controls (most chats): folded only where spaces repeat or
+    border them; any other whitespace (no-break, em and ideographic spaces) folds as before."""
+    rng = random.Random(9)
+    parts = ["the", "cat", "日本語", "é", "😀", "x", "\xa0", "\u2003", "\u3000", "\t"]
+    for _ in range(3000):
+        u, a = (
+            rng.choice(["", " ", "  "])
+            + "".join(rng.choice(parts) + rng.choice(["", " ", " ", "  "]) for _ in range(k))
+            for k in (rng.randint(0, 6), rng.randint(0, 6))
+        )
+        e = Example([Message("user", u), Message("assistant", a)], Origin("s", 1, 0), "s", "openai")
+        assert key_triple(e) == key_texts(e), (u, a)
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable() -> None:
+    """What the fold's shortcut for printable text rests on (:func:`.keys.key_parts`)."""
+    space = [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()]
+    assert space == [" "]
+
+
 def _signed(texts: list[str], spec: DedupSpec) -> dict[str, object]:
     """Signatures, prefix keys and sketches computed text by text: a batch of one each."""
     sigs, sketches, sizes = [], [], []

@@ -13,6 +13,7 @@ string; a segment shorter than ``n`` is one shingle padded with ``\\x00``, hashe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -63,9 +64,76 @@ def _roles(codes: npt.NDArray[np.uint32], turn_pos: I64) -> tuple[I64, I64]:
     return _ranges(start, length + 1), role
 
 
-def char_hashes(texts: Sequence[str], n: int) -> tuple[U64, I64, I64]:
-    """(salted, unmixed hash of every shingle, its text's row, shingles per text), as the
-    reference computes them, in its order."""
+class Layout(NamedTuple):
+    """Where the shingles of a batch's texts go, when a row's text is hashed in parts (the turns
+    of a conversation key, without their roles) and a part is a row of its own too (the user
+    turn, the prompt): the hashes of the joined key text, each part's characters hashed once.
+
+    Each text's segments get the salt they have in its row's key text (``salt``: the turn ×
+    24 + the role of the turn it is, added to its own) and, where ``copy_row`` is not -1, go to
+    that row too, with ``copy_salt`` instead. ``row`` and ``copy_row`` each in row order, on
+    rows of their own."""
+
+    row: I64
+    salt: U64
+    copy_row: I64
+    copy_salt: U64
+    rows: int
+    #: every text is one segment or empty (no ``TURN``, ``ROLE``, ``FIELD`` or ``PARA``)
+    single: bool = False
+
+
+def char_hashes(texts: Sequence[str], n: int, layout: Layout | None = None) -> tuple[U64, I64, I64]:
+    """(salted, unmixed hash of every shingle, its row, shingles per row), as the reference
+    computes them for the texts (or, with a ``layout``, for the key texts it describes), in
+    row order."""
+    if layout is not None and layout.single:
+        codes, seg, starts, ends, part, salt = _single(texts)
+    else:
+        codes, seg, starts, ends, part, salt = _segments(texts)
+    h, counts = _shingles(codes, seg, starts, ends - starts, n)
+    if layout is None:
+        salt *= _M1
+        h ^= np.repeat(salt, counts)
+        raw = np.bincount(part, weights=counts, minlength=len(texts)).astype(np.int64)
+        return h, np.repeat(part, counts), raw
+    row = layout.row[part]
+    copy = layout.copy_row[part]
+    sel = copy >= 0
+    if sel.any():
+        copy_h = h[np.repeat(sel, counts)]
+        copy_h ^= np.repeat((salt[sel] + layout.copy_salt[part[sel]]) * _M1, counts[sel])
+    salt += layout.salt[part]
+    salt *= _M1
+    h ^= np.repeat(salt, counts)
+    if not sel.any():
+        raw = np.bincount(row, weights=counts, minlength=layout.rows).astype(np.int64)
+        return h, np.repeat(row, counts), raw
+    rows = np.concatenate((row, copy[sel]))
+    weights = np.concatenate((counts, counts[sel]))
+    raw = np.bincount(rows, weights=weights, minlength=layout.rows).astype(np.int64)
+    h, at = _merged(h, copy_h, np.repeat(row, counts), np.repeat(copy[sel], counts[sel]))
+    return h, at, raw
+
+
+def _single(
+    texts: Sequence[str],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], I64, I64, I64, U64]:
+    """:func:`_segments` of texts without separators: each one segment (none if empty)."""
+    whole = "\x1e" + "\x1e".join(texts) + "\x1e"
+    codes = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lens + 1) - lens  # after the TURN before each text
+    part = np.flatnonzero(lens)
+    starts = starts[part]
+    return codes, codes != _TURN, starts, starts + lens[part], part, np.zeros(len(part), np.uint64)
+
+
+def _segments(
+    texts: Sequence[str],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_], I64, I64, I64, U64]:
+    """(the batch's code points, where segments are, every segment's start and end, its text,
+    its salt before the multiplier)."""
     whole = "\x1e" + "\x1e".join(texts) + "\x1e"
     codes = np.frombuffer(whole.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -97,10 +165,19 @@ def char_hashes(texts: Sequence[str], n: int) -> tuple[U64, I64, I64]:
     p = np.searchsorted(para_pos, starts) - np.searchsorted(para_pos, block)
     salt = (t * 24 + role[turn] + np.minimum(p, 2) * 8).astype(np.uint64)
     salt += np.minimum(f, 15).astype(np.uint64) * _FIELD_STEP
-    salt *= _M1
-    h, rows, counts = _shingles(codes, seg, starts, ends - starts, n, salt, row)
-    raw = np.bincount(row, weights=counts, minlength=len(texts)).astype(np.int64)
-    return h, rows, raw
+    return codes, seg, starts, ends, row, salt
+
+
+def _merged(h1: U64, h2: U64, r1: I64, r2: I64) -> tuple[U64, I64]:
+    """Two (hash, row) runs, each in row order and on rows of their own, merged in row order."""
+    if not len(r1) or r1[-1] < r2[0]:
+        return np.concatenate((h1, h2)), np.concatenate((r1, r2))
+    at1 = np.arange(len(r1)) + np.searchsorted(r2, r1)
+    at2 = np.arange(len(r2)) + np.searchsorted(r1, r2)
+    h = np.empty(len(h1) + len(h2), dtype=np.uint64)
+    r = np.empty(len(h), dtype=np.int64)
+    h[at1], h[at2], r[at1], r[at2] = h1, h2, r1, r2
+    return h, r
 
 
 def _shingles(
@@ -109,12 +186,10 @@ def _shingles(
     starts: I64,
     length: I64,
     n: int,
-    salt: U64,
-    row: I64,
-) -> tuple[U64, I64, I64]:
-    """(salted hash, row) of every shingle of the segments, segment after segment (a window of
-    the rolling hash where ``n`` segment characters start, the padded hash of a segment shorter
-    than ``n``: one shingle), and the shingles per segment."""
+) -> tuple[U64, I64]:
+    """(unsalted hash of every shingle of the segments, segment after segment (a window of the
+    rolling hash where ``n`` segment characters start, the padded hash of a segment shorter
+    than ``n``: one shingle), the shingles per segment)."""
     size = len(codes)
     wide = np.zeros(size + n - 1, dtype=np.uint64)  # zeros past the end: every window exists
     wide[:size] = codes
@@ -136,8 +211,7 @@ def _shingles(
     if len(short):
         first = np.cumsum(counts) - counts
         out[first[short]] = _padded(codes, starts[short], length[short], n)
-    out ^= np.repeat(salt, counts)
-    return out, np.repeat(row, counts), counts
+    return out, counts
 
 
 def _padded(codes: npt.NDArray[np.uint32], starts: I64, length: I64, n: int) -> U64:

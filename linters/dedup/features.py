@@ -20,10 +20,14 @@ import numpy as np
 import numpy.typing as npt
 
 from tunespec.linters.dedup.bound import SKETCH, count_sketch
-from tunespec.linters.dedup.keys import key_triple
+from tunespec.linters.dedup.charhash import Layout
+from tunespec.linters.dedup.keys import key_parts
 from tunespec.linters.dedup.parts import Blocks
 from tunespec.linters.dedup.shingle import (
     _KEY_INDEX,
+    _ROLES,
+    PARA_SALTS,
+    SEGMENT_CHARS,
     U8,
     U64,
     batch_features,
@@ -49,6 +53,8 @@ BATCH_CHARS = 131_072  # characters of content: bounds the batch arrays for long
 ANSWER_BYTES = 8
 _blake2b = hashlib.blake2b
 I64 = npt.NDArray[np.int64]
+#: the salts of the common shape's turns in the conversation key (turn × PARA_SALTS × 8 + role)
+_TURN_SALTS = np.array([_ROLES["user"], PARA_SALTS * 8 + _ROLES["assistant"]], dtype=np.uint64)
 
 
 def prompt_pass(spec: DedupSpec) -> bool:
@@ -115,6 +121,10 @@ class FeatureBuilder:
         # never walks them (queued examples cost ~0.07 s of collections per 50k)
         self._pending_keys: list[str] = []
         self._pending_prompts: list[str] = []
+        self._pending_plain: list[bool] = []  # the common shape (key_parts)
+        # the conversation key hashed in parts: its turns (the prompt and answer queued)
+        self._in_parts = spec.near and self._key_index == 0
+        self._queue_prompts = self._in_parts or self.check_prompts
         self._pending_answers: list[str] = []
         self._pending_labels: list[str | None] = []
         self._pending_chars = 0
@@ -132,15 +142,18 @@ class FeatureBuilder:
     def add(self, example: Example) -> None:
         """Queue ``example``'s key texts: their hashes and signatures are computed with its
         batch's, a batch of ``BATCH`` examples or of ``BATCH_CHARS`` characters."""
-        texts = key_triple(example)
-        key = texts[self._key_index]
+        conv, prompt, answer, plain = key_parts(example)
+        index = self._key_index
+        key = conv if index == 0 else prompt if index == 1 else answer
         self._pending_keys.append(key)
-        self._pending_answers.append(texts[2])
+        self._pending_answers.append(answer)
         self._pending_labels.append(example.label)
         chars = self._pending_chars + len(key)
-        if self.check_prompts:
-            self._pending_prompts.append(texts[1])
-            chars += len(texts[1])
+        if self._queue_prompts:
+            self._pending_prompts.append(prompt)
+            self._pending_plain.append(plain)
+            if self.check_prompts:
+                chars += len(prompt)
         self._pending_chars = chars
         if len(self._pending_keys) >= BATCH or chars >= BATCH_CHARS:
             self._flush()
@@ -167,11 +180,11 @@ class FeatureBuilder:
     def _flush(self) -> None:
         """Key texts, hashes, labels and (near dedup) signatures of the queued examples."""
         keys, prompts, answers = self._pending_keys, self._pending_prompts, self._pending_answers
-        labels = self._pending_labels
+        labels, plain, chars = self._pending_labels, self._pending_plain, self._pending_chars
         if not keys:
             return
         self._pending_keys, self._pending_prompts, self._pending_answers = [], [], []
-        self._pending_labels = []
+        self._pending_labels, self._pending_plain = [], []
         self._pending_chars = 0
         blake = _blake2b
         for text, label in zip(keys, labels, strict=True):
@@ -187,25 +200,32 @@ class FeatureBuilder:
         )
         self.labels += labels
         if self._near:
-            self._sign(keys, prompts)
+            self._sign(keys, prompts, answers, plain, chars)
 
-    def _sign(self, keys: list[str], prompts: list[str]) -> None:
+    def _sign(
+        self, keys: list[str], prompts: list[str], answers: list[str], plain: list[bool], chars: int
+    ) -> None:
         """Signatures, prefix keys and sketches of the key texts and (when the prompts are
         checked too) the prompts: both passes' texts in one batch (rows ``0..b-1`` the key
         texts, ``b..`` the prompts; every row is computed on its own, so the result is the same
-        as one batch per pass, and as any other cut into batches of at most 256 rows)."""
+        as one batch per pass, and as any other cut into batches of at most 256 rows). A
+        conversation key of the common shape is hashed in parts, its turns (:func:`_layout`)."""
         n, k, t = self.spec.ngram, self.spec.num_perm, self.spec.threshold
         base, b = self._signed, len(keys)
-        texts = keys + prompts
         hashed: list[tuple[U64, I64]] = []
-        sig, rows, keys_ = batch_features(texts, n, k, t, hashed)
+        layout = None
+        if self._in_parts and chars + 3 * b < SEGMENT_CHARS:  # hashed at once
+            texts, layout = _layout(keys, prompts, answers, plain, self.check_prompts)
+        else:
+            texts = keys + prompts if self.check_prompts else keys
+        sig, rows, keys_ = batch_features(texts, n, k, t, hashed, layout)
         cut = int(np.searchsorted(rows, b))  # prefix keys come sorted by row
-        sketch, sizes = _sketches(hashed, b, len(texts))
+        sketch, sizes = _sketches(hashed, b, 2 * b if self.check_prompts else b)
         self._key_sigs.extend(sig[:b])
         self._key_prefix.add(base, rows[:cut], keys_[:cut])
         self._key_sketch.extend(sketch[:b])
         self._key_sizes += sizes[:b].tobytes()
-        if prompts:
+        if self.check_prompts:
             self._prompt_sigs.extend(sig[b:])
             self._prompt_prefix.add(base, rows[cut:] - b, keys_[cut:])
             self._prompt_sketch.extend(sketch[b:])
@@ -230,6 +250,56 @@ class FeatureBuilder:
             prompt_sketch=self._prompt_sketch.take_all(),
             prompt_sizes=bytes(self._prompt_sizes),
         )
+
+
+def _layout(
+    keys: list[str], prompts: list[str], answers: list[str], plain: list[bool], pass_prompts: bool
+) -> tuple[list[str], Layout]:
+    """The texts hashed for a batch's conversation keys (rows ``0..b-1``) and, with
+    ``pass_prompts``, prompts (rows ``b..``): a key of the common shape as its two turns, the
+    prompt and the answer (the prompt its row's too); any other key and prompt whole."""
+    b = len(keys)
+    if all(plain):
+        turns = [x for pair in zip(prompts, answers, strict=True) for x in pair]
+        copy = np.full(2 * b, -1, dtype=np.int64)
+        if pass_prompts:
+            copy[0::2] = np.arange(b, 2 * b)
+        row = np.repeat(np.arange(b, dtype=np.int64), 2)
+        salt = np.tile(_TURN_SALTS, b)
+        rows = 2 * b if pass_prompts else b
+        # folded turns without line breaks: no separators (str.split takes them all)
+        zero = np.zeros(2 * b, dtype=np.uint64)
+        return turns, Layout(row, salt, copy, zero, rows, single=True)
+    texts: list[str] = []
+    at: list[int] = []
+    salts: list[int] = []
+    copies: list[int] = []
+    user, answer = int(_TURN_SALTS[0]), int(_TURN_SALTS[1])
+    for i, key in enumerate(keys):
+        if plain[i]:
+            texts += (prompts[i], answers[i])
+            at += (i, i)
+            salts += (user, answer)
+            copies += (b + i if pass_prompts else -1, -1)
+        else:
+            texts.append(key)
+            at.append(i)
+            salts.append(0)
+            copies.append(-1)
+    if pass_prompts:
+        whole = [i for i in range(b) if not plain[i]]
+        texts += [prompts[i] for i in whole]
+        at += [b + i for i in whole]
+        salts += [0] * len(whole)
+        copies += [-1] * len(whole)
+    n = len(texts)
+    return texts, Layout(
+        np.array(at, dtype=np.int64),
+        np.array(salts, dtype=np.uint64),
+        np.array(copies, dtype=np.int64),
+        np.zeros(n, dtype=np.uint64),
+        2 * b if pass_prompts else b,
+    )
 
 
 def _sketches(

@@ -16,6 +16,13 @@ _PLAIN = _FOLD_STEP  # a longer turn is folded a megabyte at a time (shingle.fol
 
 def key_triple(example: Example) -> tuple[str, str, str]:
     """``key_texts(example)``: (conversation, prompt, answer)."""
+    return key_parts(example)[:3]
+
+
+def key_parts(example: Example) -> tuple[str, str, str, bool]:
+    """``key_texts(example)`` and whether the example has the common shape: the conversation
+    key is then ``user ROLE prompt TURN assistant ROLE answer``, prompt and answer one segment
+    each (no line breaks or fields)."""
     messages = example.messages
     if len(messages) == 2 and "context" not in example.meta:
         user, bot = messages
@@ -27,12 +34,23 @@ def key_triple(example: Example) -> tuple[str, str, str]:
             and bot.spans is None
             and len(u) <= _PLAIN
             and len(a) <= _PLAIN
-            and "\n" not in u
-            and "\r" not in u
-            and "\n" not in a
-            and "\r" not in a
         ):
-            u = " ".join(u.split())
-            a = " ".join(a.split())
-            return f"user\x1f{u}\x1eassistant\x1f{a}", u, a
-    return key_texts(example)
+            # a printable text's only whitespace is the space (every other is a control or
+            # separator character; tests/test_dedup_fastpaths.py checks all of them): it is
+            # folded already unless spaces repeat or border it
+            if u.isprintable():
+                if "  " in u or u[:1] == " " or u[-1:] == " ":
+                    u = " ".join(u.split())
+            elif "\n" in u or "\r" in u:
+                return (*key_texts(example), False)
+            else:
+                u = " ".join(u.split())
+            if a.isprintable():
+                if "  " in a or a[:1] == " " or a[-1:] == " ":
+                    a = " ".join(a.split())
+            elif "\n" in a or "\r" in a:
+                return (*key_texts(example), False)
+            else:
+                a = " ".join(a.split())
+            return f"user\x1f{u}\x1eassistant\x1f{a}", u, a, True
+    return (*key_texts(example), False)

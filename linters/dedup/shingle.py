@@ -17,7 +17,7 @@ at 128 bins. Agreement is then ``J + (1 - J) / 256``, corrected in :func:`estima
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,9 @@ import numpy.typing as npt
 from tunespec.linters.dedup.charhash import _M1, _P, PREFIX_SHINGLES, char_hashes, prefix_keys
 from tunespec.linters.dedup.densify import densify as _densify
 from tunespec.spec.example import Example
+
+if TYPE_CHECKING:
+    from tunespec.linters.dedup.charhash import Layout
 
 Key = Literal["conversation", "prompt", "answer"]
 U64 = npt.NDArray[np.uint64]
@@ -290,13 +293,16 @@ def _hashes(pieces: list[Piece], n: int) -> tuple[U64, npt.NDArray[np.int64]]:
     return _mix(h), text_of
 
 
-def _shingle_hashes(texts: Sequence[str], n: int) -> tuple[list[tuple[U64, I64]], I64]:
+def _shingle_hashes(
+    texts: Sequence[str], n: int, layout: Layout | None = None
+) -> tuple[list[tuple[U64, I64]], I64]:
     """(mixed hash of every shingle with its text's row, in parts; shingles per text, repeats
-    counted). A batch of at most ``SEGMENT_CHARS`` characters is hashed in numpy passes over
-    them (:mod:`.charhash`); a larger one segment by segment, in pieces."""
+    counted). A batch of at most ``SEGMENT_CHARS`` characters (or one with a ``layout``) is
+    hashed in numpy passes over them (:mod:`.charhash`); a larger one segment by segment, in
+    pieces."""
     b = len(texts)
-    if sum(map(len, texts)) + b < SEGMENT_CHARS:
-        h, text_of, raw = char_hashes(texts, n)
+    if layout is not None or sum(map(len, texts)) + b < SEGMENT_CHARS:
+        h, text_of, raw = char_hashes(texts, n, layout)
         return ([(_mix(h), text_of)] if len(h) else []), raw
     segs, seg_rows, seg_salts = _expand(texts)
     # shingles per text (with repeats), counted before any piece is hashed
@@ -312,15 +318,18 @@ def batch_features(
     k: int,
     threshold: float,
     hashed: list[tuple[U64, npt.NDArray[np.int64]]] | None = None,
+    layout: Layout | None = None,
 ) -> tuple[U8, npt.NDArray[np.int64], U64]:
     """Signatures (as :func:`batch_signatures`) and prefix-filter keys ``(rows, keys)``: for
     every text of at most ``PREFIX_SHINGLES`` shingles, its ``p = m - ceil(threshold·m) + 1``
     smallest distinct shingle hashes (see :func:`prefix_keys`). ``hashed``, when given, receives
-    every shingle hash with its text's row (for :mod:`.bound`)."""
-    b = len(texts)
+    every shingle hash with its text's row (for :mod:`.bound`). With a ``layout``, the rows are
+    the key texts it describes (:class:`.charhash.Layout`; a batch the caller keeps under
+    ``SEGMENT_CHARS``), not the texts."""
+    b = len(texts) if layout is None else layout.rows
     sig = np.zeros((b, k), dtype=np.uint8)
     none = (sig, np.zeros(0, np.int64), np.zeros(0, np.uint64))
-    parts, raw = _shingle_hashes(texts, n)
+    parts, raw = _shingle_hashes(texts, n, layout)
     if not parts:
         return none
     short = raw <= PREFIX_SHINGLES
