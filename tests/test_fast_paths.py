@@ -190,7 +190,7 @@ def test_langdetect_numpy_loop_gives_langdetects_probabilities() -> None:
 
 def _function_word_language_loop(text: str) -> str | None:
     """function_word_language as first written (scores summed token by token): the reference."""
-    from tunespec.linters.text.lang import _token
+    from tunespec.linters.text.funcwords import _token
 
     head = text[:2000].replace("\u2019", "'")
     scores: dict[str, float] = {}
@@ -217,9 +217,9 @@ def _function_word_language_loop(text: str) -> str | None:
 
 
 def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tunespec.linters.text import lang
+    from tunespec.linters.text import funcwords, lang
 
-    monkeypatch.setattr(lang, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
+    monkeypatch.setattr(funcwords, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
     rng = random.Random(3)
     function_words = [
         *_words(
@@ -254,3 +254,15 @@ def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.Monkey
         assert lang.function_word_language(text) == expected, text  # cached this time
         decided += expected is not None
     assert decided > 300
+    texts += ["東京は日本の首都です。", "def f(x): return x_1", "\U0001f600 🚀", "été naïve", "I'm"]
+    texts += ["to", "To the", "The to. To", "x" * 3000 + " the the the", "the " * 600 + "de " * 900]
+    expected = [_function_word_language_loop(text) for text in texts]
+    # the batch (the report's): all at once, in pieces, one by one, and none
+    assert funcwords.function_word_languages(texts) == expected
+    assert funcwords.function_word_languages(texts[::-1]) == expected[::-1]
+    for start in range(0, len(texts), 97):
+        piece = texts[start : start + 97]
+        assert funcwords.function_word_languages(piece) == expected[start : start + 97]
+    assert [funcwords.function_word_languages([t])[0] for t in texts[:300]] == expected[:300]
+    assert funcwords.function_word_languages([]) == []
+    assert funcwords.function_word_languages(["", " ", "123"]) == [None, None, None]

@@ -24,8 +24,8 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from tunespec.linters.text.funcwords import function_word_language, function_word_languages
 from tunespec.linters.text.scripts import ScriptTable
-from tunespec.linters.text.stopwords import WORD_WEIGHTS
 
 _LATIN = "en fr de es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi tl et lv lt sq ca eu ga cy af sw so is mt gl"
 LATIN_LANGS = frozenset(_LATIN.split(" "))
@@ -78,8 +78,6 @@ _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # the complement of _LETTER, in runs
 _TABLE = ScriptTable(_LETTER, [*_SCRIPTS, ("latin", _LATIN_RX)])
-_SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
-_PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
 #: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
 MIN_HAN_FOR_ZH = 20
 
@@ -162,69 +160,6 @@ def _by_scripts(text: str, found: list[int] | None) -> str | None:
     if latin:
         return "latin"
     return name if best else None
-
-
-#: token -> (ends a sentence, kind, weights): kind 0 not a word, 1 a word, 2 a capitalised word
-#: (a name inside a sentence); short tokens only, cleared when full (content is hostile)
-_TOKENS: dict[str, tuple[bool, int, tuple[tuple[str, float], ...] | None]] = {}
-_TOKEN_CACHE_MAX = 32_768  # ~5 MiB when full
-_TOKEN_CACHE_LEN = 32
-
-
-def _token(token: str) -> tuple[bool, int, tuple[tuple[str, float], ...] | None]:
-    """What :func:`function_word_language` needs of one whitespace-separated token."""
-    word = token.strip(_PUNCT)
-    ends = token.endswith(_SENTENCE_ENDS)
-    # words only: numbers, identifiers, paths and symbols are not counted
-    if not word.isalpha() and not ("'" in word and word.replace("'", "").isalpha()):
-        return ends, 0, None
-    # capitalised: a name inside a sentence (iPhone Pro, AI), not a function word; but I, I'm
-    kind = 2 if word[0].isupper() and word != "I" and not word.startswith("I'") else 1
-    return ends, kind, WORD_WEIGHTS.get(word.lower())
-
-
-def function_word_language(text: str) -> str | None:
-    """The Latin-script language whose function words make up at least a fifth of the words
-    and clearly lead, or None.
-
-    A word shared by k languages counts 1/k for each (``to`` is English, Polish and Czech), so
-    exclusive words (``what``, ``need``) decide between close lists. Capitalised words inside a
-    sentence are names (``iPhone 12 Pro``), not function words.
-    """
-    head = text[:2000]
-    if "\u2019" in head:
-        head = head.replace("\u2019", "'")
-    hit_weights: list[tuple[tuple[str, float], ...]] = []
-    words = 0
-    cache = _TOKENS
-    starts = True  # at the start of a sentence
-    for token in head.split():
-        info = cache.get(token)
-        if info is None:
-            info = _token(token)
-            if len(token) <= _TOKEN_CACHE_LEN:
-                if len(cache) >= _TOKEN_CACHE_MAX:
-                    cache.clear()
-                cache[token] = info
-        at_start, (starts, kind, weights) = starts, info
-        if not kind:
-            continue
-        words += 1
-        if kind == 2 and not at_start:
-            continue
-        if weights is not None:
-            hit_weights.append(weights)
-    hits = len(hit_weights)
-    if not hits or hits * 5 < words:
-        return None  # decided before any score is summed (most texts end here)
-    scores: dict[str, float] = {}
-    for weights in hit_weights:  # in token order, as they came
-        for lang, share in weights:
-            scores[lang] = scores.get(lang, 0.0) + share
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    best, score = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
-    return best if score >= 1.5 * second and score > second else None
 
 
 class _LazyProbMap(dict[str, list[float]]):
@@ -334,14 +269,18 @@ def quick_languages(texts: list[str]) -> list[str | None]:
     lights = [strip_code(t) for t in texts]
     found = iter(_TABLE.counts_many([light for light in lights if not light.isascii()]))
     out: list[str | None] = []
+    latin: list[int] = []  # positions of Latin texts, their function words asked at once
     for light in lights:
         if light.isascii():
             by_script = "latin" if _LETTER.search(light) else None
         else:
             by_script = _by_scripts(light, next(found))
         if by_script == "latin":
-            by_script = function_word_language(unquote(light)) or "latin"
+            latin.append(len(out))
         out.append(by_script)
+    by_words = function_word_languages([unquote(lights[k]) for k in latin])
+    for k, lang in zip(latin, by_words, strict=True):
+        out[k] = lang or "latin"
     return out
 
 
