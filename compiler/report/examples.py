@@ -64,8 +64,9 @@ class ExampleStats:
         self.labels: dict[str, Counter[str]] = {}
         #: global indices of the examples whose language stays open (Latin text)
         self.latin: list[int] = []
-        #: language texts and indices of the examples added by add_later, not yet settled
-        self._pending: list[str] = []
+        #: the examples added by add_later, not yet counted, their splits and indices
+        self._pending: list[Example] = []
+        self._pending_split: list[str] = []
         self._pending_at: list[int] = []
 
     def pack(self) -> None:
@@ -83,7 +84,7 @@ class ExampleStats:
     def add(self, example: Example, split: str, index: int = -1) -> str | None:
         """Count one kept example; its language text when its language stays open (Latin)."""
         self.settle()
-        text = self._count(example, split)
+        text = self._count_many([example], [split])[0]
         lang = quick_language(text) or "none"  # langmix.script_language
         self.languages[lang] += 1
         if lang != "latin":
@@ -92,61 +93,64 @@ class ExampleStats:
         return text
 
     def add_later(self, example: Example, split: str, index: int) -> None:
-        """:meth:`add`, its language found later with others' (:meth:`settle`, in order)."""
-        self._pending.append(self._count(example, split))  # strings: nothing for the GC
+        """:meth:`add`, counted later with others' (:meth:`settle`, in order)."""
+        self._pending.append(example)
+        self._pending_split.append(split)
         self._pending_at.append(index)
         if len(self._pending) >= LANGUAGE_BATCH:
             self.settle()
 
     def settle(self) -> None:
-        """The languages of the examples added by :meth:`add_later`, in order."""
+        """Count the examples added by :meth:`add_later`, languages included, in order."""
         if not self._pending:
             return
-        langs = quick_languages(self._pending)
+        langs = quick_languages(self._count_many(self._pending, self._pending_split))
         self.languages.update([lang or "none" for lang in langs])
         at = self._pending_at
         self.latin.extend([at[k] for k, lang in enumerate(langs) if lang == "latin"])
-        self._pending, self._pending_at = [], []
+        self._pending, self._pending_split, self._pending_at = [], [], []
 
-    def _count(self, example: Example, split: str) -> str:
-        """Everything of :meth:`add` but the language; the example's language text."""
-        messages = example.messages
-        if (
-            len(messages) == 2
-            and messages[1].role == "assistant"
-            and messages[0].role != "assistant"
-        ):
-            prompt, answer = messages[0].content, messages[1].content  # prompt_answer, inlined
-        else:
-            prompt, answer = prompt_answer(example)
-        lp, la = len(prompt), len(answer)
-        if self.counter is None:
-            if prompt.isascii() and answer.isascii():
-                tokens = (lp + 3) // 4 + (la + 3) // 4
-            else:
-                tokens = estimate_tokens(prompt) + estimate_tokens(answer)
-        else:
-            tokens = sum(self.counter.count(m.content) for m in messages)
-        # Histogram.add, inlined: the five histograms get one value each per example, so
-        # their buffers fill together (and binning does not depend on where a batch ends)
-        hists = self._hists
-        first = hists[0]._buf
-        first.append(lp)
-        hists[1]._buf.append(la)
-        hists[2]._buf.append(lp + la)
-        hists[3]._buf.append(tokens)
-        hists[4]._buf.append(len(messages))
-        if len(first) >= Histogram.FLUSH:
-            for hist in hists:
+    def _count_many(self, examples: list[Example], splits: list[str]) -> list[str]:
+        """Everything of :meth:`add` but the languages, for each example in order; their
+        language texts."""
+        turns = [e.messages for e in examples]
+        pairs = [
+            (m[0].content, m[1].content)  # prompt_answer's common shape, inlined
+            if len(m) == 2 and m[1].role == "assistant" and m[0].role != "assistant"
+            else prompt_answer(e)
+            for e, m in zip(examples, turns, strict=True)
+        ]
+        prompts = [p for p, _ in pairs]
+        answers = [a for _, a in pairs]
+        lp, la = list(map(len, prompts)), list(map(len, answers))
+        if self.counter is not None:
+            count = self.counter.count
+            tokens = [sum([count(m.content) for m in ms]) for ms in turns]
+        else:  # estimate_tokens of prompt and answer, ASCII inlined
+            tokens = [
+                (x + 3) // 4 + (y + 3) // 4
+                if p.isascii() and a.isascii()
+                else estimate_tokens(p) + estimate_tokens(a)
+                for p, a, x, y in zip(prompts, answers, lp, la, strict=True)
+            ]
+        # the histograms get one value each per example, so their buffers fill together (and
+        # binning does not depend on where a batch ends)
+        values = (lp, la, [x + y for x, y in zip(lp, la, strict=True)], tokens, map(len, turns))
+        for hist, more in zip(self._hists, values, strict=True):
+            hist._buf.extend(more)
+        if len(self._hists[0]._buf) >= Histogram.FLUSH:
+            for hist in self._hists:
                 hist._flush()
-        self.split_tokens[split] += tokens
-        value = example.meta.get("label")  # Example.label
-        label = "(none)" if value is None else str(value)
-        per_split = self.labels.get(split)
-        if per_split is None:
-            per_split = self.labels[split] = Counter()
-        per_split[label] += 1
-        return prompt[:160] + "\n" + answer[:80]  # language_text, inlined
+        labels = [e.meta.get("label") for e in examples]  # Example.label
+        for split in dict.fromkeys(splits):
+            mine = [k for k, s in enumerate(splits) if s == split] if len(splits) > 1 else [0]
+            self.split_tokens[split] += sum([tokens[k] for k in mine])
+            per_split = self.labels.get(split)
+            if per_split is None:
+                per_split = self.labels[split] = Counter()
+            per_split.update(["(none)" if labels[k] is None else str(labels[k]) for k in mine])
+        # language_text, inlined
+        return [p[:160] + "\n" + a[:80] for p, a in pairs]
 
     def merge(self, other: ExampleStats) -> None:
         """Add a later part's aggregates (its Latin indices are the caller's: see the module)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -90,6 +91,7 @@ def strip_code(text: str) -> str:
     return text
 
 
+_QUOTE_MARKS = ["'", '"', "“", "«", "„"]  # one of them starts every quoted phrase
 _QUOTED = re.compile(
     r"(?<![\w'])'[^'\n]{1,200}'(?![\w'])|\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|«[^»\n]{1,200}»|„[^“”\n]{1,200}[“”]"
 )
@@ -104,7 +106,7 @@ def unquote(text: str) -> str:
         and "«" not in text
         and "„" not in text
     ):
-        return text  # no quote mark: no quoted phrase (the quotes of _QUOTED, spelled out)
+        return text  # no quote mark (_QUOTE_MARKS): no quoted phrase (the quotes of _QUOTED)
     rest = _QUOTED.sub(" ", text)
     return rest if letters(rest) >= 10 else text
 
@@ -265,23 +267,64 @@ def quick_language(text: str) -> str | None:
 
 
 def quick_languages(texts: list[str]) -> list[str | None]:
-    """``[quick_language(t) for t in texts]``, the script counts of the non-ASCII texts at once."""
-    lights = [strip_code(t) for t in texts]
-    found = iter(_TABLE.counts_many([light for light in lights if not light.isascii()]))
-    out: list[str | None] = []
-    latin: list[int] = []  # positions of Latin texts, their function words asked at once
-    for light in lights:
-        if light.isascii():
-            by_script = "latin" if _LETTER.search(light) else None
-        else:
-            by_script = _by_scripts(light, next(found))
-        if by_script == "latin":
-            latin.append(len(out))
-        out.append(by_script)
-    by_words = function_word_languages([unquote(lights[k]) for k in latin])
-    for k, lang in zip(latin, by_words, strict=True):
+    """``[quick_language(t) for t in texts]``: code stripped and quotes removed only where the
+    batch has their marks, the script counts of the non-ASCII texts and the function words of
+    the Latin ones at once."""
+    lights = _each_where(strip_code, [trigger for trigger, _ in _STRIPS], texts)
+    plain = list(map(str.isascii, lights))
+    found = iter(_scripts_many([t for t, a in zip(lights, plain, strict=True) if not a]))
+    out: list[str | None] = [
+        ("latin" if _LETTER.search(light) else None) if a else next(found)
+        for light, a in zip(lights, plain, strict=True)
+    ]
+    latin = [k for k, by_script in enumerate(out) if by_script == "latin"]
+    quoted = _each_where(unquote, _QUOTE_MARKS, [lights[k] for k in latin])
+    for k, lang in zip(latin, function_word_languages(quoted), strict=True):
         out[k] = lang or "latin"
     return out
+
+
+#: what :func:`_scripts_many` can answer, by number; then the languages of _SCRIPTS[2:] by name
+_VERDICTS: list[str | None] = [None, "ja", "zh", "cjk", "latin"]
+_BY_NAME = sorted(name for name, _ in _SCRIPTS[2:])
+
+
+def _scripts_many(texts: list[str]) -> list[str | None]:
+    """``[script_language(t) for t in texts]`` of non-ASCII texts: :func:`_by_scripts` on the
+    rows of one count array, texts the table does not count by the patterns."""
+    found = _TABLE.counts_array(texts)
+    if found is None:
+        return [_by_scripts(t, None) for t in texts]
+    import numpy as np
+
+    def script(name: str) -> Any:
+        k = _TABLE.names.index(name) + 1
+        return found[:, 2 * k] + found[:, 2 * k + 1]
+
+    total = found[:, 1:-1:2].sum(axis=1)
+    kana, han, latin = script("kana"), script("han"), script("latin")
+    cjk = kana + han
+    by_cjk = np.where((kana > 0) & (kana >= 0.05 * cjk), 1, np.where(han >= MIN_HAN_FOR_ZH, 2, 3))
+    others = np.stack([script(name) for name in _BY_NAME], axis=1)
+    first = others.argmax(axis=1)  # the first of equal counts: by name, as max(sorted(...))
+    best = others.max(axis=1)
+    named = (best >= 0.2 * total) & (best >= latin) | (best > 0) & (latin == 0)
+    by_name = np.where(named, first + 5, np.where(latin > 0, 4, 0))
+    verdict = np.where(total == 0, 0, np.where(cjk >= 0.2 * total, by_cjk, by_name))
+    names = _VERDICTS + _BY_NAME
+    out = [names[v] for v in verdict.tolist()]
+    for k in np.flatnonzero(found[:, -1]).tolist():  # outside the BMP, or a lone surrogate
+        out[k] = _by_scripts(texts[k], None)
+    return out
+
+
+def _each_where(change: Callable[[str], str], marks: list[str], texts: list[str]) -> list[str]:
+    """``[change(t) for t in texts]``, where ``change`` leaves a text without any of the
+    ``marks`` as it is: only the texts are changed when the batch has a mark."""
+    joined = "\n".join(texts)  # no mark holds a newline: none spans two texts
+    if not any(mark in joined for mark in marks):
+        return texts
+    return [change(t) for t in texts]
 
 
 def detect(text: str, backend: str = "langdetect") -> str | None:
