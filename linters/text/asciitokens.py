@@ -35,7 +35,9 @@ class _Tables:
                 | _END * ch.endswith(funcwords._SENTENCE_ENDS)
                 | _UPPER * ch.isupper()
             )
-        self.cls = bytes(cls)  # for bytes.translate
+        self.cls = bytes(cls)  # for bytes.translate, as the next two
+        self.solid = bytes(int(not c & _WS) for c in cls)  # 1: inside a token
+        self.bad = bytes(int(not c & (_LETTER | _APOSTROPHE)) for c in cls)  # 1: not in a word
         self.masks = np.array([(1 << 8 * k) - 1 for k in range(9)], dtype=np.uint64)
         short = [
             (int.from_bytes(w.encode(), "little"), funcwords._WIDS[weights])
@@ -84,11 +86,13 @@ def ascii_codes(np: Any, texts: list[str]) -> tuple[Any, Any]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     joined = " ".join(texts)
     size = len(joined)
-    data = joined.encode("ascii") + bytes(16)  # padded
+    data = joined.encode("ascii") + b" " * 16  # padded
     raw = np.frombuffer(data, dtype=np.uint8)
     cls = np.frombuffer(data.translate(t.cls), dtype=np.uint8)
-    edge = np.diff((cls[:size] & _WS == 0).view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    bounds = np.flatnonzero(edge)
+    solid = np.frombuffer(data.translate(t.solid), dtype=np.int8)[: size + 1]  # then a space
+    bounds = np.flatnonzero(np.diff(solid)) + 1  # where tokens start and stop, in turn
+    if solid[0]:
+        bounds = np.concatenate(([0], bounds))
     starts, stops = bounds[0::2], bounds[1::2]
     firsts = np.cumsum([0] + [len(s) + 1 for s in texts])  # and the end
     before = np.searchsorted(starts, firsts)  # tokens before each text
@@ -99,7 +103,7 @@ def ascii_codes(np: Any, texts: list[str]) -> tuple[Any, Any]:
     length = hi - lo
     # a word: letters and apostrophes only (it neither starts nor ends with one: stripped)
     bad = np.zeros(size + 1, dtype=np.int32)
-    np.cumsum(cls[:size] & (_LETTER | _APOSTROPHE) == 0, out=bad[1:])
+    np.cumsum(np.frombuffer(data.translate(t.bad), dtype=np.uint8)[:size], out=bad[1:])
     word = (length > 0) & (bad[hi] == bad[lo])
     # capitalised: a name, not a function word; but I, I'm
     first_i = (raw[lo] == ord("I")) & ((length == 1) | (raw[lo + 1] == ord("'")))
