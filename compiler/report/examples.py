@@ -11,6 +11,7 @@ one a single pass gives.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,19 @@ def language_text(prompt: str, answer: str) -> str:
     return prompt[:160] + "\n" + answer[:80]
 
 
+@dataclass(slots=True)
+class Pending:
+    """What :meth:`ExampleStats.add_later` keeps of each example until it counts them."""
+
+    prompts: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    turns: list[int] = field(default_factory=list)
+    labels: list[Any] = field(default_factory=list)  # meta["label"] as it is
+    tokens: list[int] = field(default_factory=list)  # with a token counter only
+    splits: list[str] = field(default_factory=list)
+    at: list[int] = field(default_factory=list)  # global indices
+
+
 class ExampleStats:
     """Aggregates over the kept examples of one part of the stream (or all of it)."""
 
@@ -64,10 +78,7 @@ class ExampleStats:
         self.labels: dict[str, Counter[str]] = {}
         #: global indices of the examples whose language stays open (Latin text)
         self.latin: list[int] = []
-        #: the examples added by add_later, not yet counted, their splits and indices
-        self._pending: list[Example] = []
-        self._pending_split: list[str] = []
-        self._pending_at: list[int] = []
+        self._pending = Pending()  # what add_later keeps of the examples not yet counted
 
     def pack(self) -> None:
         """Hold the histograms compactly (see :meth:`Histogram.pack`), languages settled."""
@@ -84,7 +95,9 @@ class ExampleStats:
     def add(self, example: Example, split: str, index: int = -1) -> str | None:
         """Count one kept example; its language text when its language stays open (Latin)."""
         self.settle()
-        text = self._count_many([example], [split])[0]
+        self._take(example, split, index)
+        text = self._count_pending()[0]
+        self._pending = Pending()
         lang = quick_language(text) or "none"  # langmix.script_language
         self.languages[lang] += 1
         if lang != "latin":
@@ -94,54 +107,67 @@ class ExampleStats:
 
     def add_later(self, example: Example, split: str, index: int) -> None:
         """:meth:`add`, counted later with others' (:meth:`settle`, in order)."""
-        self._pending.append(example)
-        self._pending_split.append(split)
-        self._pending_at.append(index)
-        if len(self._pending) >= LANGUAGE_BATCH:
+        if self._take(example, split, index) >= LANGUAGE_BATCH:
             self.settle()
+
+    def _take(self, example: Example, split: str, index: int) -> int:
+        """Keep what the counts need of the example (strings and numbers: nothing for the GC,
+        and the example is read while it is at hand); how many are pending."""
+        p = self._pending
+        messages = example.messages
+        if (
+            len(messages) == 2
+            and messages[1].role == "assistant"
+            and messages[0].role != "assistant"
+        ):
+            p.prompts.append(messages[0].content)  # prompt_answer's common shape, inlined
+            p.answers.append(messages[1].content)
+        else:
+            prompt, answer = prompt_answer(example)
+            p.prompts.append(prompt)
+            p.answers.append(answer)
+        p.turns.append(len(messages))
+        p.labels.append(example.meta.get("label"))  # Example.label
+        if self.counter is not None:
+            p.tokens.append(sum([self.counter.count(m.content) for m in messages]))
+        p.splits.append(split)
+        p.at.append(index)
+        return len(p.at)
 
     def settle(self) -> None:
         """Count the examples added by :meth:`add_later`, languages included, in order."""
-        if not self._pending:
+        if not self._pending.at:
             return
-        langs = quick_languages(self._count_many(self._pending, self._pending_split))
+        langs = quick_languages(self._count_pending())
         self.languages.update([lang or "none" for lang in langs])
-        at = self._pending_at
+        at = self._pending.at
         self.latin.extend([at[k] for k, lang in enumerate(langs) if lang == "latin"])
-        self._pending, self._pending_split, self._pending_at = [], [], []
+        self._pending = Pending()
 
-    def _count_many(self, examples: list[Example], splits: list[str]) -> list[str]:
-        """Everything of :meth:`add` but the languages, for each example in order; their
-        language texts."""
-        turns = [e.messages for e in examples]
-        pairs = [
-            (m[0].content, m[1].content)  # prompt_answer's common shape, inlined
-            if len(m) == 2 and m[1].role == "assistant" and m[0].role != "assistant"
-            else prompt_answer(e)
-            for e, m in zip(examples, turns, strict=True)
-        ]
-        prompts = [p for p, _ in pairs]
-        answers = [a for _, a in pairs]
+    def _count_pending(self) -> list[str]:
+        """Everything of :meth:`add` but the languages, for each pending example in order;
+        their language texts."""
+        p = self._pending
+        prompts, answers, splits = p.prompts, p.answers, p.splits
         lp, la = list(map(len, prompts)), list(map(len, answers))
         if self.counter is not None:
-            count = self.counter.count
-            tokens = [sum([count(m.content) for m in ms]) for ms in turns]
+            tokens = p.tokens
         else:  # estimate_tokens of prompt and answer, ASCII inlined
             tokens = [
                 (x + 3) // 4 + (y + 3) // 4
-                if p.isascii() and a.isascii()
-                else estimate_tokens(p) + estimate_tokens(a)
-                for p, a, x, y in zip(prompts, answers, lp, la, strict=True)
+                if q.isascii() and a.isascii()
+                else estimate_tokens(q) + estimate_tokens(a)
+                for q, a, x, y in zip(prompts, answers, lp, la, strict=True)
             ]
         # the histograms get one value each per example, so their buffers fill together (and
         # binning does not depend on where a batch ends)
-        values = (lp, la, [x + y for x, y in zip(lp, la, strict=True)], tokens, map(len, turns))
+        values = (lp, la, [x + y for x, y in zip(lp, la, strict=True)], tokens, p.turns)
         for hist, more in zip(self._hists, values, strict=True):
             hist._buf.extend(more)
         if len(self._hists[0]._buf) >= Histogram.FLUSH:
             for hist in self._hists:
                 hist._flush()
-        labels = [e.meta.get("label") for e in examples]  # Example.label
+        labels = p.labels
         for split in dict.fromkeys(splits):
             mine = [k for k, s in enumerate(splits) if s == split] if len(splits) > 1 else [0]
             self.split_tokens[split] += sum([tokens[k] for k in mine])
@@ -150,7 +176,7 @@ class ExampleStats:
                 per_split = self.labels[split] = Counter()
             per_split.update(["(none)" if labels[k] is None else str(labels[k]) for k in mine])
         # language_text, inlined
-        return [p[:160] + "\n" + a[:80] for p, a in pairs]
+        return [q[:160] + "\n" + a[:80] for q, a in zip(prompts, answers, strict=True)]
 
     def merge(self, other: ExampleStats) -> None:
         """Add a later part's aggregates (its Latin indices are the caller's: see the module)."""
