@@ -50,7 +50,8 @@ class _Tables:
         for multiplier in range(0x9E3779B97F4A7C15, 1 << 64, 0x2545F4914F6CDD1D):
             self.multiplier = np.uint64(multiplier)
             slots = self.slot(keys)
-            if len(np.unique(slots)) == len(keys):
+            ordered = np.sort(slots)  # (np.unique without counts would import numpy.ma)
+            if (ordered[1:] != ordered[:-1]).all():
                 break
         self.keys = np.zeros(1 << _SLOT_BITS, dtype=np.uint64)  # no word is 0: an empty slot
         self.wids = np.full(1 << _SLOT_BITS, -1, dtype=np.int64)
