@@ -11,7 +11,6 @@ one a single pass gives.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,19 +51,6 @@ def language_text(prompt: str, answer: str) -> str:
     return prompt[:160] + "\n" + answer[:80]
 
 
-@dataclass(slots=True)
-class Pending:
-    """What :meth:`ExampleStats.add_later` keeps of each example until it counts them."""
-
-    prompts: list[str] = field(default_factory=list)
-    answers: list[str] = field(default_factory=list)
-    turns: list[int] = field(default_factory=list)
-    labels: list[Any] = field(default_factory=list)  # meta["label"] as it is
-    tokens: list[int] = field(default_factory=list)  # with a token counter only
-    splits: list[str] = field(default_factory=list)
-    at: list[int] = field(default_factory=list)  # global indices
-
-
 class ExampleStats:
     """Aggregates over the kept examples of one part of the stream (or all of it)."""
 
@@ -78,7 +64,8 @@ class ExampleStats:
         self.labels: dict[str, Counter[str]] = {}
         #: global indices of the examples whose language stays open (Latin text)
         self.latin: list[int] = []
-        self._pending = Pending()  # what add_later keeps of the examples not yet counted
+        #: what add_later keeps of each example not yet counted (:meth:`_take`)
+        self._pending: list[tuple[str, str, int, Any, int, str, int]] = []
 
     def pack(self) -> None:
         """Hold the histograms compactly (see :meth:`Histogram.pack`), languages settled."""
@@ -97,7 +84,6 @@ class ExampleStats:
         self.settle()
         self._take(example, split, index)
         text = self._count_pending()[0]
-        self._pending = Pending()
         lang = quick_language(text) or "none"  # langmix.script_language
         self.languages[lang] += 1
         if lang != "latin":
@@ -113,45 +99,40 @@ class ExampleStats:
     def _take(self, example: Example, split: str, index: int) -> int:
         """Keep what the counts need of the example (strings and numbers: nothing for the GC,
         and the example is read while it is at hand); how many are pending."""
-        p = self._pending
         messages = example.messages
         if (
             len(messages) == 2
             and messages[1].role == "assistant"
             and messages[0].role != "assistant"
         ):
-            p.prompts.append(messages[0].content)  # prompt_answer's common shape, inlined
-            p.answers.append(messages[1].content)
+            prompt, answer = messages[0].content, messages[1].content  # prompt_answer, inlined
         else:
             prompt, answer = prompt_answer(example)
-            p.prompts.append(prompt)
-            p.answers.append(answer)
-        p.turns.append(len(messages))
-        p.labels.append(example.meta.get("label"))  # Example.label
+        tokens = -1
         if self.counter is not None:
-            p.tokens.append(sum([self.counter.count(m.content) for m in messages]))
-        p.splits.append(split)
-        p.at.append(index)
-        return len(p.at)
+            tokens = sum([self.counter.count(m.content) for m in messages])
+        label = example.meta.get("label")  # Example.label
+        pending = self._pending
+        pending.append((prompt, answer, len(messages), label, tokens, split, index))
+        return len(pending)
 
     def settle(self) -> None:
         """Count the examples added by :meth:`add_later`, languages included, in order."""
-        if not self._pending.at:
+        if not self._pending:
             return
+        at = [p[-1] for p in self._pending]
         langs = quick_languages(self._count_pending())
         self.languages.update([lang or "none" for lang in langs])
-        at = self._pending.at
         self.latin.extend([at[k] for k, lang in enumerate(langs) if lang == "latin"])
-        self._pending = Pending()
 
     def _count_pending(self) -> list[str]:
-        """Everything of :meth:`add` but the languages, for each pending example in order;
-        their language texts."""
-        p = self._pending
-        prompts, answers, splits = p.prompts, p.answers, p.splits
+        """Everything of :meth:`add` but the languages, for each pending example in order (then
+        none is pending); their language texts."""
+        prompts, answers, turns, labels, counted, splits, _ = zip(*self._pending, strict=True)
+        self._pending = []
         lp, la = list(map(len, prompts)), list(map(len, answers))
         if self.counter is not None:
-            tokens = p.tokens
+            tokens = list(counted)
         else:  # estimate_tokens of prompt and answer, ASCII inlined
             tokens = [
                 (x + 3) // 4 + (y + 3) // 4
@@ -161,20 +142,22 @@ class ExampleStats:
             ]
         # the histograms get one value each per example, so their buffers fill together (and
         # binning does not depend on where a batch ends)
-        values = (lp, la, [x + y for x, y in zip(lp, la, strict=True)], tokens, p.turns)
+        values = (lp, la, [x + y for x, y in zip(lp, la, strict=True)], tokens, turns)
         for hist, more in zip(self._hists, values, strict=True):
             hist._buf.extend(more)
         if len(self._hists[0]._buf) >= Histogram.FLUSH:
             for hist in self._hists:
                 hist._flush()
-        labels = p.labels
         for split in dict.fromkeys(splits):
             mine = [k for k, s in enumerate(splits) if s == split] if len(splits) > 1 else [0]
             self.split_tokens[split] += sum([tokens[k] for k in mine])
             per_split = self.labels.get(split)
             if per_split is None:
                 per_split = self.labels[split] = Counter()
-            per_split.update(["(none)" if labels[k] is None else str(labels[k]) for k in mine])
+            if labels.count(None) == len(labels):  # no labels: the usual case
+                per_split["(none)"] += len(mine)
+            else:
+                per_split.update(["(none)" if labels[k] is None else str(labels[k]) for k in mine])
         # language_text, inlined
         return [q[:160] + "\n" + a[:80] for q, a in zip(prompts, answers, strict=True)]
 
