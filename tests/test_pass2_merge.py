@@ -260,3 +260,25 @@ def test_report_counts_in_batches_are_one_by_one(
             _add_reference(reference, e, s, i)
         assert _stats_state(later) == _stats_state(one) == _stats_state(reference)
     assert len(one.latin) > 100 and len(one.labels["train"]) >= 5
+
+
+def test_split_counts_of_a_chunk_are_the_loop_s() -> None:
+    """writeout._count_splits counts what incrementing per kept example counts, in the order
+    the splits first come (a Counter's order)."""
+    import numpy as np
+
+    from tunespec.compiler.stages.writeout import _count_splits
+    from tunespec.spec.artefact import SPLITS
+
+    rng = random.Random(6)
+    for _ in range(300):
+        n = rng.randint(0, 40)
+        splits = np.array([rng.choice([-1, 0, 1, 2, 2, 0]) for _ in range(n)], dtype=np.int8)
+        dropped = [k for k in range(n) if rng.random() < 0.2]
+        expected: Counter[str] = Counter()
+        for k, s in enumerate(splits.tolist()):
+            if s >= 0 and k not in dropped:
+                expected[SPLITS[s]] += 1
+        got: Counter[str] = Counter()
+        _count_splits(got, splits, dropped)
+        assert list(got.items()) == list(expected.items())
