@@ -280,7 +280,7 @@ def test_ascii_function_word_tokens_are_the_token_loop_s() -> None:
     ascii_words = sorted(w for w in WORD_WEIGHTS if w.isascii())
     assert max(map(len, ascii_words)) == 9
     every = [chr(c) for c in range(128)]
-    punct = list(".,!?;:\"'()[]{}<>*-/") + ["((((", "...", "'", "''"]
+    punct = [*".,!?;:\"'()[]{}<>*-/", "((((", "...", "'", "''"]
     pieces = ["I", "I'm", "I'", "'I", "i", "x", "Xx", "nosotross", "bagaimanas", "a1", "3"]
 
     def token() -> str:
