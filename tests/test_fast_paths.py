@@ -190,7 +190,7 @@ def test_langdetect_numpy_loop_gives_langdetects_probabilities() -> None:
 
 def _function_word_language_loop(text: str) -> str | None:
     """function_word_language as first written (scores summed token by token): the reference."""
-    from tunespec.linters.text.lang import _token
+    from tunespec.linters.text.funcwords import _token
 
     head = text[:2000].replace("\u2019", "'")
     scores: dict[str, float] = {}
@@ -217,9 +217,9 @@ def _function_word_language_loop(text: str) -> str | None:
 
 
 def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tunespec.linters.text import lang
+    from tunespec.linters.text import funcwords, lang
 
-    monkeypatch.setattr(lang, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
+    monkeypatch.setattr(funcwords, "_TOKEN_CACHE_MAX", 50)  # the cache fills and starts over
     rng = random.Random(3)
     function_words = [
         *_words(
@@ -254,3 +254,62 @@ def test_function_word_language_equals_the_token_loop(monkeypatch: pytest.Monkey
         assert lang.function_word_language(text) == expected, text  # cached this time
         decided += expected is not None
     assert decided > 300
+    texts += ["東京は日本の首都です。", "def f(x): return x_1", "\U0001f600 🚀", "été naïve", "I'm"]
+    texts += ["to", "To the", "The to. To", "x" * 3000 + " the the the", "the " * 600 + "de " * 900]
+    expected = [_function_word_language_loop(text) for text in texts]
+    # the batch (the report's): all at once, in pieces, one by one, and none
+    assert funcwords.function_word_languages(texts) == expected
+    assert funcwords.function_word_languages(texts[::-1]) == expected[::-1]
+    for start in range(0, len(texts), 97):
+        piece = texts[start : start + 97]
+        assert funcwords.function_word_languages(piece) == expected[start : start + 97]
+    assert [funcwords.function_word_languages([t])[0] for t in texts[:300]] == expected[:300]
+    assert funcwords.function_word_languages([]) == []
+    assert funcwords.function_word_languages(["", " ", "123"]) == [None, None, None]
+
+
+def test_ascii_function_word_tokens_are_the_token_loop_s() -> None:
+    """The numpy tokens of ASCII texts (asciitokens) give the verdicts of the token loop, on
+    any ASCII: every control character and whitespace, punctuation runs around and inside
+    words, apostrophes, capitals, I and I'm, and function words of every length up to the
+    longest (9) and just past it."""
+    from tunespec.linters.text import funcwords
+    from tunespec.linters.text.stopwords import WORD_WEIGHTS
+
+    rng = random.Random(11)
+    ascii_words = sorted(w for w in WORD_WEIGHTS if w.isascii())
+    assert max(map(len, ascii_words)) == 9
+    every = [chr(c) for c in range(128)]
+    punct = [*".,!?;:\"'()[]{}<>*-/", "((((", "...", "'", "''"]
+    pieces = ["I", "I'm", "I'", "'I", "i", "x", "Xx", "nosotross", "bagaimanas", "a1", "3"]
+
+    def token() -> str:
+        r = rng.random()
+        if r < 0.55:
+            word = rng.choice(ascii_words)
+            word = word.capitalize() if rng.random() < 0.3 else word
+            word = word.upper() if rng.random() < 0.05 else word
+        elif r < 0.75:
+            word = rng.choice(pieces)
+        else:
+            word = "".join(rng.choices(every, k=rng.randint(1, 6)))
+        before = "".join(rng.choices(punct, k=rng.choice([0, 0, 0, 1, 2])))
+        after = "".join(rng.choices(punct, k=rng.choice([0, 0, 1, 3])))
+        return before + word + after
+
+    seps = [" ", "  ", "\n", "\t", "\x0b", "\x0c", "\r", "\x1c", "\x1f", " \r\n "]
+    texts = ["", " ", "\x00", "the", "The", "I", "(" * 50 + "the" + ")" * 50, "'" * 9]
+    for _ in range(4000):
+        n = rng.randint(1, 30)
+        texts.append(
+            "".join(token() + rng.choice(seps) for _ in range(n)).strip(rng.choice(["", " "]))
+        )
+    texts.append(" ".join(token() for _ in range(1500)))  # past the 2000 characters looked at
+    assert all(t.isascii() for t in texts)
+    expected = [_function_word_language_loop(t) for t in texts]
+    assert sum(e is not None for e in expected) > 1000
+    assert funcwords.function_word_languages(texts) == expected
+    mixed = [t if k % 3 else t + " été" for k, t in enumerate(texts)]  # both paths in one batch
+    assert funcwords.function_word_languages(mixed) == [
+        _function_word_language_loop(t) for t in mixed
+    ]

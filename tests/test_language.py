@@ -233,3 +233,50 @@ def test_repetition_helpers_count_as_the_regexes_do() -> None:
         assert text.split() == re.findall(r"\S+", text)
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     assert every.split() == re.findall(r"\S+", every)
+
+
+def test_scripts_of_many_texts_are_script_language_of_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """quick_languages' script verdicts from one count array (lang._scripts_many) are
+    script_language's by the patterns, on mixes of every script near every threshold: ties
+    between scripts, a fifth, kana against han, Latin against the rest, letters of no named
+    script (Georgian), no letters, characters outside the BMP."""
+    import itertools
+    import random
+
+    import numpy  # noqa: F401
+
+    from tunespec.linters.text import lang
+    from tunespec.linters.text.scripts import ScriptTable
+
+    rng = random.Random(12)
+    pools = [
+        "あア",
+        "東京日本",
+        "한국",
+        "да",
+        "مر",
+        "ไท",
+        "αβ",
+        "שׁל",
+        "हि",
+        "ab",
+        "ქა",
+        "12 .,",
+        "\U00020000",
+    ]
+    texts = ["", "é", "ქართული", "١٢٣", "東" * 19 + "a", "東" * 20, "あ" + "東" * 30]
+    for kana, han, other in itertools.product(range(3), (0, 1, 2, 19, 20, 21, 39, 40), range(12)):
+        texts.append("あ" * kana + "東" * han + "é" * other)  # kana: 5% of cjk; cjk: 20%
+        texts.append("한" * kana + "д" * han + "ქ" * other)
+        texts.append("한" * kana + "e" * han + "ქ" * other + "é")
+    for _ in range(3000):
+        chosen = rng.sample(pools, rng.randint(1, 4))
+        texts.append("".join(rng.choice(rng.choice(chosen)) for _ in range(rng.randint(1, 30))))
+    texts = [t + "é" if t.isascii() else t for t in texts]  # the non-ASCII texts it is asked
+    expected = [lang._by_scripts(text, None) for text in texts]  # the patterns count
+    assert len(set(expected)) >= 12
+    fresh = ScriptTable(lang._LETTER, [*lang._SCRIPTS, ("latin", lang._LATIN_RX)])
+    fresh.asked = 10**9
+    monkeypatch.setattr(lang, "_TABLE", fresh)
+    assert lang._scripts_many(texts) == expected
+    assert lang._scripts_many(texts[:1]) == expected[:1] and lang._scripts_many([]) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import pickle
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,105 @@ def test_card_columns_merge_like_one_pass() -> None:
             add_row_kinds(later, row)
         merge_columns(first, later)
         assert first == whole and list(first) == list(whole), cut
+
+
+def _stats_state(stats: ExampleStats) -> dict[str, Any]:
+    stats.settle()
+    hists = {k: h.to_dict() for k, h in stats.lengths.items()}
+    return {
+        "hists": hists,
+        "sparse": [list(h.sparse.items()) for h in stats._hists],  # in order of arrival
+        "turns": stats.turns.to_dict(),
+        "split_tokens": list(stats.split_tokens.items()),
+        "languages": sorted(stats.languages.items()),
+        "labels": {s: list(c.items()) for s, c in stats.labels.items()},
+        "latin": stats.latin,
+    }
+
+
+def _add_reference(stats: ExampleStats, example: Example, split: str, index: int) -> None:
+    """ExampleStats.add as first written, one value at a time: the reference."""
+    from tunespec.compiler.report.examples import language_text, prompt_answer
+    from tunespec.linters.text.lang import quick_language
+    from tunespec.linters.text.tokens import estimate_tokens
+
+    prompt, answer = prompt_answer(example)
+    if stats.counter is None:
+        tokens = estimate_tokens(prompt) + estimate_tokens(answer)
+    else:
+        tokens = sum(stats.counter.count(m.content) for m in example.messages)
+    stats.lengths["prompt_chars"].add(len(prompt))
+    stats.lengths["answer_chars"].add(len(answer))
+    stats.lengths["total_chars"].add(len(prompt) + len(answer))
+    stats.lengths["tokens"].add(tokens)
+    stats.turns.add(len(example.messages))
+    stats.split_tokens[split] += tokens
+    label = example.label
+    stats.labels.setdefault(split, Counter())["(none)" if label is None else str(label)] += 1
+    lang = quick_language(language_text(prompt, answer)) or "none"
+    stats.languages[lang] += 1
+    if lang == "latin":
+        stats.latin.append(index)
+
+
+@pytest.mark.parametrize("batch", [1, 7, 4096])
+def test_report_counts_in_batches_are_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """ExampleStats.add_later (counted a batch at a time) gives what add gives per example:
+    every shape of conversation, labels of any type, non-ASCII text, lengths past the dense
+    histogram, with the estimate and with a token counter."""
+    from tunespec.compiler.report import examples as ex
+    from tunespec.linters.text.tokens import EstimateCounter
+
+    monkeypatch.setattr(ex, "LANGUAGE_BATCH", batch)
+    monkeypatch.setattr(ex.Histogram, "FLUSH", 50)  # flushes fall inside batches
+    rng = random.Random(8)
+    examples = _stream(500)
+    shapes = [
+        [Message("system", "Be brief."), Message("user", "the card"), Message("assistant", "ok")],
+        [Message("user", "a"), Message("assistant", "b"), Message("user", "c")],
+        [Message("assistant", "only the answer")],
+        [Message("user", "no answer at all")],
+        [Message("user", "x" * 70000), Message("assistant", "日本語" * 30000)],
+        [Message("user", ""), Message("assistant", "")],
+        [Message("user", "é\ud800"), Message("assistant", "a\U0001f600")],
+    ]
+    for i, turns in enumerate(shapes * 20):
+        label: Any = rng.choice([None, 1, 2.5, True, "x", ["l"]])
+        meta = {} if label is None else {"label": label}
+        examples.insert(
+            rng.randrange(len(examples)), Example(turns, Origin("d", i, i), "s", "o", meta, f"x{i}")
+        )
+    splits = [rng.choice(["train", "train", "validation", "test"]) for _ in examples]
+    for counter in (None, EstimateCounter()):
+        one, later = ExampleStats(counter), ExampleStats(counter)
+        reference = ExampleStats(counter)
+        for i, (e, s) in enumerate(zip(examples, splits, strict=True)):
+            one.add(e, s, i)
+            later.add_later(e, s, i)
+            _add_reference(reference, e, s, i)
+        assert _stats_state(later) == _stats_state(one) == _stats_state(reference)
+    assert len(one.latin) > 100 and len(one.labels["train"]) >= 5
+
+
+def test_split_counts_of_a_chunk_are_the_loop_s() -> None:
+    """writeout._count_splits counts what incrementing per kept example counts, in the order
+    the splits first come (a Counter's order)."""
+    import numpy as np
+
+    from tunespec.compiler.stages.writeout import _count_splits
+    from tunespec.spec.artefact import SPLITS
+
+    rng = random.Random(6)
+    for _ in range(300):
+        n = rng.randint(0, 40)
+        splits = np.array([rng.choice([-1, 0, 1, 2, 2, 0]) for _ in range(n)], dtype=np.int8)
+        dropped = [k for k in range(n) if rng.random() < 0.2]
+        expected: Counter[str] = Counter()
+        for k, s in enumerate(splits.tolist()):
+            if s >= 0 and k not in dropped:
+                expected[SPLITS[s]] += 1
+        got: Counter[str] = Counter()
+        _count_splits(got, splits, dropped)
+        assert list(got.items()) == list(expected.items())

@@ -64,9 +64,8 @@ class ExampleStats:
         self.labels: dict[str, Counter[str]] = {}
         #: global indices of the examples whose language stays open (Latin text)
         self.latin: list[int] = []
-        #: language texts and indices of the examples added by add_later, not yet settled
-        self._pending: list[str] = []
-        self._pending_at: list[int] = []
+        #: what add_later keeps of each example not yet counted (:meth:`_take`)
+        self._pending: list[tuple[str, str, int, Any, int, str, int]] = []
 
     def pack(self) -> None:
         """Hold the histograms compactly (see :meth:`Histogram.pack`), languages settled."""
@@ -83,7 +82,8 @@ class ExampleStats:
     def add(self, example: Example, split: str, index: int = -1) -> str | None:
         """Count one kept example; its language text when its language stays open (Latin)."""
         self.settle()
-        text = self._count(example, split)
+        self._take(example, split, index)
+        text = self._count_pending()[0]
         lang = quick_language(text) or "none"  # langmix.script_language
         self.languages[lang] += 1
         if lang != "latin":
@@ -92,24 +92,13 @@ class ExampleStats:
         return text
 
     def add_later(self, example: Example, split: str, index: int) -> None:
-        """:meth:`add`, its language found later with others' (:meth:`settle`, in order)."""
-        self._pending.append(self._count(example, split))  # strings: nothing for the GC
-        self._pending_at.append(index)
-        if len(self._pending) >= LANGUAGE_BATCH:
+        """:meth:`add`, counted later with others' (:meth:`settle`, in order)."""
+        if self._take(example, split, index) >= LANGUAGE_BATCH:
             self.settle()
 
-    def settle(self) -> None:
-        """The languages of the examples added by :meth:`add_later`, in order."""
-        if not self._pending:
-            return
-        langs = quick_languages(self._pending)
-        self.languages.update([lang or "none" for lang in langs])
-        at = self._pending_at
-        self.latin.extend([at[k] for k, lang in enumerate(langs) if lang == "latin"])
-        self._pending, self._pending_at = [], []
-
-    def _count(self, example: Example, split: str) -> str:
-        """Everything of :meth:`add` but the language; the example's language text."""
+    def _take(self, example: Example, split: str, index: int) -> int:
+        """Keep what the counts need of the example (strings and numbers: nothing for the GC,
+        and the example is read while it is at hand); how many are pending."""
         messages = example.messages
         if (
             len(messages) == 2
@@ -119,34 +108,58 @@ class ExampleStats:
             prompt, answer = messages[0].content, messages[1].content  # prompt_answer, inlined
         else:
             prompt, answer = prompt_answer(example)
-        lp, la = len(prompt), len(answer)
-        if self.counter is None:
-            if prompt.isascii() and answer.isascii():
-                tokens = (lp + 3) // 4 + (la + 3) // 4
-            else:
-                tokens = estimate_tokens(prompt) + estimate_tokens(answer)
-        else:
-            tokens = sum(self.counter.count(m.content) for m in messages)
-        # Histogram.add, inlined: the five histograms get one value each per example, so
-        # their buffers fill together (and binning does not depend on where a batch ends)
-        hists = self._hists
-        first = hists[0]._buf
-        first.append(lp)
-        hists[1]._buf.append(la)
-        hists[2]._buf.append(lp + la)
-        hists[3]._buf.append(tokens)
-        hists[4]._buf.append(len(messages))
-        if len(first) >= Histogram.FLUSH:
-            for hist in hists:
+        tokens = -1
+        if self.counter is not None:
+            tokens = sum([self.counter.count(m.content) for m in messages])
+        label = example.meta.get("label")  # Example.label
+        pending = self._pending
+        pending.append((prompt, answer, len(messages), label, tokens, split, index))
+        return len(pending)
+
+    def settle(self) -> None:
+        """Count the examples added by :meth:`add_later`, languages included, in order."""
+        if not self._pending:
+            return
+        at = [p[-1] for p in self._pending]
+        langs = quick_languages(self._count_pending())
+        self.languages.update([lang or "none" for lang in langs])
+        self.latin.extend([at[k] for k, lang in enumerate(langs) if lang == "latin"])
+
+    def _count_pending(self) -> list[str]:
+        """Everything of :meth:`add` but the languages, for each pending example in order (then
+        none is pending); their language texts."""
+        prompts, answers, turns, labels, counted, splits, _ = zip(*self._pending, strict=True)
+        self._pending = []
+        lp, la = list(map(len, prompts)), list(map(len, answers))
+        if self.counter is not None:
+            tokens = list(counted)
+        else:  # estimate_tokens of prompt and answer, ASCII inlined
+            tokens = [
+                (x + 3) // 4 + (y + 3) // 4
+                if q.isascii() and a.isascii()
+                else estimate_tokens(q) + estimate_tokens(a)
+                for q, a, x, y in zip(prompts, answers, lp, la, strict=True)
+            ]
+        # the histograms get one value each per example, so their buffers fill together (and
+        # binning does not depend on where a batch ends)
+        values = (lp, la, [x + y for x, y in zip(lp, la, strict=True)], tokens, turns)
+        for hist, more in zip(self._hists, values, strict=True):
+            hist._buf.extend(more)
+        if len(self._hists[0]._buf) >= Histogram.FLUSH:
+            for hist in self._hists:
                 hist._flush()
-        self.split_tokens[split] += tokens
-        value = example.meta.get("label")  # Example.label
-        label = "(none)" if value is None else str(value)
-        per_split = self.labels.get(split)
-        if per_split is None:
-            per_split = self.labels[split] = Counter()
-        per_split[label] += 1
-        return prompt[:160] + "\n" + answer[:80]  # language_text, inlined
+        for split in dict.fromkeys(splits):
+            mine = [k for k, s in enumerate(splits) if s == split] if len(splits) > 1 else [0]
+            self.split_tokens[split] += sum([tokens[k] for k in mine])
+            per_split = self.labels.get(split)
+            if per_split is None:
+                per_split = self.labels[split] = Counter()
+            if labels.count(None) == len(labels):  # no labels: the usual case
+                per_split["(none)"] += len(mine)
+            else:
+                per_split.update(["(none)" if labels[k] is None else str(labels[k]) for k in mine])
+        # language_text, inlined
+        return [q[:160] + "\n" + a[:80] for q, a in zip(prompts, answers, strict=True)]
 
     def merge(self, other: ExampleStats) -> None:
         """Add a later part's aggregates (its Latin indices are the caller's: see the module)."""

@@ -126,42 +126,49 @@ def write_chunk(task: WriteTask) -> WritePart:
     stats = part.stats = ExampleStats(w.token_counter()) if task.report else None
     part.rules = rules = [w.dataset_rule(code) for code in task.rule_codes]
     observers = [r.observe for r in rules]
-    splits, dropped, spill, per_split = (
-        task.splits.tolist(),
-        task.dropped,
-        task.spill,
-        part.per_split,
-    )
+    splits, dropped, spill = task.splits.tolist(), task.dropped, task.spill
     base = int(spill.bases[task.number])
-    columns = part.columns
+    columns, add_drops, dumps = part.columns, part.drops.add, orjson.dumps
     with ExitStack() as stack:
         outs = [
-            stack.enter_context(part_file(task.scratch, task.number, s).open("wb")) for s in SPLITS
+            stack.enter_context(part_file(task.scratch, task.number, s).open("wb")).write
+            for s in SPLITS
         ]
         rejects = stack.enter_context(part_file(task.scratch, task.number, "rejects").open("wb"))
         for i, example, raw in spill.chunk(task.number):
             for observe in observers:  # every spilled example, duplicates included, in order
                 observe(example)
-            part.drops.add(example)
+            add_drops(example)
             dup = dropped.get(i)
             if dup is not None:
                 row, finding = _duplicate(task, engine, part, example, spill.raw(raw), dup)
-                rejects.write(orjson.dumps(row, option=_NL))
+                rejects.write(dumps(row, option=_NL))
                 if finding is not None:
                     part.findings.append(finding)
                 continue
             s = splits[i - base]
-            split = SPLITS[s]
             out_row = to_row(example, target)
-            outs[s].write(orjson.dumps(out_row, option=_NL))
+            outs[s](dumps(out_row, option=_NL))
             add_row_kinds(columns[s], out_row)
-            per_split[split] += 1
             if stats is not None:
-                stats.add_later(example, split, i)
+                stats.add_later(example, SPLITS[s], i)
     spill.close()
+    _count_splits(part.per_split, task.splits, [i - base for i in dropped])
     if stats is not None:
         stats.pack()  # held until the driver merges it, one part per chunk
     return part
+
+
+def _count_splits(
+    per_split: Counter[str], splits: npt.NDArray[np.int8], dropped: list[int]
+) -> None:
+    """The examples of each split, not counting the dropped ones (positions in ``splits``),
+    the splits in the order their first examples come."""
+    kept = splits.copy()
+    kept[dropped] = -1
+    found = [(int(np.argmax(kept == s)), s) for s in range(len(SPLITS)) if (kept == s).any()]
+    for _, s in sorted(found):
+        per_split[SPLITS[s]] = int((kept == s).sum())
 
 
 def mergeable(rule: Rule) -> bool:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from tunespec.linters.text.funcwords import function_word_language, function_word_languages
 from tunespec.linters.text.scripts import ScriptTable
-from tunespec.linters.text.stopwords import WORD_WEIGHTS
 
 _LATIN = "en fr de es it pt nl sv da no nb nn fi pl cs sk sl hr ro hu tr id ms vi tl et lv lt sq ca eu ga cy af sw so is mt gl"
 LATIN_LANGS = frozenset(_LATIN.split(" "))
@@ -78,8 +79,6 @@ _LATIN_RX = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # the complement of _LETTER, in runs
 _TABLE = ScriptTable(_LETTER, [*_SCRIPTS, ("latin", _LATIN_RX)])
-_SENTENCE_ENDS = (".", "!", "?", ":", ";", "\n")
-_PUNCT = ".,!?;:\"'()[]{}<>¿¡«»“”‘’„…*-–—/"
 #: Han characters needed (without kana) to call a text Chinese rather than undecided CJK.
 MIN_HAN_FOR_ZH = 20
 
@@ -92,6 +91,7 @@ def strip_code(text: str) -> str:
     return text
 
 
+_QUOTE_MARKS = ["'", '"', "“", "«", "„"]  # one of them starts every quoted phrase
 _QUOTED = re.compile(
     r"(?<![\w'])'[^'\n]{1,200}'(?![\w'])|\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|«[^»\n]{1,200}»|„[^“”\n]{1,200}[“”]"
 )
@@ -106,7 +106,7 @@ def unquote(text: str) -> str:
         and "«" not in text
         and "„" not in text
     ):
-        return text  # no quote mark: no quoted phrase (the quotes of _QUOTED, spelled out)
+        return text  # no quote mark (_QUOTE_MARKS): no quoted phrase (the quotes of _QUOTED)
     rest = _QUOTED.sub(" ", text)
     return rest if letters(rest) >= 10 else text
 
@@ -162,69 +162,6 @@ def _by_scripts(text: str, found: list[int] | None) -> str | None:
     if latin:
         return "latin"
     return name if best else None
-
-
-#: token -> (ends a sentence, kind, weights): kind 0 not a word, 1 a word, 2 a capitalised word
-#: (a name inside a sentence); short tokens only, cleared when full (content is hostile)
-_TOKENS: dict[str, tuple[bool, int, tuple[tuple[str, float], ...] | None]] = {}
-_TOKEN_CACHE_MAX = 32_768  # ~5 MiB when full
-_TOKEN_CACHE_LEN = 32
-
-
-def _token(token: str) -> tuple[bool, int, tuple[tuple[str, float], ...] | None]:
-    """What :func:`function_word_language` needs of one whitespace-separated token."""
-    word = token.strip(_PUNCT)
-    ends = token.endswith(_SENTENCE_ENDS)
-    # words only: numbers, identifiers, paths and symbols are not counted
-    if not word.isalpha() and not ("'" in word and word.replace("'", "").isalpha()):
-        return ends, 0, None
-    # capitalised: a name inside a sentence (iPhone Pro, AI), not a function word; but I, I'm
-    kind = 2 if word[0].isupper() and word != "I" and not word.startswith("I'") else 1
-    return ends, kind, WORD_WEIGHTS.get(word.lower())
-
-
-def function_word_language(text: str) -> str | None:
-    """The Latin-script language whose function words make up at least a fifth of the words
-    and clearly lead, or None.
-
-    A word shared by k languages counts 1/k for each (``to`` is English, Polish and Czech), so
-    exclusive words (``what``, ``need``) decide between close lists. Capitalised words inside a
-    sentence are names (``iPhone 12 Pro``), not function words.
-    """
-    head = text[:2000]
-    if "\u2019" in head:
-        head = head.replace("\u2019", "'")
-    hit_weights: list[tuple[tuple[str, float], ...]] = []
-    words = 0
-    cache = _TOKENS
-    starts = True  # at the start of a sentence
-    for token in head.split():
-        info = cache.get(token)
-        if info is None:
-            info = _token(token)
-            if len(token) <= _TOKEN_CACHE_LEN:
-                if len(cache) >= _TOKEN_CACHE_MAX:
-                    cache.clear()
-                cache[token] = info
-        at_start, (starts, kind, weights) = starts, info
-        if not kind:
-            continue
-        words += 1
-        if kind == 2 and not at_start:
-            continue
-        if weights is not None:
-            hit_weights.append(weights)
-    hits = len(hit_weights)
-    if not hits or hits * 5 < words:
-        return None  # decided before any score is summed (most texts end here)
-    scores: dict[str, float] = {}
-    for weights in hit_weights:  # in token order, as they came
-        for lang, share in weights:
-            scores[lang] = scores.get(lang, 0.0) + share
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    best, score = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
-    return best if score >= 1.5 * second and score > second else None
 
 
 class _LazyProbMap(dict[str, list[float]]):
@@ -330,19 +267,64 @@ def quick_language(text: str) -> str | None:
 
 
 def quick_languages(texts: list[str]) -> list[str | None]:
-    """``[quick_language(t) for t in texts]``, the script counts of the non-ASCII texts at once."""
-    lights = [strip_code(t) for t in texts]
-    found = iter(_TABLE.counts_many([light for light in lights if not light.isascii()]))
-    out: list[str | None] = []
-    for light in lights:
-        if light.isascii():
-            by_script = "latin" if _LETTER.search(light) else None
-        else:
-            by_script = _by_scripts(light, next(found))
-        if by_script == "latin":
-            by_script = function_word_language(unquote(light)) or "latin"
-        out.append(by_script)
+    """``[quick_language(t) for t in texts]``: code stripped and quotes removed only where the
+    batch has their marks, the script counts of the non-ASCII texts and the function words of
+    the Latin ones at once."""
+    lights = _each_where(strip_code, [trigger for trigger, _ in _STRIPS], texts)
+    plain = list(map(str.isascii, lights))
+    found = iter(_scripts_many([t for t, a in zip(lights, plain, strict=True) if not a]))
+    out: list[str | None] = [
+        ("latin" if _LETTER.search(light) else None) if a else next(found)
+        for light, a in zip(lights, plain, strict=True)
+    ]
+    latin = [k for k, by_script in enumerate(out) if by_script == "latin"]
+    quoted = _each_where(unquote, _QUOTE_MARKS, [lights[k] for k in latin])
+    for k, lang in zip(latin, function_word_languages(quoted), strict=True):
+        out[k] = lang or "latin"
     return out
+
+
+#: what :func:`_scripts_many` can answer, by number; then the languages of _SCRIPTS[2:] by name
+_VERDICTS: list[str | None] = [None, "ja", "zh", "cjk", "latin"]
+_BY_NAME = sorted(name for name, _ in _SCRIPTS[2:])
+
+
+def _scripts_many(texts: list[str]) -> list[str | None]:
+    """``[script_language(t) for t in texts]`` of non-ASCII texts: :func:`_by_scripts` on the
+    rows of one count array, texts the table does not count by the patterns."""
+    found = _TABLE.counts_array(texts)
+    if found is None:
+        return [_by_scripts(t, None) for t in texts]
+    import numpy as np
+
+    def script(name: str) -> Any:
+        k = _TABLE.names.index(name) + 1
+        return found[:, 2 * k] + found[:, 2 * k + 1]
+
+    total = found[:, 1:-1:2].sum(axis=1)
+    kana, han, latin = script("kana"), script("han"), script("latin")
+    cjk = kana + han
+    by_cjk = np.where((kana > 0) & (kana >= 0.05 * cjk), 1, np.where(han >= MIN_HAN_FOR_ZH, 2, 3))
+    others = np.stack([script(name) for name in _BY_NAME], axis=1)
+    first = others.argmax(axis=1)  # the first of equal counts: by name, as max(sorted(...))
+    best = others.max(axis=1)
+    named = (best >= 0.2 * total) & (best >= latin) | (best > 0) & (latin == 0)
+    by_name = np.where(named, first + 5, np.where(latin > 0, 4, 0))
+    verdict = np.where(total == 0, 0, np.where(cjk >= 0.2 * total, by_cjk, by_name))
+    names = _VERDICTS + _BY_NAME
+    out = [names[v] for v in verdict.tolist()]
+    for k in np.flatnonzero(found[:, -1]).tolist():  # outside the BMP, or a lone surrogate
+        out[k] = _by_scripts(texts[k], None)
+    return out
+
+
+def _each_where(change: Callable[[str], str], marks: list[str], texts: list[str]) -> list[str]:
+    """``[change(t) for t in texts]``, where ``change`` leaves a text without any of the
+    ``marks`` as it is: only the texts are changed when the batch has a mark."""
+    joined = "\n".join(texts)  # no mark holds a newline: none spans two texts
+    if not any(mark in joined for mark in marks):
+        return texts
+    return [change(t) for t in texts]
 
 
 def detect(text: str, backend: str = "langdetect") -> str | None:

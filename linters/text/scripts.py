@@ -81,16 +81,30 @@ class ScriptTable:
 
     def counts_many(self, texts: list[str]) -> list[list[int] | None]:
         """:meth:`counts` of each text, with one ``bincount`` for them all."""
+        found = self.counts_array(texts)
+        if found is None:
+            return [None] * len(texts)
+        return [None if f[-1] else f for f in found.tolist()]
+
+    def counts_array(self, texts: list[str]) -> Any:
+        """:meth:`counts` of each text as the rows of one array (a row whose last count is not
+        0: not counted here), or None (no table yet: the patterns count)."""
         table = self._ready(len(texts)) if texts else None
         if table is None:
-            return [None] * len(texts)
+            return None
         np = sys.modules["numpy"]
-        encoded = [t.encode("utf-16-le", "surrogatepass") for t in texts]
-        units = np.frombuffer(b"".join(encoded), "<u2")
-        owner = np.repeat(np.arange(len(texts)), [len(e) >> 1 for e in encoded])
+        joined = "".join(texts)
+        units = np.frombuffer(joined.encode("utf-16-le", "surrogatepass"), "<u2")
+        if len(units) == len(joined):  # one code unit per character
+            lengths = list(map(len, texts))
+        else:
+            lengths = [len(t.encode("utf-16-le", "surrogatepass")) >> 1 for t in texts]
         size = self._size
-        flat = np.bincount(owner * size + table.take(units), minlength=len(texts) * size)
-        return [None if f[-1] else f for f in flat.reshape(len(texts), size).tolist()]
+        # each unit's cell: its text's row, then its class
+        dtype = np.int32 if len(texts) * size < 2**31 else np.int64
+        cells = np.repeat(np.arange(0, len(texts) * size, size, dtype=dtype), lengths)
+        cells += table.take(units)
+        return np.bincount(cells, minlength=len(texts) * size).reshape(len(texts), size)
 
     def script(self, found: list[int], name: str) -> int:
         """Characters of the named script in ``found`` (:meth:`counts`)."""
